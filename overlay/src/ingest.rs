@@ -1,0 +1,140 @@
+//! Ingest decisions: why a record is refused, and the checks that need no store.
+//!
+//! Refusing one record never blocks another: every check yields an [`Outcome`] per record.
+//! Records that are authentic but not (yet) admitted — a non-member's, a revoked key's later
+//! ones, an equivocating pair — are kept as evidence and never enter the view.
+
+use std::fmt;
+
+use crate::ids::TeamId;
+use crate::model::Payload;
+use crate::signed::{SignedRecord, GENESIS_TEAM};
+
+/// How far a record's timestamp may run ahead of the local clock.
+pub const MAX_FUTURE_SKEW_MS: u64 = 10 * 60 * 1000;
+
+/// Why a record was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not a record at all: bad JSON, bad encoding, out-of-range values.
+    Malformed(String),
+    /// Larger than the limit.
+    Oversize { bytes: usize, limit: usize },
+    /// Signed for another team.
+    WrongTeam { found: TeamId },
+    /// The signature does not verify under the signer's key.
+    BadSignature,
+    /// Dated too far ahead of this machine's clock.
+    FutureTimestamp { ahead_ms: u64 },
+    /// Tries to retract or change a record whose author is someone else.
+    NotAuthor,
+    /// The signer is not a member of the team.
+    NonMember,
+    /// The signer was revoked before this record.
+    Revoked { after_seq: u32 },
+    /// A membership change signed by a key that is not an admin.
+    NotAdmin,
+    /// The signer signed a different record with the same sequence number.
+    Equivocation { seq: u32 },
+}
+
+impl Refusal {
+    /// A short stable code for JSON output and counters.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Malformed(_) => "malformed",
+            Refusal::Oversize { .. } => "oversize",
+            Refusal::WrongTeam { .. } => "wrong-team",
+            Refusal::BadSignature => "bad-signature",
+            Refusal::FutureTimestamp { .. } => "future-timestamp",
+            Refusal::NotAuthor => "not-author",
+            Refusal::NonMember => "non-member",
+            Refusal::Revoked { .. } => "revoked-key",
+            Refusal::NotAdmin => "not-admin",
+            Refusal::Equivocation { .. } => "equivocation",
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Malformed(why) => write!(f, "malformed record: {why}"),
+            Refusal::Oversize { bytes, limit } => {
+                write!(f, "oversize record: {bytes} bytes, limit {limit}")
+            }
+            Refusal::WrongTeam { found } => {
+                write!(f, "record belongs to another team ({})", found.short())
+            }
+            Refusal::BadSignature => f.write_str("bad signature: the record was forged or altered"),
+            Refusal::FutureTimestamp { ahead_ms } => write!(
+                f,
+                "timestamp is {}s in the future (limit {}s)",
+                ahead_ms / 1000,
+                MAX_FUTURE_SKEW_MS / 1000
+            ),
+            Refusal::NotAuthor => f.write_str("attempt to alter another author's record"),
+            Refusal::NonMember => f.write_str("signer is not a member of the team"),
+            Refusal::Revoked { after_seq } => {
+                write!(f, "signer's key was revoked after its record #{after_seq}")
+            }
+            Refusal::NotAdmin => f.write_str("membership change signed by a non-admin"),
+            Refusal::Equivocation { seq } => write!(
+                f,
+                "equivocation: the signer signed two different records as #{seq} (both kept as evidence, key flagged)"
+            ),
+        }
+    }
+}
+
+/// What happened to one record offered to the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// New, and now part of the view (or of the team's membership).
+    Accepted,
+    /// Already held; nothing changed.
+    Duplicate,
+    Refused(Refusal),
+}
+
+/// Checks that need only the record, the team and the clock. Signatures are checked in batches
+/// by the caller.
+pub fn precheck(r: &SignedRecord, team: Option<TeamId>, now_ms: u64) -> Result<(), Refusal> {
+    match (&r.record.payload, team) {
+        (Payload::Genesis { .. }, _) if r.team != GENESIS_TEAM => {
+            return Err(Refusal::Malformed(
+                "a genesis record must not name a team".into(),
+            ))
+        }
+        (Payload::Genesis { .. }, Some(t)) if r.team_id() != t => {
+            return Err(Refusal::WrongTeam { found: r.team_id() })
+        }
+        (Payload::Genesis { .. }, _) => {}
+        (_, Some(t)) if r.team != t => return Err(Refusal::WrongTeam { found: r.team }),
+        (_, None) => {
+            return Err(Refusal::Malformed(
+                "the store has no team yet; import the team's genesis first".into(),
+            ))
+        }
+        _ => {}
+    }
+    if r.record.timestamp_ms > now_ms.saturating_add(MAX_FUTURE_SKEW_MS) {
+        return Err(Refusal::FutureTimestamp {
+            ahead_ms: r.record.timestamp_ms - now_ms,
+        });
+    }
+    if let Payload::Retract { author, .. } = &r.record.payload {
+        if *author != r.signer {
+            return Err(Refusal::NotAuthor);
+        }
+    }
+    Ok(())
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

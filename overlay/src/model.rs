@@ -1,0 +1,452 @@
+//! The data model: what a signed record says, and its canonical encoding.
+//!
+//! A [`Record`] is the body an author signs. Its canonical bytes are its postcard encoding (fixed
+//! field order, varints, no maps), and decoding accepts only bytes that re-encode identically, so
+//! every record has exactly one byte string and one id. Floats never appear: confidence is in
+//! permille and sampling parameters in thousandths.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::FormatError;
+use crate::ids::{PatchId, PromptCommitment, PublicKey};
+
+/// Longest free-text field (description, review comment), in bytes.
+pub const MAX_TEXT: usize = 4096;
+/// Longest short field (provider, model, names, email), in bytes.
+pub const MAX_NAME: usize = 256;
+/// Most entries in a list field (dependencies, conflicts, line spans).
+pub const MAX_LIST: usize = 1024;
+
+/// What produced a record: a person at the keyboard, an agent's hook, a detector (trailers), or
+/// an import of an unsigned foreign format. Agent claims and human attestations stay apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    Person,
+    AgentHook,
+    Detected,
+    Imported,
+}
+
+/// How the AI contributed to a patch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SuggestionType {
+    Complete,
+    Partial,
+    Collaborative,
+    Inspired,
+    Review,
+    Refactor,
+}
+
+impl SuggestionType {
+    pub const ALL: [SuggestionType; 6] = [
+        SuggestionType::Complete,
+        SuggestionType::Partial,
+        SuggestionType::Collaborative,
+        SuggestionType::Inspired,
+        SuggestionType::Review,
+        SuggestionType::Refactor,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuggestionType::Complete => "complete",
+            SuggestionType::Partial => "partial",
+            SuggestionType::Collaborative => "collaborative",
+            SuggestionType::Inspired => "inspired",
+            SuggestionType::Review => "review",
+            SuggestionType::Refactor => "refactor",
+        }
+    }
+}
+
+impl std::str::FromStr for SuggestionType {
+    type Err = FormatError;
+    fn from_str(s: &str) -> Result<Self, FormatError> {
+        SuggestionType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| {
+                FormatError::new(format!(
+                    "unknown suggestion type {:?}; expected one of complete, partial, collaborative, inspired, review, refactor",
+                    crate::error::clip(s)
+                ))
+            })
+    }
+}
+
+/// A reviewer's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Approve,
+    RequestChanges,
+    Comment,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Approve => "approve",
+            Verdict::RequestChanges => "request-changes",
+            Verdict::Comment => "comment",
+        }
+    }
+}
+
+/// A range of lines, 1-based and inclusive, among the lines a patch adds to one file.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct LineSpan {
+    pub file: String,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// How AI helped write a patch.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AiAssistance {
+    pub provider: String,
+    pub model: String,
+    pub suggestion_type: SuggestionType,
+    /// Salted blake3 commitment to the prompt; see [`crate::commit_prompt`].
+    pub prompt_commitment: Option<PromptCommitment>,
+    /// The author's confidence in the AI's part, 0..=1000 permille.
+    pub confidence_permille: Option<u16>,
+    pub token_count: Option<u64>,
+    /// Sampling temperature in thousandths (0.7 is 700).
+    pub temperature_milli: Option<u32>,
+    pub max_tokens: Option<u32>,
+    /// Nucleus sampling `top_p` in thousandths.
+    pub top_p_milli: Option<u32>,
+    /// Seconds a human spent reviewing the AI's output before recording.
+    pub review_seconds: Option<u32>,
+}
+
+/// One author's claim about one patch. The author is the record's signer; there is no field
+/// that could name anyone else, which is what makes records author-owned.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Attestation {
+    pub patch: PatchId,
+    /// `None`: written by a human without AI help.
+    pub ai: Option<AiAssistance>,
+    pub description: Option<String>,
+    pub depends_on: Vec<PatchId>,
+    pub conflicts_with: Vec<PatchId>,
+    /// The patch this one amends (its attribution was carried over).
+    pub replaces: Option<PatchId>,
+    /// Which added lines were AI-written; empty means "the whole patch" when `ai` is set.
+    pub line_spans: Vec<LineSpan>,
+}
+
+/// A member's review of a patch.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Review {
+    pub patch: PatchId,
+    pub seconds: u32,
+    pub verdict: Verdict,
+    pub comment: Option<String>,
+}
+
+/// What a record says.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Payload {
+    /// Founds a team. Its record id is the team id; its signer is the first admin.
+    Genesis {
+        team_name: String,
+        founder_name: String,
+        founder_email: Option<String>,
+    },
+    /// An admin admits a device key (or updates its name or admin flag).
+    Grant {
+        member: PublicKey,
+        name: String,
+        email: Option<String>,
+        admin: bool,
+    },
+    /// An admin revokes a key: its records with `seq > after_seq` are rejected, earlier ones stay.
+    Revoke {
+        member: PublicKey,
+        after_seq: u32,
+    },
+    Attest(Attestation),
+    Review(Review),
+    /// The author's own tombstone for their attestation of `patch`. `author` must be the signer.
+    Retract {
+        patch: PatchId,
+        author: PublicKey,
+    },
+}
+
+impl Payload {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Payload::Genesis { .. } => "genesis",
+            Payload::Grant { .. } => "grant",
+            Payload::Revoke { .. } => "revoke",
+            Payload::Attest(_) => "attest",
+            Payload::Review(_) => "review",
+            Payload::Retract { .. } => "retract",
+        }
+    }
+    /// Membership records are evaluated by [`crate::team::Membership`], not placed in slots.
+    pub fn is_membership(&self) -> bool {
+        matches!(
+            self,
+            Payload::Genesis { .. } | Payload::Grant { .. } | Payload::Revoke { .. }
+        )
+    }
+    /// The patch a record is about, if any.
+    pub fn patch(&self) -> Option<&PatchId> {
+        match self {
+            Payload::Attest(a) => Some(&a.patch),
+            Payload::Review(r) => Some(&r.patch),
+            Payload::Retract { patch, .. } => Some(patch),
+            _ => None,
+        }
+    }
+}
+
+/// The body an author signs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Record {
+    /// The signer's sequence number, strictly increasing per key. Two different records with the
+    /// same signer and sequence number are equivocation.
+    pub seq: u32,
+    /// Milliseconds since the Unix epoch, as the signer's clock said.
+    pub timestamp_ms: u64,
+    pub origin: Origin,
+    pub payload: Payload,
+}
+
+impl Record {
+    /// Canonical bytes: the postcard encoding.
+    pub fn to_canonical(&self) -> Vec<u8> {
+        // Serializing plain structs into a Vec cannot fail.
+        postcard::to_allocvec(self).unwrap_or_default()
+    }
+
+    /// Decodes canonical bytes, refusing anything that would not re-encode identically.
+    pub fn from_canonical(bytes: &[u8]) -> Result<Record, FormatError> {
+        let record: Record = postcard::from_bytes(bytes)
+            .map_err(|e| FormatError::new(format!("undecodable record body: {e}")))?;
+        if record.to_canonical() != bytes {
+            return Err(FormatError::new("record body is not in canonical form"));
+        }
+        record.validate()?;
+        Ok(record)
+    }
+
+    /// Checks the limits and ranges that the types alone do not express.
+    pub fn validate(&self) -> Result<(), FormatError> {
+        fn text(what: &str, s: &str, max: usize) -> Result<(), FormatError> {
+            if s.len() > max {
+                return Err(FormatError::new(format!(
+                    "{what} is {} bytes; the limit is {max}",
+                    s.len()
+                )));
+            }
+            if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+                return Err(FormatError::new(format!("{what} has control characters")));
+            }
+            Ok(())
+        }
+        fn list<T>(what: &str, v: &[T]) -> Result<(), FormatError> {
+            if v.len() > MAX_LIST {
+                return Err(FormatError::new(format!(
+                    "{what} has {} entries; the limit is {MAX_LIST}",
+                    v.len()
+                )));
+            }
+            Ok(())
+        }
+        match &self.payload {
+            Payload::Genesis {
+                team_name,
+                founder_name,
+                founder_email,
+            } => {
+                text("team name", team_name, MAX_NAME)?;
+                if team_name.trim().is_empty() {
+                    return Err(FormatError::new("team name is empty"));
+                }
+                text("founder name", founder_name, MAX_NAME)?;
+                text(
+                    "founder email",
+                    founder_email.as_deref().unwrap_or(""),
+                    MAX_NAME,
+                )?;
+            }
+            Payload::Grant { name, email, .. } => {
+                text("member name", name, MAX_NAME)?;
+                text("member email", email.as_deref().unwrap_or(""), MAX_NAME)?;
+            }
+            Payload::Revoke { .. } | Payload::Retract { .. } => {}
+            Payload::Attest(a) => {
+                text(
+                    "description",
+                    a.description.as_deref().unwrap_or(""),
+                    MAX_TEXT,
+                )?;
+                list("depends_on", &a.depends_on)?;
+                list("conflicts_with", &a.conflicts_with)?;
+                list("line_spans", &a.line_spans)?;
+                for span in &a.line_spans {
+                    text("line span file", &span.file, MAX_NAME * 4)?;
+                    if span.start == 0 || span.end < span.start {
+                        return Err(FormatError::new(format!(
+                            "line span {}-{} is not a 1-based inclusive range",
+                            span.start, span.end
+                        )));
+                    }
+                }
+                if let Some(ai) = &a.ai {
+                    text("provider", &ai.provider, MAX_NAME)?;
+                    text("model", &ai.model, MAX_NAME)?;
+                    if ai.provider.trim().is_empty() || ai.model.trim().is_empty() {
+                        return Err(FormatError::new("AI provider and model must not be empty"));
+                    }
+                    if ai.confidence_permille.is_some_and(|c| c > 1000) {
+                        return Err(FormatError::new("confidence must be between 0 and 1"));
+                    }
+                }
+            }
+            Payload::Review(r) => {
+                text(
+                    "review comment",
+                    r.comment.as_deref().unwrap_or(""),
+                    MAX_TEXT,
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses a confidence given as `0.85`, `85%` or `850‰`-free permille-safe decimal into permille.
+pub fn parse_confidence(s: &str) -> Result<u16, FormatError> {
+    let t = s.trim();
+    let (num, scale) = match t.strip_suffix('%') {
+        Some(p) => (p.trim(), 10.0),
+        None => (t, 1000.0),
+    };
+    let v: f64 = num.parse().map_err(|_| {
+        FormatError::new(format!(
+            "confidence {:?} is not a number",
+            crate::error::clip(s)
+        ))
+    })?;
+    let permille = (v * scale).round();
+    if !(0.0..=1000.0).contains(&permille) || !v.is_finite() {
+        return Err(FormatError::new(format!(
+            "confidence {:?} is out of range; give a value from 0 to 1 (or 0% to 100%)",
+            crate::error::clip(s)
+        )));
+    }
+    Ok(permille as u16)
+}
+
+/// Parses a decimal such as a temperature (`0.7`) into thousandths.
+pub fn parse_milli(what: &str, s: &str) -> Result<u32, FormatError> {
+    let v: f64 = s.trim().parse().map_err(|_| {
+        FormatError::new(format!(
+            "{what} {:?} is not a number",
+            crate::error::clip(s)
+        ))
+    })?;
+    if !v.is_finite() || !(0.0..=4_000_000.0).contains(&v) {
+        return Err(FormatError::new(format!("{what} {v} is out of range")));
+    }
+    Ok((v * 1000.0).round() as u32)
+}
+
+/// Formats thousandths or permille as a decimal (`850` → `0.85`).
+pub fn format_milli(v: u32) -> String {
+    let s = format!("{}.{:03}", v / 1000, v % 1000);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
+
+/// A salted commitment to a prompt: `blake3(salt || prompt)` with a fresh 16-byte salt.
+/// The salt stays with the author, who can later open the commitment by revealing both.
+pub fn commit_prompt(prompt: &[u8]) -> Result<(PromptCommitment, [u8; 16]), getrandom::Error> {
+    let mut salt = [0u8; 16];
+    getrandom::getrandom(&mut salt)?;
+    Ok((commit_prompt_with_salt(prompt, &salt), salt))
+}
+
+/// The commitment for a known salt; opening a commitment recomputes this.
+pub fn commit_prompt_with_salt(prompt: &[u8], salt: &[u8; 16]) -> PromptCommitment {
+    let mut h = blake3::Hasher::new_derive_key("attrib 2026 prompt commitment v1");
+    h.update(salt);
+    h.update(prompt);
+    PromptCommitment(*h.finalize().as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Record {
+        Record {
+            seq: 7,
+            timestamp_ms: 1_790_000_000_000,
+            origin: Origin::Person,
+            payload: Payload::Attest(Attestation {
+                patch: PatchId::new("P1").unwrap(),
+                ai: Some(AiAssistance {
+                    provider: "anthropic".into(),
+                    model: "claude-sonnet-4".into(),
+                    suggestion_type: SuggestionType::Partial,
+                    prompt_commitment: None,
+                    confidence_permille: Some(850),
+                    token_count: Some(1200),
+                    temperature_milli: None,
+                    max_tokens: None,
+                    top_p_milli: None,
+                    review_seconds: Some(30),
+                }),
+                description: None,
+                depends_on: vec![],
+                conflicts_with: vec![],
+                replaces: None,
+                line_spans: vec![],
+            }),
+        }
+    }
+
+    #[test]
+    fn canonical_round_trip_and_trailing_bytes_refused() {
+        let r = sample();
+        let bytes = r.to_canonical();
+        assert_eq!(Record::from_canonical(&bytes).unwrap(), r);
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(Record::from_canonical(&longer).is_err());
+        assert!(Record::from_canonical(&bytes[..bytes.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn out_of_range_confidence_is_refused() {
+        let mut r = sample();
+        if let Payload::Attest(a) = &mut r.payload {
+            a.ai.as_mut().unwrap().confidence_permille = Some(1001);
+        }
+        assert!(Record::from_canonical(&r.to_canonical()).is_err());
+    }
+
+    #[test]
+    fn confidence_parsing() {
+        assert_eq!(parse_confidence("0.85").unwrap(), 850);
+        assert_eq!(parse_confidence("85%").unwrap(), 850);
+        assert_eq!(parse_confidence("1").unwrap(), 1000);
+        assert!(parse_confidence("1.5").is_err());
+        assert!(parse_confidence("-0.1").is_err());
+        assert!(parse_confidence("high").is_err());
+        assert!(parse_confidence("NaN").is_err());
+        assert_eq!(format_milli(850), "0.85");
+        assert_eq!(format_milli(1000), "1");
+        assert_eq!(format_milli(0), "0");
+    }
+}

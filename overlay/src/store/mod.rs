@@ -1,0 +1,752 @@
+//! The embedded store: one sanakirja file holding the record log, the merged view and its
+//! indexes.
+//!
+//! Invariants kept here:
+//! - **Crash safe**: every change happens in one sanakirja transaction; [`Store::ingest`] returns
+//!   only after the commit is on disk, so an acknowledged record survives `kill -9` and power loss.
+//! - **Same view as [`crate::MergedView`]**: the `view` table is maintained incrementally with the
+//!   same rule (`supersedes`, membership standing, equivocation), and `attrib verify` rebuilds the
+//!   view from scratch to check it.
+//! - **Nothing authentic is lost**: records that are not admitted (a non-member's, a revoked key's
+//!   later ones, equivocating pairs) stay in the log as evidence and re-enter the view if
+//!   membership changes to admit them.
+
+mod log;
+mod tables;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use sanakirja::{btree, Commit, Env, LoadPage, Txn};
+
+use crate::error::StoreError;
+use crate::ids::{PatchId, PublicKey, RecordId, TeamId};
+use crate::ingest::{precheck, Outcome, Refusal};
+use crate::model::{Payload, Record};
+use crate::signed::{verify_batch, SignedRecord, GENESIS_TEAM};
+use crate::team::{Membership, Standing};
+use crate::view::{supersedes, PatchView, SlotKind};
+use log::{split_entry, LogReader, LogWriter, PAGE};
+use tables::{
+    author_bit, meta_get, meta_put, model_bit, seq_key, values_of, KeyBytes, Tables, Zone,
+};
+
+/// Records of keys that are not (yet) members are kept, up to this many, so that a grant that
+/// arrives later admits them; beyond it they are refused without being stored.
+pub const MAX_PENDING: u64 = 50_000;
+
+/// The file name of the store inside its directory.
+pub const STORE_FILE: &str = "attrib.db";
+
+/// A store on disk.
+pub struct Store {
+    env: Env,
+    path: PathBuf,
+}
+
+/// Figures about the store file.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct StoreSize {
+    /// Length of the file.
+    pub file_bytes: u64,
+    /// Bytes the file occupies on disk (sparse tails excluded).
+    pub disk_bytes: u64,
+    /// Bytes of record log.
+    pub log_bytes: u64,
+    pub records: u64,
+}
+
+impl Store {
+    /// Opens the store in `dir`, creating the directory and an empty store if needed.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let path = dir.join(STORE_FILE);
+        let env = Env::new(&path, 1 << 16, 2)?;
+        let store = Store { env, path };
+        {
+            let mut txn = Env::mut_txn_begin(&store.env)?;
+            if Tables::load(&txn).is_none() {
+                let t = Tables::create(&mut txn)?;
+                t.save(&mut txn);
+                txn.commit()?;
+            } else {
+                let t =
+                    Tables::load(&txn).ok_or_else(|| StoreError::Corrupt("no tables".into()))?;
+                let schema = meta_get(&txn, &t, tables::META_SCHEMA)?;
+                if schema != Some(tables::SCHEMA_VERSION) {
+                    return Err(StoreError::Corrupt(format!(
+                        "unknown store schema {schema:?} (this attrib reads {})",
+                        tables::SCHEMA_VERSION
+                    )));
+                }
+            }
+        }
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A consistent read-only view of the store.
+    pub fn snapshot(&self) -> Result<Snapshot<'_>, StoreError> {
+        let txn = Env::txn_begin(&self.env)?;
+        let tables = Tables::load(&txn).ok_or_else(|| StoreError::Corrupt("no tables".into()))?;
+        let log = LogReader::load(&txn, &tables)?;
+        let authors = load_authors(&txn, &tables)?;
+        let mut s = Snapshot {
+            txn,
+            tables,
+            log,
+            authors,
+            membership: None,
+            equivocators: BTreeSet::new(),
+        };
+        s.equivocators = s.load_equivocators()?;
+        s.membership = s.evaluate_membership()?;
+        Ok(s)
+    }
+
+    /// Offers records to the store. Each gets an [`Outcome`]; refusing one never blocks another.
+    /// Returns after the transaction is committed to disk.
+    pub fn ingest(&self, batch: &[SignedRecord], now_ms: u64) -> Result<Vec<Outcome>, StoreError> {
+        let mut txn = Env::mut_txn_begin(&self.env)?;
+        let mut t = Tables::load(&txn).ok_or_else(|| StoreError::Corrupt("no tables".into()))?;
+        let mut log = LogWriter::new(LogReader::load(&txn, &t)?);
+        let mut authors = load_authors(&txn, &t)?;
+        let mut author_idx: HashMap<PublicKey, u32> = authors
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (*k, i as u32))
+            .collect();
+
+        let old_membership = {
+            let r = Reader::new(&txn, &t, &log.reader, &authors);
+            r.evaluate_membership()?
+        };
+        let mut team = old_membership.as_ref().map(|m| m.team);
+        if team.is_none() {
+            // A fresh store adopts the first genesis it is offered (`init`, `init --join`).
+            team = batch
+                .iter()
+                .find(|r| matches!(r.record.payload, Payload::Genesis { .. }))
+                .map(|g| g.team_id());
+        }
+
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; batch.len()];
+        let mut candidates = Vec::new();
+        for (i, r) in batch.iter().enumerate() {
+            match precheck(r, team, now_ms) {
+                Ok(()) => candidates.push(i),
+                Err(why) => outcomes[i] = Some(Outcome::Refused(why)),
+            }
+        }
+        let refs: Vec<&SignedRecord> = candidates.iter().map(|&i| &batch[i]).collect();
+        let valid = verify_batch(&refs);
+
+        // Append every new authentic record to the log and the author index.
+        let mut seen_in_batch: HashMap<RecordId, usize> = HashMap::new();
+        let mut new_records: Vec<(usize, u64, u32)> = Vec::new(); // (batch index, offset, author)
+        let mut duplicates: Vec<(usize, u32)> = Vec::new();
+        let mut rebuild: BTreeSet<u32> = BTreeSet::new();
+        let mut membership_changed = false;
+        let mut pending = meta_get(&txn, &t, tables::META_PENDING)?.unwrap_or(0);
+        for (&i, ok) in candidates.iter().zip(valid) {
+            let r = &batch[i];
+            if !ok {
+                outcomes[i] = Some(Outcome::Refused(Refusal::BadSignature));
+                continue;
+            }
+            let id = r.id();
+            if let Some(&first) = seen_in_batch.get(&id) {
+                outcomes[i] = Some(Outcome::Duplicate);
+                let _ = first;
+                continue;
+            }
+            seen_in_batch.insert(id, i);
+            let author = match author_idx.get(&r.signer) {
+                Some(&a) => a,
+                None => {
+                    let a = authors.len() as u32;
+                    btree::put(&mut txn, &mut t.authors, &(a as u64), &KeyBytes(r.signer.0))?;
+                    authors.push(r.signer);
+                    author_idx.insert(r.signer, a);
+                    a
+                }
+            };
+            let key = seq_key(author, r.record.seq);
+            let existing = values_of(&txn, &t.seqs, key)?;
+            let mut duplicate = false;
+            for off in &existing {
+                let reader = Reader::new(&txn, &t, &log.reader, &authors);
+                if reader.record_at(*off, team)?.id() == id {
+                    duplicate = true;
+                }
+            }
+            if duplicate {
+                duplicates.push((i, author));
+                continue;
+            }
+            let known_member = old_membership
+                .as_ref()
+                .is_some_and(|m| m.members.contains_key(&r.signer));
+            let is_genesis = matches!(r.record.payload, Payload::Genesis { .. });
+            if !known_member && !is_genesis && !r.record.payload.is_membership() {
+                if pending >= MAX_PENDING {
+                    outcomes[i] = Some(Outcome::Refused(Refusal::NonMember));
+                    continue;
+                }
+                pending += 1;
+            }
+            let offset = log.append(&mut txn, &mut t, author, &r.body, &r.signature)?;
+            btree::put(&mut txn, &mut t.seqs, &key, &offset)?;
+            update_zone(&mut txn, &mut t, offset, author, &r.record)?;
+            if r.record.payload.is_membership() {
+                btree::put(&mut txn, &mut t.membership, &offset, &0)?;
+                membership_changed = true;
+            }
+            if !existing.is_empty() {
+                // Equivocation: keep every version as evidence and flag the key.
+                for off in existing.iter().chain(std::iter::once(&offset)) {
+                    btree::del(&mut txn, &mut t.equivocations, &(author as u64), Some(off))?;
+                    btree::put(&mut txn, &mut t.equivocations, &(author as u64), off)?;
+                }
+                rebuild.insert(author);
+                if r.record.payload.is_membership() {
+                    membership_changed = true;
+                }
+            }
+            new_records.push((i, offset, author));
+        }
+        meta_put(&mut txn, &mut t, tables::META_PENDING, pending)?;
+
+        let new_membership = if membership_changed {
+            let reader = Reader::new(&txn, &t, &log.reader, &authors);
+            reader.evaluate_membership()?
+        } else {
+            old_membership.clone()
+        };
+        if membership_changed {
+            for key in changed_keys(old_membership.as_ref(), new_membership.as_ref()) {
+                if let Some(&a) = author_idx.get(&key) {
+                    rebuild.insert(a);
+                }
+            }
+        }
+
+        // Place new records in their slots; authors whose standing changed are rebuilt whole.
+        for &(i, offset, author) in &new_records {
+            if rebuild.contains(&author) {
+                continue;
+            }
+            let r = &batch[i];
+            let Some(m) = &new_membership else { continue };
+            if !m.admits(&r.signer, r.record.seq) {
+                continue;
+            }
+            let (Some(kind), Some(patch)) =
+                (SlotKind::of(&r.record.payload), r.record.payload.patch())
+            else {
+                continue;
+            };
+            let current = {
+                let reader = Reader::new(&txn, &t, &log.reader, &authors);
+                reader.slot_winner(patch, author, kind, team)?
+            };
+            match current {
+                Some((cur_off, cur)) if !supersedes(r, &cur) => {
+                    let _ = cur_off;
+                }
+                Some((cur_off, _)) => {
+                    btree::del(&mut txn, &mut t.view, &patch.index_key(), Some(&cur_off))?;
+                    btree::put(&mut txn, &mut t.view, &patch.index_key(), &offset)?;
+                }
+                None => {
+                    btree::put(&mut txn, &mut t.view, &patch.index_key(), &offset)?;
+                }
+            }
+        }
+        for &author in &rebuild {
+            rebuild_author(
+                &mut txn,
+                &mut t,
+                &log.reader,
+                &authors,
+                author,
+                team,
+                new_membership.as_ref(),
+            )?;
+        }
+
+        // Final outcomes, judged against the membership after the whole batch.
+        let equivocated = |txn: &sanakirja::MutTxn<&Env, ()>, t: &Tables, author: u32, seq: u32| {
+            values_of(txn, &t.seqs, seq_key(author, seq)).map(|v| v.len() > 1)
+        };
+        let judged: Vec<(usize, u32, bool)> = new_records
+            .iter()
+            .map(|&(i, _, a)| (i, a, false))
+            .chain(duplicates.iter().map(|&(i, a)| (i, a, true)))
+            .collect();
+        for (i, author, dup) in judged {
+            let r = &batch[i];
+            let outcome = if equivocated(&txn, &t, author, r.record.seq)? {
+                Outcome::Refused(Refusal::Equivocation { seq: r.record.seq })
+            } else {
+                match judge(r, new_membership.as_ref()) {
+                    Some(why) => Outcome::Refused(why),
+                    None if dup => Outcome::Duplicate,
+                    None => Outcome::Accepted,
+                }
+            };
+            outcomes[i] = Some(outcome);
+        }
+
+        t.save(&mut txn);
+        txn.commit()?;
+        Ok(outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or(Outcome::Duplicate))
+            .collect())
+    }
+
+    /// Sizes of the store file and its log.
+    pub fn size(&self) -> Result<StoreSize, StoreError> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(&self.path).map_err(|source| StoreError::Io {
+            path: self.path.display().to_string(),
+            source,
+        })?;
+        let snap = self.snapshot()?;
+        let records = btree::iter(&snap.txn, &snap.tables.seqs, None)?.count() as u64;
+        Ok(StoreSize {
+            file_bytes: meta.len(),
+            disk_bytes: meta.blocks() * 512,
+            log_bytes: snap.log.len,
+            records,
+        })
+    }
+}
+
+/// Why `r` does not count under `m`, if it does not.
+fn judge(r: &SignedRecord, m: Option<&Membership>) -> Option<Refusal> {
+    let Some(m) = m else {
+        return Some(Refusal::NonMember);
+    };
+    if let Payload::Genesis { .. } = r.record.payload {
+        return None;
+    }
+    match m.standing(&r.signer, r.record.seq) {
+        Standing::NonMember => return Some(Refusal::NonMember),
+        Standing::Revoked { after_seq } => return Some(Refusal::Revoked { after_seq }),
+        Standing::Admitted => {}
+    }
+    if r.record.payload.is_membership() && !m.members.get(&r.signer).is_some_and(|x| x.admin) {
+        return Some(Refusal::NotAdmin);
+    }
+    None
+}
+
+/// Keys whose member entry differs between two evaluations.
+fn changed_keys(old: Option<&Membership>, new: Option<&Membership>) -> BTreeSet<PublicKey> {
+    let empty = BTreeMap::new();
+    let a = old.map_or(&empty, |m| &m.members);
+    let b = new.map_or(&empty, |m| &m.members);
+    a.keys()
+        .chain(b.keys())
+        .filter(|k| a.get(k) != b.get(k))
+        .copied()
+        .collect()
+}
+
+fn update_zone<T>(
+    txn: &mut T,
+    t: &mut Tables,
+    offset: u64,
+    author: u32,
+    r: &Record,
+) -> Result<(), StoreError>
+where
+    T: sanakirja::AllocPage + LoadPage<Error = sanakirja::Error>,
+{
+    let page = offset / PAGE;
+    let mut zone = match btree::get(txn, &t.zones, &page, None)? {
+        Some((k, z)) if *k == page => *z,
+        _ => Zone::empty(),
+    };
+    zone.min_ts = zone.min_ts.min(r.timestamp_ms);
+    zone.max_ts = zone.max_ts.max(r.timestamp_ms);
+    zone.authors |= author_bit(author);
+    if let Payload::Attest(a) = &r.payload {
+        if let Some(ai) = &a.ai {
+            zone.models |= model_bit(&ai.provider, &ai.model);
+        }
+    }
+    btree::del(txn, &mut t.zones, &page, None)?;
+    btree::put(txn, &mut t.zones, &page, &zone)?;
+    Ok(())
+}
+
+/// Recomputes every slot of one author from all of its records.
+fn rebuild_author(
+    txn: &mut sanakirja::MutTxn<&Env, ()>,
+    t: &mut Tables,
+    log: &LogReader,
+    authors: &[PublicKey],
+    author: u32,
+    team: Option<TeamId>,
+    membership: Option<&Membership>,
+) -> Result<(), StoreError> {
+    let key = authors[author as usize];
+    let mut by_seq: BTreeMap<u32, Vec<(u64, SignedRecord)>> = BTreeMap::new();
+    {
+        let reader = Reader::new(&*txn, t, log, authors);
+        for entry in btree::iter(&*txn, &t.seqs, Some((&seq_key(author, 0), None)))? {
+            let (k, off) = entry?;
+            if (*k >> 32) as u32 != author {
+                break;
+            }
+            by_seq
+                .entry(*k as u32)
+                .or_default()
+                .push((*off, reader.record_at(*off, team)?));
+        }
+    }
+    let mut winners: BTreeMap<(PatchId, SlotKind), Option<(u64, SignedRecord)>> = BTreeMap::new();
+    for (seq, versions) in by_seq {
+        for (off, r) in &versions {
+            let (Some(kind), Some(patch)) =
+                (SlotKind::of(&r.record.payload), r.record.payload.patch())
+            else {
+                continue;
+            };
+            let slot = winners.entry((patch.clone(), kind)).or_insert(None);
+            let admitted = versions.len() == 1 && membership.is_some_and(|m| m.admits(&key, seq));
+            if admitted && slot.as_ref().is_none_or(|(_, cur)| supersedes(r, cur)) {
+                *slot = Some((*off, r.clone()));
+            }
+        }
+    }
+    for ((patch, kind), winner) in winners {
+        let current =
+            Reader::new(&*txn, t, log, authors).slot_winner(&patch, author, kind, team)?;
+        if let Some((cur_off, _)) = current {
+            btree::del(txn, &mut t.view, &patch.index_key(), Some(&cur_off))?;
+        }
+        if let Some((off, _)) = winner {
+            btree::put(txn, &mut t.view, &patch.index_key(), &off)?;
+        }
+    }
+    Ok(())
+}
+
+fn load_authors<T: LoadPage<Error = sanakirja::Error>>(
+    txn: &T,
+    t: &Tables,
+) -> Result<Vec<PublicKey>, StoreError> {
+    let mut out = Vec::new();
+    for entry in btree::iter(txn, &t.authors, None)? {
+        let (i, k) = entry?;
+        if *i != out.len() as u64 {
+            return Err(StoreError::Corrupt("author table out of order".into()));
+        }
+        out.push(PublicKey(k.0));
+    }
+    Ok(out)
+}
+
+/// Read operations shared by snapshots and the writer.
+struct Reader<'a, T> {
+    txn: &'a T,
+    t: &'a Tables,
+    log: &'a LogReader,
+    authors: &'a [PublicKey],
+}
+
+impl<'a, T: LoadPage<Error = sanakirja::Error>> Reader<'a, T> {
+    fn new(txn: &'a T, t: &'a Tables, log: &'a LogReader, authors: &'a [PublicKey]) -> Self {
+        Reader {
+            txn,
+            t,
+            log,
+            authors,
+        }
+    }
+
+    /// The signed record stored at a log offset.
+    fn record_at(&self, offset: u64, team: Option<TeamId>) -> Result<SignedRecord, StoreError> {
+        let (entry, bytes) = self.log.entry_at(self.txn, offset)?;
+        let (body, signature) = split_entry(&bytes)
+            .ok_or_else(|| StoreError::Corrupt(format!("log entry at {offset} is cut short")))?;
+        let signer = *self
+            .authors
+            .get(entry.author as usize)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown author {}", entry.author)))?;
+        let record = Record::from_canonical(body)
+            .map_err(|e| StoreError::Corrupt(format!("log entry at {offset}: {e}")))?;
+        let team = if matches!(record.payload, Payload::Genesis { .. }) {
+            GENESIS_TEAM
+        } else {
+            team.unwrap_or(GENESIS_TEAM)
+        };
+        Ok(SignedRecord {
+            team,
+            signer,
+            record,
+            body: body.to_vec(),
+            signature,
+        })
+    }
+
+    fn membership_records(&self) -> Result<Vec<SignedRecord>, StoreError> {
+        let mut raw = Vec::new();
+        for entry in btree::iter(self.txn, &self.t.membership, None)? {
+            raw.push(*entry?.0);
+        }
+        // The genesis names the team every other record is signed for.
+        let mut out = Vec::with_capacity(raw.len());
+        let mut team = None;
+        for off in &raw {
+            let r = self.record_at(*off, None)?;
+            if matches!(r.record.payload, Payload::Genesis { .. }) && team.is_none() {
+                team = Some(r.team_id());
+            }
+            out.push(r);
+        }
+        if let Some(team) = team {
+            for r in &mut out {
+                if !matches!(r.record.payload, Payload::Genesis { .. }) {
+                    r.team = team;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn evaluate_membership(&self) -> Result<Option<Membership>, StoreError> {
+        let records = self.membership_records()?;
+        let Some(genesis) = records
+            .iter()
+            .find(|r| matches!(r.record.payload, Payload::Genesis { .. }))
+        else {
+            return Ok(None);
+        };
+        let mut equivocated: HashSet<(PublicKey, u32)> = HashSet::new();
+        let mut author_of: HashMap<PublicKey, u32> = HashMap::new();
+        for (i, k) in self.authors.iter().enumerate() {
+            author_of.insert(*k, i as u32);
+        }
+        for r in &records {
+            if let Some(&a) = author_of.get(&r.signer) {
+                if values_of(self.txn, &self.t.seqs, seq_key(a, r.record.seq))?.len() > 1 {
+                    equivocated.insert((r.signer, r.record.seq));
+                }
+            }
+        }
+        Ok(Membership::evaluate(genesis, &records, |k, s| {
+            equivocated.contains(&(*k, s))
+        }))
+    }
+
+    /// The current winner of slot `(patch, author, kind)`, if any (a retraction counts).
+    fn slot_winner(
+        &self,
+        patch: &PatchId,
+        author: u32,
+        kind: SlotKind,
+        team: Option<TeamId>,
+    ) -> Result<Option<(u64, SignedRecord)>, StoreError> {
+        for off in values_of(self.txn, &self.t.view, patch.index_key())? {
+            let (entry, _) = self.log.entry_at(self.txn, off)?;
+            if entry.author != author {
+                continue;
+            }
+            let r = self.record_at(off, team)?;
+            if SlotKind::of(&r.record.payload) == Some(kind)
+                && r.record.payload.patch() == Some(patch)
+            {
+                return Ok(Some((off, r)));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// A consistent read-only view of a store.
+pub struct Snapshot<'s> {
+    txn: Txn<&'s Env>,
+    tables: Tables,
+    log: LogReader,
+    authors: Vec<PublicKey>,
+    membership: Option<Membership>,
+    equivocators: BTreeSet<PublicKey>,
+}
+
+/// Which current attestations a query wants.
+#[derive(Clone, Debug, Default)]
+pub struct AttestationQuery {
+    pub ai_only: bool,
+    pub human_only: bool,
+    pub author: Option<PublicKey>,
+}
+
+impl<'s> Snapshot<'s> {
+    fn reader(&self) -> Reader<'_, Txn<&'s Env>> {
+        Reader::new(&self.txn, &self.tables, &self.log, &self.authors)
+    }
+
+    /// The team's evaluated membership; `None` before `init` or `init --join`.
+    pub fn membership(&self) -> Option<&Membership> {
+        self.membership.as_ref()
+    }
+
+    pub fn team(&self) -> Option<TeamId> {
+        self.membership.as_ref().map(|m| m.team)
+    }
+
+    /// Keys that signed two different records with one sequence number.
+    pub fn equivocators(&self) -> &BTreeSet<PublicKey> {
+        &self.equivocators
+    }
+
+    fn load_equivocators(&self) -> Result<BTreeSet<PublicKey>, StoreError> {
+        let mut out = BTreeSet::new();
+        for entry in btree::iter(&self.txn, &self.tables.equivocations, None)? {
+            let (a, _) = entry?;
+            if let Some(k) = self.authors.get(*a as usize) {
+                out.insert(*k);
+            }
+        }
+        Ok(out)
+    }
+
+    fn evaluate_membership(&self) -> Result<Option<Membership>, StoreError> {
+        self.reader().evaluate_membership()
+    }
+
+    /// The next sequence number for `key`: one more than any it has in this store.
+    pub fn next_seq(&self, key: &PublicKey) -> Result<u32, StoreError> {
+        let Some(a) = self.authors.iter().position(|k| k == key) else {
+            return Ok(1);
+        };
+        let a = a as u32;
+        let mut last = 0;
+        let origin = seq_key(a, u32::MAX);
+        for entry in btree::rev_iter(
+            &self.txn,
+            &self.tables.seqs,
+            Some((&origin, Some(&u64::MAX))),
+        )? {
+            let (k, _) = entry?;
+            match ((*k >> 32) as u32).cmp(&a) {
+                std::cmp::Ordering::Greater => continue,
+                std::cmp::Ordering::Equal => last = *k as u32,
+                std::cmp::Ordering::Less => {}
+            }
+            break;
+        }
+        Ok(last.saturating_add(1))
+    }
+
+    /// Everything the team says about one patch: every author's current attestation and every
+    /// reviewer's current review.
+    pub fn patch(&self, patch: &PatchId) -> Result<PatchView, StoreError> {
+        let mut view = PatchView::default();
+        for off in values_of(&self.txn, &self.tables.view, patch.index_key())? {
+            let r = self.reader().record_at(off, self.team())?;
+            if r.record.payload.patch() != Some(patch) {
+                continue;
+            }
+            match &r.record.payload {
+                Payload::Attest(_) => {
+                    view.attestations.insert(r.signer, r);
+                }
+                Payload::Review(_) => {
+                    view.reviews.insert(r.signer, r);
+                }
+                _ => {}
+            }
+        }
+        Ok(view)
+    }
+
+    /// Current attestations matching `q`, newest first.
+    pub fn attestations(&self, q: &AttestationQuery) -> Result<Vec<SignedRecord>, StoreError> {
+        let author = match q.author {
+            Some(k) => match self.authors.iter().position(|a| *a == k) {
+                Some(a) => Some(a as u32),
+                None => return Ok(Vec::new()),
+            },
+            None => None,
+        };
+        let team = self.team();
+        let reader = self.reader();
+        let mut out = Vec::new();
+        for entry in btree::iter(&self.txn, &self.tables.view, None)? {
+            let (_, off) = entry?;
+            if let Some(a) = author {
+                if reader.log.entry_at(&self.txn, *off)?.0.author != a {
+                    continue;
+                }
+            }
+            let r = reader.record_at(*off, team)?;
+            let Payload::Attest(att) = &r.record.payload else {
+                continue;
+            };
+            if (q.ai_only && att.ai.is_none()) || (q.human_only && att.ai.is_some()) {
+                continue;
+            }
+            out.push(r);
+        }
+        out.sort_by(|a, b| {
+            (b.record.timestamp_ms, b.signer).cmp(&(a.record.timestamp_ms, a.signer))
+        });
+        Ok(out)
+    }
+
+    /// Current reviews of every patch.
+    pub fn reviews(&self) -> Result<Vec<SignedRecord>, StoreError> {
+        let team = self.team();
+        let mut out = Vec::new();
+        for entry in btree::iter(&self.txn, &self.tables.view, None)? {
+            let r = self.reader().record_at(*entry?.1, team)?;
+            if matches!(r.record.payload, Payload::Review(_)) {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every record in the log, in arrival order, including refused-but-kept evidence.
+    pub fn all_records(&self) -> Result<Vec<SignedRecord>, StoreError> {
+        let team = self.team();
+        let mut out = Vec::new();
+        let mut off = 0;
+        while off < self.log.len {
+            let (entry, _) = self.log.entry_at(&self.txn, off)?;
+            out.push(self.reader().record_at(off, team)?);
+            off += entry.len as u64;
+        }
+        Ok(out)
+    }
+
+    /// The offsets of the current view, for comparison with a rebuilt view.
+    pub fn view_records(&self) -> Result<Vec<SignedRecord>, StoreError> {
+        let team = self.team();
+        let mut out = Vec::new();
+        for entry in btree::iter(&self.txn, &self.tables.view, None)? {
+            let r = self.reader().record_at(*entry?.1, team)?;
+            if !matches!(r.record.payload, Payload::Retract { .. }) {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Number of records in the log.
+    pub fn record_count(&self) -> Result<u64, StoreError> {
+        Ok(btree::iter(&self.txn, &self.tables.seqs, None)?.count() as u64)
+    }
+}

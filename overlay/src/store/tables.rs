@@ -1,0 +1,171 @@
+//! The sanakirja tables of a store and their key types.
+//!
+//! | root | table | key → value |
+//! |---|---|---|
+//! | 0 | `meta` | small counters (`META_*`) → u64 |
+//! | 1 | `log_pages` | log page number → file offset of the page |
+//! | 2 | `seqs` | `author index << 32 | seq` → log offset (two values = equivocation) — the index by author |
+//! | 3 | `view` | patch key ([`crate::PatchId::index_key`]) → log offset of each slot's winner — the index by patch |
+//! | 4 | `authors` | author index → public key |
+//! | 5 | `membership` | log offset of each genesis / grant / revoke → 0 |
+//! | 6 | `zones` | log page number → [`Zone`] summary — the index by time and by provider/model |
+//! | 7 | `equivocations` | author index → log offsets of the conflicting records |
+
+use sanakirja::btree::{self, Db};
+use sanakirja::{direct_repr, LoadPage, MutTxn, RootDb, Storable, UnsizedStorable};
+
+use crate::error::StoreError;
+
+pub(crate) const META_SCHEMA: u64 = 0;
+pub(crate) const META_LOG_LEN: u64 = 1;
+pub(crate) const META_PENDING: u64 = 2;
+pub(crate) const SCHEMA_VERSION: u64 = 1;
+
+const ROOTS: usize = 8;
+
+/// A 32-byte public key as a sanakirja value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(C)]
+pub(crate) struct KeyBytes(pub [u8; 32]);
+direct_repr!(KeyBytes);
+
+/// A block-range summary of one log page: the time span of its records and bitsets of the
+/// authors and models in it. A query for one author, model or time range reads only the pages
+/// whose summary can match — a BRIN index, a few bytes per 4 KiB page instead of bytes per record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(C)]
+pub(crate) struct Zone {
+    pub min_ts: u64,
+    pub max_ts: u64,
+    pub authors: u64,
+    pub models: u64,
+}
+direct_repr!(Zone);
+
+impl Zone {
+    pub fn empty() -> Zone {
+        Zone {
+            min_ts: u64::MAX,
+            max_ts: 0,
+            authors: 0,
+            models: 0,
+        }
+    }
+}
+
+/// The bit of a model in [`Zone::models`].
+pub(crate) fn model_bit(provider: &str, model: &str) -> u64 {
+    let h = blake3::hash(format!("{provider}\0{model}").as_bytes());
+    1u64 << (h.as_bytes()[0] % 64)
+}
+
+pub(crate) fn author_bit(author: u32) -> u64 {
+    1u64 << (author % 64)
+}
+
+pub(crate) struct Tables {
+    pub meta: Db<u64, u64>,
+    pub log_pages: Db<u64, u64>,
+    pub seqs: Db<u64, u64>,
+    pub view: Db<u64, u64>,
+    pub authors: Db<u64, KeyBytes>,
+    pub membership: Db<u64, u64>,
+    pub zones: Db<u64, Zone>,
+    pub equivocations: Db<u64, u64>,
+}
+
+impl Tables {
+    /// Loads the tables of a committed store; `None` when the file is new.
+    pub fn load<T: RootDb>(txn: &T) -> Option<Tables> {
+        Some(Tables {
+            meta: txn.root_db(0)?,
+            log_pages: txn.root_db(1)?,
+            seqs: txn.root_db(2)?,
+            view: txn.root_db(3)?,
+            authors: txn.root_db(4)?,
+            membership: txn.root_db(5)?,
+            zones: txn.root_db(6)?,
+            equivocations: txn.root_db(7)?,
+        })
+    }
+
+    pub fn create<E: std::borrow::Borrow<sanakirja::Env>, X>(
+        txn: &mut MutTxn<E, X>,
+    ) -> Result<Tables, StoreError> {
+        // SAFETY: each new table is stored in a root below before commit.
+        let mut t = unsafe {
+            Tables {
+                meta: btree::create_db(txn)?,
+                log_pages: btree::create_db(txn)?,
+                seqs: btree::create_db(txn)?,
+                view: btree::create_db(txn)?,
+                authors: btree::create_db(txn)?,
+                membership: btree::create_db(txn)?,
+                zones: btree::create_db(txn)?,
+                equivocations: btree::create_db(txn)?,
+            }
+        };
+        meta_put(txn, &mut t, META_SCHEMA, SCHEMA_VERSION)?;
+        Ok(t)
+    }
+
+    pub fn save<E: std::borrow::Borrow<sanakirja::Env>, X>(&self, txn: &mut MutTxn<E, X>) {
+        let roots = [
+            self.meta.db,
+            self.log_pages.db,
+            self.seqs.db,
+            self.view.db,
+            self.authors.db,
+            self.membership.db,
+            self.zones.db,
+            self.equivocations.db,
+        ];
+        debug_assert_eq!(roots.len(), ROOTS);
+        for (i, db) in roots.into_iter().enumerate() {
+            txn.set_root(i, db.into());
+        }
+    }
+}
+
+pub(crate) fn meta_get<T: LoadPage<Error = sanakirja::Error>>(
+    txn: &T,
+    t: &Tables,
+    key: u64,
+) -> Result<Option<u64>, StoreError> {
+    Ok(match btree::get(txn, &t.meta, &key, None)? {
+        Some((k, v)) if *k == key => Some(*v),
+        _ => None,
+    })
+}
+
+pub(crate) fn meta_put<T: sanakirja::AllocPage + LoadPage<Error = sanakirja::Error>>(
+    txn: &mut T,
+    t: &mut Tables,
+    key: u64,
+    value: u64,
+) -> Result<(), StoreError> {
+    btree::del(txn, &mut t.meta, &key, None)?;
+    btree::put(txn, &mut t.meta, &key, &value)?;
+    Ok(())
+}
+
+/// All values bound to `key` in a multimap table.
+pub(crate) fn values_of<T: LoadPage<Error = sanakirja::Error>, V: Storable + Copy>(
+    txn: &T,
+    db: &Db<u64, V>,
+    key: u64,
+) -> Result<Vec<V>, StoreError> {
+    let mut out = Vec::new();
+    for entry in btree::iter(txn, db, Some((&key, None)))? {
+        let (k, v) = entry?;
+        if *k != key {
+            break;
+        }
+        out.push(*v);
+    }
+    Ok(out)
+}
+
+pub(crate) fn seq_key(author: u32, seq: u32) -> u64 {
+    ((author as u64) << 32) | seq as u64
+}

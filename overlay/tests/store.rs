@@ -1,0 +1,110 @@
+//! The store against a real sanakirja file: ingest, queries, and agreement with the pure view.
+
+mod common;
+
+use attrib_overlay::*;
+use common::*;
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    (dir, store)
+}
+
+#[test]
+fn ingest_then_query_and_reopen() {
+    let t = team();
+    let (dir, store) = open();
+    let out = store.ingest(&t.setup, T0 + 10_000).unwrap();
+    assert_eq!(out, vec![Outcome::Accepted; 3]);
+    let a1 = attest(&t.alice, t.team, 1, "PATCH1", Some(("anthropic", "claude")));
+    let b1 = attest(&t.bob, t.team, 1, "PATCH2", None);
+    assert_eq!(
+        store
+            .ingest(&[a1.clone(), b1.clone()], T0 + 10_000)
+            .unwrap(),
+        vec![Outcome::Accepted; 2]
+    );
+    // Same records again: duplicates, nothing changes.
+    assert_eq!(
+        store
+            .ingest(&[a1.clone(), b1.clone()], T0 + 10_000)
+            .unwrap(),
+        vec![Outcome::Duplicate; 2]
+    );
+    drop(store);
+
+    let store = Store::open(dir.path()).unwrap();
+    let snap = store.snapshot().unwrap();
+    assert_eq!(snap.membership().unwrap().members.len(), 3);
+    let ai = snap
+        .attestations(&AttestationQuery {
+            ai_only: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(ai, vec![a1.clone()]);
+    let human = snap
+        .attestations(&AttestationQuery {
+            human_only: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(human, vec![b1.clone()]);
+    let p = snap.patch(&PatchId::new("PATCH1").unwrap()).unwrap();
+    assert_eq!(p.attestations.get(&t.alice.public()), Some(&a1));
+    assert_eq!(snap.next_seq(&t.alice.public()).unwrap(), 2);
+    assert_eq!(snap.next_seq(&identity(99).public()).unwrap(), 1);
+}
+
+#[test]
+fn newer_version_replaces_older_in_any_order() {
+    let t = team();
+    let v1 = attest(&t.alice, t.team, 1, "P", None);
+    let v2 = attest(&t.alice, t.team, 2, "P", Some(("openai", "gpt-5")));
+    for order in [vec![v1.clone(), v2.clone()], vec![v2.clone(), v1.clone()]] {
+        let (_d, store) = open();
+        store.ingest(&t.setup, T0 + 10_000).unwrap();
+        for r in &order {
+            store.ingest(std::slice::from_ref(r), T0 + 10_000).unwrap();
+        }
+        let snap = store.snapshot().unwrap();
+        let p = snap.patch(&PatchId::new("P").unwrap()).unwrap();
+        assert_eq!(p.attestations.get(&t.alice.public()), Some(&v2));
+        assert_eq!(
+            snap.attestations(&AttestationQuery::default())
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}
+
+#[test]
+fn records_from_a_member_granted_later_are_admitted_then() {
+    let t = team();
+    let (_d, store) = open();
+    store.ingest(&t.setup[..1], T0 + 10_000).unwrap();
+    let a1 = attest(&t.alice, t.team, 1, "P", None);
+    assert_eq!(
+        store
+            .ingest(std::slice::from_ref(&a1), T0 + 10_000)
+            .unwrap(),
+        vec![Outcome::Refused(Refusal::NonMember)]
+    );
+    assert!(store
+        .snapshot()
+        .unwrap()
+        .attestations(&AttestationQuery::default())
+        .unwrap()
+        .is_empty());
+    store.ingest(&t.setup[1..2], T0 + 10_000).unwrap();
+    assert_eq!(
+        store
+            .snapshot()
+            .unwrap()
+            .attestations(&AttestationQuery::default())
+            .unwrap(),
+        vec![a1]
+    );
+}
