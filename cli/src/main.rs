@@ -1,1 +1,104 @@
-fn main() {}
+//! `attrib`: records who wrote each patch and how AI helped, signs every record, and keeps the
+//! records in a commutative overlay beside the VCS. This binary is a thin shell: it parses the
+//! command line, hands each subcommand to its module, and turns any error into one line on
+//! stderr and a non-zero exit.
+
+mod args;
+mod capture;
+mod commands;
+mod context;
+mod render;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command, IdentityCommand};
+use context::Ctx;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = run(cli, &mut out).and_then(|()| out.flush().map_err(Into::into));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = out.flush();
+            // A closed pipe (`attrib log | head`) is not an error worth reporting.
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("attrib: {}", one_line(&format!("{e:#}")));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
+    if let Command::Demo(args) = &cli.command {
+        return commands::demo::run(out, args.keep);
+    }
+    let ctx = Ctx::from_env(cli.repo)?;
+    match cli.command {
+        Command::Init(a) => commands::init::run(&ctx, out, a),
+        Command::Identity(IdentityCommand::New {
+            name,
+            email,
+            force,
+            json,
+        }) => commands::identity::new(&ctx, out, name, email, force, json),
+        Command::Identity(IdentityCommand::Show(f)) => commands::identity::show(&ctx, out, f.json),
+        Command::Team(t) => commands::team::run(&ctx, out, t),
+        Command::Annotate(a) => commands::annotate::annotate(&ctx, out, a),
+        Command::Review(a) => commands::annotate::review(&ctx, out, a),
+        Command::Log(a) => commands::query::log(&ctx, out, a),
+        Command::Show(a) => commands::query::show(&ctx, out, a),
+        Command::Verify(f) => commands::verify::run(&ctx, out, f.json),
+        Command::Export(a) => commands::exchange::export(&ctx, out, a),
+        Command::Import(a) => commands::exchange::import(&ctx, out, a),
+        Command::Demo(_) => unreachable!("handled above"),
+    }
+}
+
+/// Prints clap's help and version as usual, and any usage error as one line.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        _ => {
+            let text = e.render().to_string();
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid command line")
+                .trim_start_matches("error: ");
+            eprintln!("attrib: {first} (see `attrib --help`)");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -128,6 +128,10 @@ impl PatchId {
         }
         Ok(PatchId(s.to_string()))
     }
+    /// The id of a Pijul/Atomic change from its 33 raw hash bytes (hash type, then digest).
+    pub fn from_change_hash(raw: &[u8; 33]) -> Self {
+        PatchId(base32::encode_hash(raw))
+    }
     /// The id as the VCS spells it.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -125,3 +125,104 @@ pub fn team() -> Team {
         setup,
     }
 }
+
+/// A clock far enough after every test record's timestamp that none is "in the future".
+pub const NOW: u64 = T0 + 24 * 60 * 60 * 1000;
+
+/// A fresh store in its own temporary directory (keep the directory alive with the store).
+pub fn open_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    (dir, store)
+}
+
+pub fn review(
+    who: &Identity,
+    team: TeamId,
+    seq: u32,
+    patch: &str,
+    verdict: Verdict,
+) -> SignedRecord {
+    who.sign(
+        team,
+        record(
+            seq,
+            T0 + 1000 + seq as u64,
+            Payload::Review(Review {
+                patch: PatchId::new(patch).unwrap(),
+                seconds: 60,
+                verdict,
+                comment: None,
+            }),
+        ),
+    )
+}
+
+/// A retraction of `author`'s attestation of `patch`, signed by `who` (honest when they match).
+pub fn retract(
+    who: &Identity,
+    team: TeamId,
+    seq: u32,
+    patch: &str,
+    author: &Identity,
+) -> SignedRecord {
+    who.sign(
+        team,
+        record(
+            seq,
+            T0 + 1000 + seq as u64,
+            Payload::Retract {
+                patch: PatchId::new(patch).unwrap(),
+                author: author.public(),
+            },
+        ),
+    )
+}
+
+pub fn revoke(
+    admin: &Identity,
+    team: TeamId,
+    seq: u32,
+    member: &Identity,
+    after_seq: u32,
+) -> SignedRecord {
+    admin.sign(
+        team,
+        record(
+            seq,
+            T0 + 1000 + seq as u64,
+            Payload::Revoke {
+                member: member.public(),
+                after_seq,
+            },
+        ),
+    )
+}
+
+/// Records keyed by id: the form in which record *sets* are compared.
+pub fn by_id<'a>(
+    records: impl IntoIterator<Item = &'a SignedRecord>,
+) -> std::collections::BTreeMap<RecordId, SignedRecord> {
+    records.into_iter().map(|r| (r.id(), r.clone())).collect()
+}
+
+/// The current attestations and reviews of a merged view, keyed by record id.
+pub fn view_set(view: &MergedView) -> std::collections::BTreeMap<RecordId, SignedRecord> {
+    by_id(
+        view.patches
+            .values()
+            .flat_map(|p| p.attestations.values().chain(p.reviews.values())),
+    )
+}
+
+/// The current attestations and reviews held by a store, keyed by record id.
+pub fn store_set(store: &Store) -> std::collections::BTreeMap<RecordId, SignedRecord> {
+    let records = store.snapshot().unwrap().view_records().unwrap();
+    let set = by_id(&records);
+    assert_eq!(
+        set.len(),
+        records.len(),
+        "the store's view holds a record twice"
+    );
+    set
+}

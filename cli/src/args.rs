@@ -1,0 +1,251 @@
+//! The command-line grammar (clap). Names here are the stable interface listed in DESIGN.md.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "attrib",
+    version,
+    about = "Signed, peer-to-peer attribution of who wrote each patch and how AI helped",
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Run as if started in DIR.
+    #[arg(short = 'C', long = "repo", global = true, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create the store for this repository and found (or join) a team.
+    Init(InitArgs),
+    /// Create or show this device's signing identity.
+    #[command(subcommand)]
+    Identity(IdentityCommand),
+    /// Show the team, admit a device key, or revoke one.
+    #[command(subcommand)]
+    Team(TeamCommand),
+    /// Attest who wrote a patch and how AI helped (a newer version replaces your earlier one).
+    Annotate(AnnotateArgs),
+    /// Record a signed review of another member's patch.
+    Review(ReviewArgs),
+    /// List attested patches, newest first.
+    Log(LogArgs),
+    /// Show every author's attestation and every review of one patch.
+    Show(ShowArgs),
+    /// Re-check every signature and the whole view from scratch.
+    Verify(JsonFlag),
+    /// Write every signed record as JSON Lines.
+    Export(ExportArgs),
+    /// Merge another member's export (each record checked on its own).
+    Import(ImportArgs),
+    /// Run the whole story end to end in a temporary directory: three members, offline work,
+    /// merges in different orders, a forgery refused.
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Name of the team to found.
+    #[arg(long, conflicts_with = "join")]
+    pub team: Option<String>,
+    /// Join an existing team from an export that contains its genesis.
+    #[arg(long, value_name = "FILE")]
+    pub join: Option<PathBuf>,
+    /// Your display name, if an identity has to be created.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Your email, if an identity has to be created.
+    #[arg(long)]
+    pub email: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IdentityCommand {
+    /// Create this device's ed25519 identity.
+    New {
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// Replace an existing identity (its records stay valid; you lose the ability to amend them).
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show this device's identity.
+    Show(JsonFlag),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TeamCommand {
+    /// Show the team and its members.
+    Show(JsonFlag),
+    /// Admit a device key (admins only).
+    Add {
+        /// The member's public key (hex, from `attrib identity show`).
+        pubkey: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// Make the member an admin.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Revoke a device key: its records so far stay, later ones are refused (admins only).
+    Revoke {
+        /// The member's public key, or their unique name.
+        member: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct JsonFlag {
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How AI helped, from flags; environment variables fill what flags leave out.
+#[derive(Args, Debug, Default, Clone)]
+pub struct CaptureArgs {
+    /// The patch was written with AI help (implied by --ai-provider/--ai-model).
+    #[arg(long)]
+    pub ai_assisted: bool,
+    /// The patch was written without AI help, whatever the environment says.
+    #[arg(long, conflicts_with_all = ["ai_assisted", "ai_provider", "ai_model"])]
+    pub no_ai: bool,
+    #[arg(long, value_name = "NAME")]
+    pub ai_provider: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub ai_model: Option<String>,
+    /// complete, partial, collaborative, inspired, review or refactor (default: partial).
+    #[arg(long, value_name = "TYPE")]
+    pub ai_suggestion_type: Option<String>,
+    /// Your confidence in the AI's part, 0 to 1 (or 0% to 100%).
+    #[arg(long, value_name = "X")]
+    pub ai_confidence: Option<String>,
+    #[arg(long, value_name = "N")]
+    pub ai_token_count: Option<String>,
+    /// Seconds you spent reviewing the AI's output.
+    #[arg(long, value_name = "SECONDS")]
+    pub ai_review_time: Option<String>,
+    #[arg(long, value_name = "X")]
+    pub ai_temperature: Option<String>,
+    #[arg(long, value_name = "N")]
+    pub ai_max_tokens: Option<String>,
+    #[arg(long, value_name = "X")]
+    pub ai_top_p: Option<String>,
+    /// A precomputed prompt commitment (64 hex digits).
+    #[arg(long, value_name = "HEX", conflicts_with = "prompt_file")]
+    pub ai_prompt_hash: Option<String>,
+    /// Commit to this prompt: only a salted blake3 hash is stored; the salt stays on this machine.
+    #[arg(long, value_name = "FILE")]
+    pub prompt_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum OriginArg {
+    /// A person at the keyboard.
+    Human,
+    /// An AI agent's hook acting for the identity's owner.
+    Agent,
+}
+
+#[derive(Args, Debug)]
+pub struct AnnotateArgs {
+    /// The patch id (for Pijul, the change hash).
+    pub patch: String,
+    #[command(flatten)]
+    pub capture: CaptureArgs,
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Patches this one depends on.
+    #[arg(long, value_name = "PATCH_ID", num_args = 1..)]
+    pub depends_on: Vec<String>,
+    /// Patches this one conflicts with.
+    #[arg(long, value_name = "PATCH_ID", num_args = 1..)]
+    pub conflicts_with: Vec<String>,
+    /// AI-written lines among those the patch adds: FILE:START-END (repeatable).
+    #[arg(long = "ai-lines", value_name = "FILE:START-END")]
+    pub ai_lines: Vec<String>,
+    /// Who produced this record.
+    #[arg(long, value_enum, env = "ATTRIB_ORIGIN", default_value = "human")]
+    pub origin: OriginArg,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum VerdictArg {
+    Approve,
+    RequestChanges,
+    Comment,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewArgs {
+    pub patch: String,
+    /// Seconds spent reviewing.
+    #[arg(long)]
+    pub seconds: u32,
+    #[arg(long, value_enum, default_value = "approve")]
+    pub verdict: VerdictArg,
+    #[arg(long)]
+    pub comment: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    /// Only AI-assisted patches.
+    #[arg(long, conflicts_with = "human_only")]
+    pub ai_only: bool,
+    /// Only patches written without AI.
+    #[arg(long)]
+    pub human_only: bool,
+    /// Only this author (public key or member name).
+    #[arg(long)]
+    pub author: Option<String>,
+    /// At most N rows.
+    #[arg(short = 'n', long = "max-count", value_name = "N")]
+    pub max_count: Option<usize>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    pub patch: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// A JSON Lines export (`-` for standard input).
+    pub file: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Keep the demo's directory instead of deleting it.
+    #[arg(long)]
+    pub keep: bool,
+}

@@ -1,0 +1,147 @@
+//! `attrib annotate` and `attrib review`: the two ways a member writes a claim about a patch.
+
+use std::io::Write;
+
+use anyhow::{anyhow, bail, Result};
+use attrib_overlay::{Attestation, LineSpan, Origin, PatchId, Payload, Review, Verdict};
+
+use super::sign_and_store;
+use crate::args::{AnnotateArgs, OriginArg, ReviewArgs, VerdictArg};
+use crate::capture::capture;
+use crate::context::Ctx;
+use crate::render;
+
+pub fn patch_id(s: &str) -> Result<PatchId> {
+    PatchId::new(s).map_err(|e| anyhow!("{e}"))
+}
+
+/// Parses `FILE:START-END` (or `FILE:LINE`).
+fn line_span(s: &str) -> Result<LineSpan> {
+    let (file, range) = s
+        .rsplit_once(':')
+        .ok_or_else(|| anyhow!("--ai-lines {s:?}: expected FILE:START-END"))?;
+    let (start, end) = match range.split_once('-') {
+        Some((a, b)) => (a, b),
+        None => (range, range),
+    };
+    let parse = |x: &str| -> Result<u32> {
+        x.trim()
+            .parse()
+            .map_err(|_| anyhow!("--ai-lines {s:?}: {x:?} is not a line number"))
+    };
+    let span = LineSpan {
+        file: file.to_string(),
+        start: parse(start)?,
+        end: parse(end)?,
+    };
+    if file.is_empty() || span.start == 0 || span.end < span.start {
+        bail!("--ai-lines {s:?}: expected FILE:START-END with 1 <= START <= END");
+    }
+    Ok(span)
+}
+
+pub fn annotate(ctx: &Ctx, out: &mut dyn Write, args: AnnotateArgs) -> Result<()> {
+    let patch = patch_id(&args.patch)?;
+    let ai = capture(&args.capture, ctx)?;
+    let line_spans = args
+        .ai_lines
+        .iter()
+        .map(|s| line_span(s))
+        .collect::<Result<Vec<_>>>()?;
+    if !line_spans.is_empty() && ai.is_none() {
+        bail!("--ai-lines marks AI-written lines, so the patch must be AI-assisted (give --ai-provider and --ai-model)");
+    }
+    let attestation = Attestation {
+        patch,
+        ai,
+        description: args.description,
+        depends_on: args
+            .depends_on
+            .iter()
+            .map(|p| patch_id(p))
+            .collect::<Result<_>>()?,
+        conflicts_with: args
+            .conflicts_with
+            .iter()
+            .map(|p| patch_id(p))
+            .collect::<Result<_>>()?,
+        replaces: None,
+        line_spans,
+    };
+    let origin = match args.origin {
+        OriginArg::Human => Origin::Person,
+        OriginArg::Agent => Origin::AgentHook,
+    };
+    let me = ctx.identity()?;
+    let store = ctx.open_store()?;
+    let signed = sign_and_store(ctx, &store, &me, origin, Payload::Attest(attestation))?;
+    if args.json {
+        let snap = store.snapshot()?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&render::record_json(snap.membership(), &signed))?
+        )?;
+    } else {
+        writeln!(
+            out,
+            "attested {} as {} (record #{}, {})",
+            args.patch,
+            render::ai_summary(&signed),
+            signed.record.seq,
+            signed.id().short()
+        )?;
+    }
+    Ok(())
+}
+
+pub fn review(ctx: &Ctx, out: &mut dyn Write, args: ReviewArgs) -> Result<()> {
+    let patch = patch_id(&args.patch)?;
+    let me = ctx.identity()?;
+    let store = ctx.open_store()?;
+    {
+        let snap = store.snapshot()?;
+        let view = snap.patch(&patch)?;
+        if view.attestations.is_empty() {
+            bail!("patch {patch} has no attestation in this team's overlay; check the id with `attrib log`");
+        }
+        if view.attestations.keys().all(|k| *k == me.public()) {
+            bail!("you are the only author of {patch}; a review must come from another member");
+        }
+    }
+    let verdict = match args.verdict {
+        VerdictArg::Approve => Verdict::Approve,
+        VerdictArg::RequestChanges => Verdict::RequestChanges,
+        VerdictArg::Comment => Verdict::Comment,
+    };
+    let signed = sign_and_store(
+        ctx,
+        &store,
+        &me,
+        Origin::Person,
+        Payload::Review(Review {
+            patch,
+            seconds: args.seconds,
+            verdict,
+            comment: args.comment,
+        }),
+    )?;
+    if args.json {
+        let snap = store.snapshot()?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&render::record_json(snap.membership(), &signed))?
+        )?;
+    } else {
+        writeln!(
+            out,
+            "reviewed {} ({}, {}s, record #{})",
+            args.patch,
+            verdict.as_str(),
+            args.seconds,
+            signed.record.seq
+        )?;
+    }
+    Ok(())
+}

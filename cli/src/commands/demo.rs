@@ -1,0 +1,364 @@
+//! `attrib demo`: the main job end to end, on the embedded store, in a temporary directory.
+//!
+//! Three members found and join a team, record AI-assisted and human patches offline, swap
+//! exports in three different orders and end with identical views; a forged record and a
+//! stranger's record are refused. Every step runs the same code as the CLI commands.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _, Result};
+use attrib_overlay::{
+    now_ms, Attestation, AttestationQuery, Origin, PatchId, Payload, Record, RecordId,
+};
+
+use super::{annotate, exchange, identity, init, query, team, verify};
+use crate::args::{
+    AnnotateArgs, CaptureArgs, ImportArgs, InitArgs, LogArgs, OriginArg, ReviewArgs, TeamCommand,
+    VerdictArg,
+};
+use crate::context::Ctx;
+
+struct Member {
+    name: &'static str,
+    ctx: Ctx,
+}
+
+impl Member {
+    fn new(root: &Path, name: &'static str) -> Result<Member> {
+        let repo = root.join(name).join("repo");
+        std::fs::create_dir_all(&repo)?;
+        // Each member's repository looks like a Pijul checkout, so the store lands in `.pijul/`.
+        std::fs::create_dir_all(repo.join(".pijul"))?;
+        Ok(Member {
+            name,
+            ctx: Ctx {
+                config_dir: root.join(name).join("config"),
+                cwd: repo,
+            },
+        })
+    }
+    fn export(&self, root: &Path) -> Result<PathBuf> {
+        let path = root.join(format!("{}.jsonl", self.name));
+        exchange::export_to_file(&self.ctx, &path)?;
+        Ok(path)
+    }
+    fn import(&self, out: &mut dyn Write, file: &Path) -> Result<()> {
+        write!(
+            out,
+            "    {:<5} imports {:<12} ",
+            self.name,
+            file.file_name().and_then(|f| f.to_str()).unwrap_or("")
+        )?;
+        exchange::import(
+            &self.ctx,
+            out,
+            ImportArgs {
+                file: file.to_path_buf(),
+                json: false,
+            },
+        )
+    }
+    /// blake3 over the ids of every current claim: equal digests, equal views.
+    fn view_digest(&self) -> Result<String> {
+        let store = self.ctx.open_store()?;
+        let snap = store.snapshot()?;
+        let ids: BTreeSet<RecordId> = snap.view_records()?.iter().map(|r| r.id()).collect();
+        let mut h = blake3::Hasher::new();
+        for id in &ids {
+            h.update(&id.0);
+        }
+        Ok(format!(
+            "{} ({} claims)",
+            &h.finalize().to_hex()[..16],
+            ids.len()
+        ))
+    }
+}
+
+/// A Pijul-shaped change hash for a synthetic patch.
+fn demo_patch(label: &str) -> String {
+    let digest = blake3::hash(format!("attrib demo patch {label}").as_bytes());
+    let mut raw = [0u8; 33];
+    raw[1..].copy_from_slice(digest.as_bytes());
+    PatchId::from_change_hash(&raw).to_string()
+}
+
+fn ai(provider: &str, model: &str, kind: &str, confidence: &str) -> CaptureArgs {
+    CaptureArgs {
+        ai_provider: Some(provider.into()),
+        ai_model: Some(model.into()),
+        ai_suggestion_type: Some(kind.into()),
+        ai_confidence: Some(confidence.into()),
+        ai_token_count: Some("1800".into()),
+        ai_review_time: Some("95".into()),
+        ..CaptureArgs::default()
+    }
+}
+
+fn annotate_args(patch: &str, capture: CaptureArgs, description: &str) -> AnnotateArgs {
+    AnnotateArgs {
+        patch: patch.to_string(),
+        capture,
+        description: Some(description.to_string()),
+        depends_on: vec![],
+        conflicts_with: vec![],
+        ai_lines: vec![],
+        origin: OriginArg::Human,
+        json: false,
+    }
+}
+
+pub fn run(out: &mut dyn Write, keep: bool) -> Result<()> {
+    let dir = tempfile::Builder::new()
+        .prefix("attrib-demo-")
+        .tempdir()
+        .context("cannot create a temporary directory")?;
+    let root = dir.path().to_path_buf();
+    let result = story(out, &root);
+    if keep {
+        let kept = dir.keep();
+        writeln!(out, "\nthe demo's files are in {}", kept.display())?;
+    }
+    result
+}
+
+fn step(out: &mut dyn Write, n: u32, title: &str) -> Result<()> {
+    writeln!(out, "\n{n}. {title}")?;
+    Ok(())
+}
+
+fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
+    writeln!(
+        out,
+        "attrib demo: three members, no server, working offline (in {})",
+        root.display()
+    )?;
+    let alice = Member::new(root, "alice")?;
+    let bob = Member::new(root, "bob")?;
+    let carol = Member::new(root, "carol")?;
+    let mut quiet = std::io::sink();
+
+    step(
+        out,
+        1,
+        "alice founds a team; bob and carol create device keys and are admitted",
+    )?;
+    init::run(
+        &alice.ctx,
+        &mut quiet,
+        InitArgs {
+            team: Some("demo-team".into()),
+            join: None,
+            name: Some("alice".into()),
+            email: Some("alice@example.org".into()),
+        },
+    )?;
+    for m in [&bob, &carol] {
+        identity::new(
+            &m.ctx,
+            &mut quiet,
+            Some(m.name.into()),
+            Some(format!("{}@example.org", m.name)),
+            false,
+            false,
+        )?;
+        let key = m.ctx.identity()?.public();
+        write!(out, "    ")?;
+        team::run(
+            &alice.ctx,
+            out,
+            TeamCommand::Add {
+                pubkey: key.to_hex(),
+                name: m.name.into(),
+                email: None,
+                admin: false,
+            },
+        )?;
+    }
+    let team_file = alice.export(root)?;
+    for m in [&bob, &carol] {
+        init::run(
+            &m.ctx,
+            &mut quiet,
+            InitArgs {
+                team: None,
+                join: Some(team_file.clone()),
+                name: None,
+                email: None,
+            },
+        )?;
+        writeln!(out, "    {} joined from alice's export", m.name)?;
+    }
+
+    step(out, 2, "everyone records patches offline")?;
+    let p: Vec<String> = (1..=6).map(|i| demo_patch(&i.to_string())).collect();
+    let work: [(&Member, usize, Option<CaptureArgs>, &str); 6] = [
+        (
+            &alice,
+            0,
+            Some(ai("anthropic", "claude-sonnet-4", "partial", "0.9")),
+            "parser: accept trailing commas",
+        ),
+        (&alice, 1, None, "docs: explain the sync protocol"),
+        (
+            &bob,
+            2,
+            Some(ai("openai", "gpt-5", "complete", "0.75")),
+            "store: add the zone index",
+        ),
+        (
+            &bob,
+            3,
+            Some(ai("anthropic", "claude-sonnet-4", "refactor", "0.8")),
+            "cli: split commands into modules",
+        ),
+        (&carol, 4, None, "fix: off-by-one in line spans"),
+        (
+            &carol,
+            5,
+            Some(ai("google", "gemini-2.5-pro", "inspired", "0.6")),
+            "tests: property tests for merge",
+        ),
+    ];
+    for (m, i, capture, description) in work {
+        write!(out, "    {:<5} ", m.name)?;
+        let capture = capture.unwrap_or_default();
+        annotate::annotate(&m.ctx, out, annotate_args(&p[i], capture, description))?;
+    }
+    write!(out, "    bob   ")?;
+    // bob amends his own attestation: a newer signed version replaces the old one everywhere.
+    annotate::annotate(
+        &bob.ctx,
+        out,
+        annotate_args(
+            &p[2],
+            ai("openai", "gpt-5", "collaborative", "0.7"),
+            "store: add the zone index",
+        ),
+    )?;
+
+    step(out, 3, "they swap exports, each in a different order")?;
+    let files = [alice.export(root)?, bob.export(root)?, carol.export(root)?];
+    alice.import(out, &files[1])?;
+    alice.import(out, &files[2])?;
+    carol.import(out, &files[0])?;
+    carol.import(out, &files[1])?;
+    bob.import(out, &files[2])?;
+    bob.import(out, &files[0])?;
+    write!(out, "    carol ")?;
+    annotate::review(
+        &carol.ctx,
+        out,
+        ReviewArgs {
+            patch: p[0].clone(),
+            seconds: 240,
+            verdict: VerdictArg::Approve,
+            comment: None,
+            json: false,
+        },
+    )?;
+    let carol_again = carol.export(root)?;
+    alice.import(out, &carol_again)?;
+    bob.import(out, &carol_again)?;
+
+    step(out, 4, "all three views are identical")?;
+    let digests = [
+        alice.view_digest()?,
+        bob.view_digest()?,
+        carol.view_digest()?,
+    ];
+    for (m, d) in [&alice, &bob, &carol].iter().zip(&digests) {
+        writeln!(out, "    {:<5} view {d}", m.name)?;
+    }
+    if digests.iter().any(|d| *d != digests[0]) {
+        bail!("the views differ after merging: {digests:?}");
+    }
+
+    step(
+        out,
+        5,
+        "forgeries are refused, with a reason, and nothing else is blocked",
+    )?;
+    let forged = root.join("forged.jsonl");
+    let line = std::fs::read_to_string(&files[0])?
+        .lines()
+        .find(|l| l.contains("claude-sonnet-4"))
+        .map(|l| l.replace("claude-sonnet-4", "gpt-5"))
+        .context("alice's export has no AI record")?;
+    let mallory = attrib_overlay::Identity::generate()?;
+    let team = alice
+        .ctx
+        .open_store()?
+        .snapshot()?
+        .team()
+        .context("alice has no team")?;
+    let stranger = mallory.sign(
+        team,
+        Record {
+            seq: 1,
+            timestamp_ms: now_ms(),
+            origin: Origin::Person,
+            payload: Payload::Attest(Attestation {
+                patch: PatchId::new(&p[4]).map_err(anyhow::Error::msg)?,
+                ai: None,
+                description: Some("mallory claims carol's patch".into()),
+                depends_on: vec![],
+                conflicts_with: vec![],
+                replaces: None,
+                line_spans: vec![],
+            }),
+        },
+    );
+    std::fs::write(
+        &forged,
+        format!(
+            "{line}\n{}\n",
+            attrib_overlay::exchange::to_json_line(&stranger)
+        ),
+    )?;
+    writeln!(out, "    bob imports a line of alice's with the model changed, and a record signed by a stranger:")?;
+    match bob.import(out, &forged) {
+        Err(e) => writeln!(out, "    -> {e}")?,
+        Ok(()) => bail!("the forged records were accepted"),
+    }
+    let after = bob.view_digest()?;
+    writeln!(out, "    bob's view is unchanged: {after}")?;
+    if after != digests[0] {
+        bail!("a refused record changed the view");
+    }
+    write!(out, "    ")?;
+    verify::run(&bob.ctx, out, false)?;
+
+    step(out, 6, "alice's `attrib log`")?;
+    query::log(
+        &alice.ctx,
+        out,
+        LogArgs {
+            ai_only: false,
+            human_only: false,
+            author: None,
+            max_count: None,
+            json: false,
+        },
+    )?;
+
+    let store = alice.ctx.open_store()?;
+    let snap = store.snapshot()?;
+    let all = snap.attestations(&AttestationQuery::default())?;
+    let ai_count = all
+        .iter()
+        .filter(|r| matches!(&r.record.payload, Payload::Attest(a) if a.ai.is_some()))
+        .count();
+    let reviewed = snap.reviews()?.len();
+    writeln!(
+        out,
+        "\nsummary: {} patches attested, {} AI-assisted ({}%), {} reviewed; every record signed and verified offline.",
+        all.len(),
+        ai_count,
+        100 * ai_count / all.len().max(1),
+        reviewed
+    )?;
+    Ok(())
+}

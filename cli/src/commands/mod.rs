@@ -1,0 +1,74 @@
+//! One module per subcommand. Each takes a [`Ctx`] and a writer, so `attrib demo` can drive
+//! several members through exactly the code the CLI runs.
+
+pub mod annotate;
+pub mod demo;
+pub mod exchange;
+pub mod identity;
+pub mod init;
+pub mod query;
+pub mod team;
+pub mod verify;
+
+use anyhow::{anyhow, bail, Result};
+use attrib_overlay::{
+    now_ms, Origin, Outcome, Payload, PublicKey, Record, SignedRecord, Snapshot, Store,
+};
+
+use crate::context::{Ctx, Me};
+
+/// Signs `payload` as this device's next record, stores it, and returns it once committed.
+pub fn sign_and_store(
+    ctx: &Ctx,
+    store: &Store,
+    me: &Me,
+    origin: Origin,
+    payload: Payload,
+) -> Result<SignedRecord> {
+    let snap = store.snapshot()?;
+    let team = snap.team().ok_or_else(|| {
+        anyhow!(
+            "this store has no team; run `attrib init --team NAME` or `attrib init --join FILE`"
+        )
+    })?;
+    let seq = ctx.next_seq(&snap, me)?;
+    drop(snap);
+    let record = Record {
+        seq,
+        timestamp_ms: now_ms(),
+        origin,
+        payload,
+    };
+    record.validate()?;
+    let signed = me.key.sign(team, record);
+    match store.ingest(std::slice::from_ref(&signed), now_ms())?.pop() {
+        Some(Outcome::Accepted) => {}
+        Some(Outcome::Refused(why)) => bail!("the store refused your record: {why}"),
+        Some(Outcome::Duplicate) | None => bail!("the store did not take your record"),
+    }
+    ctx.remember_seq(&team.to_hex(), seq)?;
+    Ok(signed)
+}
+
+/// Resolves a member given as a hex key or a unique name.
+pub fn resolve_member(snap: &Snapshot<'_>, who: &str) -> Result<PublicKey> {
+    if let Ok(k) = who.parse::<PublicKey>() {
+        return Ok(k);
+    }
+    let m = snap
+        .membership()
+        .ok_or_else(|| anyhow!("this store has no team yet"))?;
+    let matches: Vec<PublicKey> = m
+        .members
+        .values()
+        .filter(|x| x.name == who)
+        .map(|x| x.key)
+        .collect();
+    match matches.as_slice() {
+        [k] => Ok(*k),
+        [] => {
+            bail!("no member named {who:?} (give a name from `attrib team show` or a 64-digit key)")
+        }
+        _ => bail!("several members are named {who:?}; give the public key instead"),
+    }
+}

@@ -1,0 +1,182 @@
+//! `attrib log` and `attrib show`.
+
+use std::io::Write;
+
+use anyhow::{bail, Result};
+use attrib_overlay::model::format_milli;
+use attrib_overlay::{AttestationQuery, Payload, SignedRecord};
+use serde_json::json;
+
+use super::annotate::patch_id;
+use super::resolve_member;
+use crate::args::{LogArgs, ShowArgs};
+use crate::context::Ctx;
+use crate::render;
+
+pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
+    let store = ctx.open_store()?;
+    let snap = store.snapshot()?;
+    let author = args
+        .author
+        .as_deref()
+        .map(|a| resolve_member(&snap, a))
+        .transpose()?;
+    let mut rows = snap.attestations(&AttestationQuery {
+        ai_only: args.ai_only,
+        human_only: args.human_only,
+        author,
+    })?;
+    if let Some(n) = args.max_count {
+        rows.truncate(n);
+    }
+    let m = snap.membership();
+    if args.json {
+        let v: Vec<_> = rows.iter().map(|r| render::record_json(m, r)).collect();
+        serde_json::to_writer_pretty(&mut *out, &v)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if rows.is_empty() {
+        writeln!(out, "no attested patches match")?;
+        return Ok(());
+    }
+    // Streamed rather than tabulated cell by cell: `log` over 100k records must stay fast.
+    let names: Vec<String> = rows.iter().map(|r| render::author_name(m, r)).collect();
+    let patch_w = rows
+        .iter()
+        .map(|r| patch_of(r).len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let name_w = names
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    writeln!(
+        out,
+        "{:<16}  {:<patch_w$}  {:<name_w$}  ATTRIBUTION",
+        "TIME", "PATCH", "AUTHOR"
+    )?;
+    for (r, name) in rows.iter().zip(&names) {
+        writeln!(
+            out,
+            "{:<16}  {:<patch_w$}  {:<name_w$}  {}",
+            render::short_time(r.record.timestamp_ms),
+            patch_of(r),
+            name,
+            render::ai_summary(r)
+        )?;
+    }
+    Ok(())
+}
+
+fn patch_of(r: &SignedRecord) -> &str {
+    r.record.payload.patch().map(|p| p.as_str()).unwrap_or("")
+}
+
+pub fn show(ctx: &Ctx, out: &mut dyn Write, args: ShowArgs) -> Result<()> {
+    let patch = patch_id(&args.patch)?;
+    let store = ctx.open_store()?;
+    let snap = store.snapshot()?;
+    let view = snap.patch(&patch)?;
+    if view.attestations.is_empty() && view.reviews.is_empty() {
+        bail!("no attestation or review for patch {patch} in this team's overlay");
+    }
+    let m = snap.membership();
+    let status = |r: &SignedRecord| -> &'static str {
+        if !r.verify() {
+            "BAD SIGNATURE"
+        } else if snap.equivocators().contains(&r.signer) {
+            "signature ok, key flagged for equivocation"
+        } else {
+            "signature ok, member"
+        }
+    };
+    if args.json {
+        let with_status = |r: &SignedRecord| {
+            let mut v = render::record_json(m, r);
+            v["verified"] = json!(r.verify());
+            v["status"] = json!(status(r));
+            v
+        };
+        let v = json!({
+            "patch": patch.as_str(),
+            "ai_assisted": view.attestations.values().any(|r| matches!(&r.record.payload, Payload::Attest(a) if a.ai.is_some())),
+            "attestations": view.attestations.values().map(with_status).collect::<Vec<_>>(),
+            "reviews": view.reviews.values().map(with_status).collect::<Vec<_>>(),
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        return Ok(());
+    }
+    writeln!(out, "patch {patch}")?;
+    for r in view.attestations.values() {
+        let Payload::Attest(a) = &r.record.payload else {
+            continue;
+        };
+        writeln!(
+            out,
+            "  attested by {} at {} (record #{}, {:?}, {})",
+            render::author_name(m, r),
+            render::time(r.record.timestamp_ms),
+            r.record.seq,
+            r.record.origin,
+            status(r)
+        )?;
+        match &a.ai {
+            None => writeln!(out, "    written without AI")?,
+            Some(ai) => {
+                let mut parts = vec![
+                    format!("{}/{}", ai.provider, ai.model),
+                    ai.suggestion_type.as_str().to_string(),
+                ];
+                if let Some(c) = ai.confidence_permille {
+                    parts.push(format!("confidence {}", format_milli(c as u32)));
+                }
+                if let Some(t) = ai.token_count {
+                    parts.push(format!("{t} tokens"));
+                }
+                if let Some(s) = ai.review_seconds {
+                    parts.push(format!("reviewed by the author for {s}s"));
+                }
+                writeln!(out, "    AI-assisted: {}", parts.join(", "))?;
+                if let Some(p) = &ai.prompt_commitment {
+                    writeln!(out, "    prompt commitment {p}")?;
+                }
+            }
+        }
+        for span in &a.line_spans {
+            writeln!(
+                out,
+                "    AI-written lines {}:{}-{}",
+                span.file, span.start, span.end
+            )?;
+        }
+        if let Some(d) = &a.description {
+            writeln!(out, "    {d}")?;
+        }
+        if !a.depends_on.is_empty() {
+            let deps: Vec<&str> = a.depends_on.iter().map(|p| p.as_str()).collect();
+            writeln!(out, "    depends on {}", deps.join(", "))?;
+        }
+    }
+    for r in view.reviews.values() {
+        let Payload::Review(rv) = &r.record.payload else {
+            continue;
+        };
+        writeln!(
+            out,
+            "  reviewed by {} at {}: {} after {}s ({})",
+            render::author_name(m, r),
+            render::time(r.record.timestamp_ms),
+            rv.verdict.as_str(),
+            rv.seconds,
+            status(r)
+        )?;
+        if let Some(c) = &rv.comment {
+            writeln!(out, "    {c}")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! Output formatting shared by the commands: times, attestation rows and JSON shapes.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use attrib_overlay::model::format_milli;
+use attrib_overlay::{Membership, Payload, SignedRecord};
+use serde_json::{json, Value};
+
+/// `2026-11-22T20:15:47Z`.
+pub fn time(ms: u64) -> String {
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
+}
+
+/// `2026-11-22 20:15`, for tables.
+pub fn short_time(ms: u64) -> String {
+    let mut s = time(ms);
+    s.truncate(16);
+    s.replace('T', " ")
+}
+
+pub fn author_name(m: Option<&Membership>, r: &SignedRecord) -> String {
+    match m {
+        Some(m) => m.name_of(&r.signer),
+        None => r.signer.short(),
+    }
+}
+
+/// The JSON shape of a record in `log`, `show` and friends (readable; the signed form is
+/// `attrib export`'s).
+pub fn record_json(m: Option<&Membership>, r: &SignedRecord) -> Value {
+    let mut v = json!({
+        "record_id": r.id().to_hex(),
+        "author": { "key": r.signer.to_hex(), "name": author_name(m, r) },
+        "seq": r.record.seq,
+        "time": time(r.record.timestamp_ms),
+        "timestamp_ms": r.record.timestamp_ms,
+        "origin": r.record.origin,
+    });
+    match &r.record.payload {
+        Payload::Attest(a) => {
+            v["kind"] = json!("attestation");
+            v["patch"] = json!(a.patch.as_str());
+            v["ai_assisted"] = json!(a.ai.is_some());
+            v["ai"] = match &a.ai {
+                None => Value::Null,
+                Some(ai) => json!({
+                    "provider": ai.provider,
+                    "model": ai.model,
+                    "suggestion_type": ai.suggestion_type.as_str(),
+                    "prompt_commitment": ai.prompt_commitment.map(|c| c.to_hex()),
+                    "confidence": ai.confidence_permille.map(|c| c as f64 / 1000.0),
+                    "token_count": ai.token_count,
+                    "temperature": ai.temperature_milli.map(|t| t as f64 / 1000.0),
+                    "max_tokens": ai.max_tokens,
+                    "top_p": ai.top_p_milli.map(|t| t as f64 / 1000.0),
+                    "review_seconds": ai.review_seconds,
+                }),
+            };
+            v["description"] = json!(a.description);
+            v["depends_on"] = json!(a.depends_on.iter().map(|p| p.as_str()).collect::<Vec<_>>());
+            v["conflicts_with"] = json!(a
+                .conflicts_with
+                .iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>());
+            v["replaces"] = json!(a.replaces.as_ref().map(|p| p.as_str()));
+            v["line_spans"] = json!(a
+                .line_spans
+                .iter()
+                .map(|s| json!({"file": s.file, "start": s.start, "end": s.end}))
+                .collect::<Vec<_>>());
+        }
+        Payload::Review(rv) => {
+            v["kind"] = json!("review");
+            v["patch"] = json!(rv.patch.as_str());
+            v["seconds"] = json!(rv.seconds);
+            v["verdict"] = json!(rv.verdict.as_str());
+            v["comment"] = json!(rv.comment);
+        }
+        other => {
+            v["kind"] = json!(other.kind());
+        }
+    }
+    v
+}
+
+/// A one-line description of how a patch was written: `AI anthropic/claude-sonnet-4 partial 0.85`.
+pub fn ai_summary(r: &SignedRecord) -> String {
+    match &r.record.payload {
+        Payload::Attest(a) => match &a.ai {
+            None => "human".to_string(),
+            Some(ai) => {
+                let mut s = format!(
+                    "AI {}/{} {}",
+                    ai.provider,
+                    ai.model,
+                    ai.suggestion_type.as_str()
+                );
+                if let Some(c) = ai.confidence_permille {
+                    s.push(' ');
+                    s.push_str(&format_milli(c as u32));
+                }
+                s
+            }
+        },
+        _ => String::new(),
+    }
+}
+
+/// Left-aligned columns: every column as wide as its widest cell, two spaces apart.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if i < widths.len() {
+                widths[i] = widths[i].max(cell.chars().count());
+            }
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut l = String::new();
+        for (i, cell) in cells.enumerate() {
+            if i + 1 < widths.len() {
+                l.push_str(cell);
+                l.extend(std::iter::repeat_n(
+                    ' ',
+                    widths[i] - cell.chars().count() + 2,
+                ));
+            } else {
+                l.push_str(cell);
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(&mut header.iter().copied());
+    for row in rows {
+        line(&mut row.iter().map(String::as_str));
+    }
+    out
+}
