@@ -75,6 +75,11 @@ impl MergedView {
         let records: Vec<&SignedRecord> = records
             .into_iter()
             .filter(|r| r.team_id() == team)
+            // A retraction naming another author is refused (`Refusal::NotAuthor`) and never
+            // stored; it must not count here either, not even against its signer's own slot.
+            .filter(|r| {
+                !matches!(&r.record.payload, Payload::Retract { author, .. } if *author != r.signer)
+            })
             .filter(|r| seen.insert(r.id()))
             .collect();
 

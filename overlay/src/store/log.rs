@@ -7,6 +7,10 @@
 //! partly filled tail page is copied into a fresh page before the first append of a transaction
 //! (copy-on-write, as sanakirja's own B-trees do), and the old page is freed at commit.
 //!
+//! Each page starts with an 8-byte header the log never uses: sanakirja keeps a "dirty" flag in
+//! the first byte of pages it hands out and may clear it at commit, even on a page that was
+//! recycled to us during the transaction. Data lives in the other 4088 bytes of every page.
+//!
 //! Entry layout: `u16 length (LE) | varint author index | canonical body | 64-byte signature`.
 //! Dense packing is what keeps the store near 200 bytes per attestation: B-trees fed in key order
 //! leave their pages half empty.
@@ -21,6 +25,10 @@ use super::tables::{Tables, META_LOG_LEN};
 use crate::error::StoreError;
 
 pub(crate) const PAGE: u64 = 4096;
+/// Bytes at the start of every log page that hold no data.
+const HEADER: u64 = 8;
+/// Data bytes per log page; stream offset `o` is at byte `HEADER + o % DATA` of page `o / DATA`.
+pub(crate) const DATA: u64 = PAGE - HEADER;
 
 /// A log entry's header, read without decoding the body.
 #[derive(Clone, Copy, Debug)]
@@ -50,7 +58,7 @@ impl LogReader {
             }
             pages.push(*off);
         }
-        if (pages.len() as u64) < len.div_ceil(PAGE) {
+        if (pages.len() as u64) < len.div_ceil(DATA) {
             return Err(StoreError::Corrupt(
                 "log page table shorter than the log".into(),
             ));
@@ -71,22 +79,24 @@ impl LogReader {
                 self.len
             )));
         }
-        let in_page = (offset % PAGE) as usize;
-        if in_page + n <= PAGE as usize {
-            let page = self.page(txn, offset / PAGE)?;
+        let in_page = (offset % DATA) as usize;
+        if in_page + n <= DATA as usize {
+            let page = self.page(txn, offset / DATA)?;
             // SAFETY: the page is a live 4 KiB page of this transaction's snapshot, which outlives
             // 't; the range lies inside it.
-            let s = unsafe { std::slice::from_raw_parts(page.add(in_page), n) };
+            let s = unsafe { std::slice::from_raw_parts(page.add(HEADER as usize + in_page), n) };
             return Ok(Cow::Borrowed(s));
         }
         let mut out = Vec::with_capacity(n);
         let mut pos = offset;
         while out.len() < n {
-            let in_page = (pos % PAGE) as usize;
-            let take = (PAGE as usize - in_page).min(n - out.len());
-            let page = self.page(txn, pos / PAGE)?;
+            let in_page = (pos % DATA) as usize;
+            let take = (DATA as usize - in_page).min(n - out.len());
+            let page = self.page(txn, pos / DATA)?;
             // SAFETY: as above.
-            out.extend_from_slice(unsafe { std::slice::from_raw_parts(page.add(in_page), take) });
+            out.extend_from_slice(unsafe {
+                std::slice::from_raw_parts(page.add(HEADER as usize + in_page), take)
+            });
             pos += take as u64;
         }
         Ok(Cow::Owned(out))
@@ -171,12 +181,14 @@ impl LogWriter {
         let mut pos = start;
         let mut rest: &[u8] = &entry;
         while !rest.is_empty() {
-            let idx = pos / PAGE;
+            let idx = pos / DATA;
             let page = self.writable_page(txn, t, idx)?;
-            let in_page = (pos % PAGE) as usize;
-            let take = (PAGE as usize - in_page).min(rest.len());
-            // SAFETY: `page` is a page this transaction owns; the range lies inside it.
-            unsafe { std::ptr::copy_nonoverlapping(rest.as_ptr(), page.add(in_page), take) };
+            let in_page = (pos % DATA) as usize;
+            let take = (DATA as usize - in_page).min(rest.len());
+            // SAFETY: `page` is a page this transaction owns; the range lies inside its data area.
+            unsafe {
+                std::ptr::copy_nonoverlapping(rest.as_ptr(), page.add(HEADER as usize + in_page), take)
+            };
             rest = &rest[take..];
             pos += take as u64;
         }
@@ -202,7 +214,7 @@ impl LogWriter {
             }
         }
         // SAFETY: a fresh page, referenced only from LOG_PAGES below.
-        let fresh = unsafe { txn.alloc_page_no_dirty()? };
+        let fresh = unsafe { txn.alloc_page()? };
         let dst = fresh.0.data;
         if let Some(old) = existing {
             // Copy-on-write of the committed tail page.

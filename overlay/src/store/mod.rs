@@ -26,7 +26,7 @@ use crate::model::{Payload, Record};
 use crate::signed::{verify_batch, SignedRecord, GENESIS_TEAM};
 use crate::team::{Membership, Standing};
 use crate::view::{supersedes, PatchView, SlotKind};
-use log::{split_entry, LogReader, LogWriter, PAGE};
+use log::{split_entry, LogReader, LogWriter, DATA};
 use tables::{
     author_bit, meta_get, meta_put, model_bit, seq_key, values_of, KeyBytes, Tables, Zone,
 };
@@ -371,7 +371,7 @@ fn update_zone<T>(
 where
     T: sanakirja::AllocPage + LoadPage<Error = sanakirja::Error>,
 {
-    let page = offset / PAGE;
+    let page = offset / DATA;
     let mut zone = match btree::get(txn, &t.zones, &page, None)? {
         Some((k, z)) if *k == page => *z,
         _ => Zone::empty(),
