@@ -50,13 +50,24 @@ impl Ctx {
                 .ok_or_else(|| anyhow!("cannot find a config directory; set ATTRIB_CONFIG_DIR"))?
                 .join("attrib"),
         };
-        let cwd = match repo {
-            Some(r) => r,
-            None => std::env::current_dir().context("cannot read the current directory")?,
+        // A relative ATTRIB_CONFIG_DIR keeps naming the directory it named before `-C`.
+        let config_dir = if config_dir.is_relative() {
+            std::env::current_dir()
+                .context("cannot read the current directory")?
+                .join(config_dir)
+        } else {
+            config_dir
         };
-        if !cwd.is_dir() {
-            bail!("{} is not a directory", cwd.display());
+        if let Some(r) = &repo {
+            if !r.is_dir() {
+                bail!("{} is not a directory", r.display());
+            }
+            // As if started in DIR: relative paths in other arguments (`export -o`, `import`,
+            // `init --join`, `--prompt-file`) resolve against DIR too, as with `git -C`.
+            std::env::set_current_dir(r)
+                .with_context(|| format!("cannot enter {}", r.display()))?;
         }
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
         Ok(Ctx { config_dir, cwd })
     }
 

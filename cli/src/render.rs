@@ -2,7 +2,8 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use attrib_overlay::model::format_milli;
+use attrib_overlay::model::{format_milli, write_milli};
+use attrib_overlay::peek::AiPeek;
 use attrib_overlay::{Membership, Payload, SignedRecord};
 use serde_json::{json, Value};
 
@@ -11,11 +12,43 @@ pub fn time(ms: u64) -> String {
     humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
 }
 
-/// `2026-11-22 20:15`, for tables.
-pub fn short_time(ms: u64) -> String {
-    let mut s = time(ms);
-    s.truncate(16);
-    s.replace('T', " ")
+/// Appends `2026-11-22 20:15`.
+pub fn push_short_time(out: &mut String, ms: u64) -> std::fmt::Result {
+    use std::fmt::Write as _;
+    let start = out.len();
+    write!(
+        out,
+        "{}",
+        humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(ms))
+    )?;
+    out.truncate(start + 16);
+    out.replace_range(start + 10..start + 11, " ");
+    Ok(())
+}
+
+/// Appends `n` spaces.
+pub fn pad(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+/// Appends the attribution column of `log` from a peeked record.
+pub fn push_ai_peek(out: &mut String, ai: Option<&AiPeek<'_>>) -> std::fmt::Result {
+    match ai {
+        None => out.push_str("human"),
+        Some(ai) => {
+            out.push_str("AI ");
+            out.push_str(ai.provider);
+            out.push('/');
+            out.push_str(ai.model);
+            out.push(' ');
+            out.push_str(ai.suggestion_type.as_str());
+            if let Some(c) = ai.confidence_permille {
+                out.push(' ');
+                write_milli(out, c as u32)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 pub fn author_name(m: Option<&Membership>, r: &SignedRecord) -> String {

@@ -209,25 +209,33 @@ impl<'de> Deserialize<'de> for PatchId {
 }
 
 /// Base32 (RFC 4648, no padding) for 33-byte change hashes, as Pijul prints them.
-mod base32 {
+pub(crate) mod base32 {
     const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    const TEXT_LEN: usize = 53;
+    pub const TEXT_LEN: usize = 53;
 
     pub fn encode_hash(raw: &[u8; 33]) -> String {
-        let mut out = String::with_capacity(TEXT_LEN);
-        let (mut acc, mut bits) = (0u32, 0u32);
-        for &b in raw {
-            acc = (acc << 8) | b as u32;
-            bits += 8;
-            while bits >= 5 {
-                bits -= 5;
-                out.push(ALPHABET[((acc >> bits) & 31) as usize] as char);
+        let mut buf = [0u8; TEXT_LEN];
+        encode_hash_into(raw, &mut buf);
+        buf.iter().map(|&b| b as char).collect()
+    }
+
+    /// Encodes without allocating, five bytes (eight characters) at a time: listings print
+    /// many hashes.
+    pub fn encode_hash_into(raw: &[u8; 33], out: &mut [u8; TEXT_LEN]) {
+        // 33 bytes = 6 groups of 5 bytes (48 characters) + 3 bytes (24 bits → 5 characters).
+        for g in 0..6 {
+            let mut v = 0u64;
+            for &b in &raw[g * 5..g * 5 + 5] {
+                v = (v << 8) | b as u64;
+            }
+            for i in 0..8 {
+                out[g * 8 + i] = ALPHABET[((v >> (35 - 5 * i)) & 31) as usize];
             }
         }
-        if bits > 0 {
-            out.push(ALPHABET[((acc << (5 - bits)) & 31) as usize] as char);
+        let v = ((raw[30] as u64) << 16 | (raw[31] as u64) << 8 | raw[32] as u64) << 1;
+        for i in 0..5 {
+            out[48 + i] = ALPHABET[((v >> (20 - 5 * i)) & 31) as usize];
         }
-        out
     }
 
     /// Some(raw) only when `s` is exactly the encoding of 33 bytes (so the round trip is exact).

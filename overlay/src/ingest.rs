@@ -8,7 +8,7 @@ use std::fmt;
 
 use crate::ids::TeamId;
 use crate::model::Payload;
-use crate::signed::{SignedRecord, GENESIS_TEAM};
+use crate::signed::{SignedRecord, GENESIS_TEAM, MAX_BODY};
 
 /// How far a record's timestamp may run ahead of the local clock.
 pub const MAX_FUTURE_SKEW_MS: u64 = 10 * 60 * 1000;
@@ -100,6 +100,23 @@ pub enum Outcome {
 /// Checks that need only the record, the team and the clock. Signatures are checked in batches
 /// by the caller.
 pub fn precheck(r: &SignedRecord, team: Option<TeamId>, now_ms: u64) -> Result<(), Refusal> {
+    // A record signed in this process, or assembled by hand, never went through the parser's
+    // checks; hold it to them here, or one oversize record would fail the whole batch at the
+    // log, an out-of-range one would be stored and then break every later read, and a record
+    // shown with a body other than the one signed would be judged by the unsigned copy.
+    if r.body.len() > MAX_BODY {
+        return Err(Refusal::Oversize {
+            bytes: r.body.len(),
+            limit: MAX_BODY,
+        });
+    }
+    // The signature covers `body`; the checks below and the store read `record`.
+    if r.record.to_canonical() != r.body {
+        return Err(Refusal::BadSignature);
+    }
+    if let Err(e) = r.record.validate() {
+        return Err(Refusal::Malformed(e.to_string()));
+    }
     match (&r.record.payload, team) {
         (Payload::Genesis { .. }, _) if r.team != GENESIS_TEAM => {
             return Err(Refusal::Malformed(

@@ -14,6 +14,7 @@ pub mod exchange;
 pub mod ids;
 pub mod ingest;
 pub mod model;
+pub mod peek;
 pub mod signed;
 pub mod store;
 pub mod team;
@@ -27,6 +28,6 @@ pub use model::{
     SuggestionType, Verdict,
 };
 pub use signed::{verify_batch, Identity, SignedRecord};
-pub use store::{AttestationQuery, Snapshot, Store};
+pub use store::{AttestationQuery, AttestationRow, Snapshot, Store};
 pub use team::{Member, Membership};
 pub use view::{MergedView, PatchView};

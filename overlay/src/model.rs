@@ -238,6 +238,14 @@ impl Record {
         Ok(record)
     }
 
+    /// Decodes bytes this process or an earlier one already checked with
+    /// [`Record::from_canonical`] (the store's own log). Skips the re-encoding round trip that
+    /// makes reads of the whole store slow; `attrib verify` still runs the full check.
+    pub fn from_trusted(bytes: &[u8]) -> Result<Record, FormatError> {
+        postcard::from_bytes(bytes)
+            .map_err(|e| FormatError::new(format!("undecodable record body: {e}")))
+    }
+
     /// Checks the limits and ranges that the types alone do not express.
     pub fn validate(&self) -> Result<(), FormatError> {
         fn text(what: &str, s: &str, max: usize) -> Result<(), FormatError> {
@@ -363,9 +371,27 @@ pub fn parse_milli(what: &str, s: &str) -> Result<u32, FormatError> {
 
 /// Formats thousandths or permille as a decimal (`850` → `0.85`).
 pub fn format_milli(v: u32) -> String {
-    let s = format!("{}.{:03}", v / 1000, v % 1000);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.to_string()
+    let mut s = String::new();
+    // Writing to a String cannot fail.
+    let _ = write_milli(&mut s, v);
+    s
+}
+
+/// Writes thousandths as a decimal without allocating: `850` → `0.85`, `1000` → `1`.
+pub fn write_milli(out: &mut impl std::fmt::Write, v: u32) -> std::fmt::Result {
+    write!(out, "{}", v / 1000)?;
+    let mut frac = v % 1000;
+    if frac == 0 {
+        return Ok(());
+    }
+    out.write_char('.')?;
+    let mut div = 100;
+    while frac > 0 {
+        out.write_char((b'0' + (frac / div) as u8) as char)?;
+        frac %= div;
+        div /= 10;
+    }
+    Ok(())
 }
 
 /// A salted commitment to a prompt: `blake3(salt || prompt)` with a fresh 16-byte salt.

@@ -87,7 +87,7 @@ impl Membership {
             .filter(|r| !equivocated(&r.signer, r.record.seq))
             .map(|r| (r.record.timestamp_ms, r.id().0, r))
             .collect();
-        ordered.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        ordered.sort_by_key(|a| (a.0, a.1));
         ordered.dedup_by(|a, b| a.1 == b.1);
         for (_, _, r) in ordered {
             let signer_is_admin = m

@@ -49,10 +49,18 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: InitArgs) -> Result<()> {
                 file.display()
             );
         }
+        let existed = dir.exists();
         let store =
             Store::open(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let summary = exchange::ingest_parsed(&store, parsed)?;
         let snap = store.snapshot()?;
+        if snap.membership().is_none() && !existed {
+            // Every genesis in the file was refused (forged, malformed): leave no store behind.
+            drop(snap);
+            drop(store);
+            let _ = std::fs::remove_dir_all(&dir);
+            bail!("{}: the team genesis was refused", file.display());
+        }
         let Some(m) = snap.membership() else {
             bail!("{}: the team genesis was refused", file.display());
         };

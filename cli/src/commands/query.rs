@@ -1,5 +1,6 @@
 //! `attrib log` and `attrib show`.
 
+use std::fmt::Write as _;
 use std::io::Write;
 
 use anyhow::{bail, Result};
@@ -21,7 +22,7 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
         .as_deref()
         .map(|a| resolve_member(&snap, a))
         .transpose()?;
-    let mut rows = snap.attestations(&AttestationQuery {
+    let mut rows = snap.attestation_rows(&AttestationQuery {
         ai_only: args.ai_only,
         human_only: args.human_only,
         author,
@@ -31,7 +32,10 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
     }
     let m = snap.membership();
     if args.json {
-        let v: Vec<_> = rows.iter().map(|r| render::record_json(m, r)).collect();
+        let v = rows
+            .iter()
+            .map(|row| Ok(render::record_json(m, &snap.record_at(row.offset)?)))
+            .collect::<Result<Vec<_>>>()?;
         serde_json::to_writer_pretty(&mut *out, &v)?;
         writeln!(out)?;
         return Ok(());
@@ -40,17 +44,25 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
         writeln!(out, "no attested patches match")?;
         return Ok(());
     }
-    // Streamed rather than tabulated cell by cell: `log` over 100k records must stay fast.
-    let names: Vec<String> = rows.iter().map(|r| render::author_name(m, r)).collect();
+    // Rows are read straight from the log (no full decode): `log` over 100k records stays fast.
+    let names: Vec<String> = snap
+        .authors()
+        .iter()
+        .map(|k| m.map(|m| m.name_of(k)).unwrap_or_else(|| k.short()))
+        .collect();
     let patch_w = rows
         .iter()
-        .map(|r| patch_of(r).len())
+        .map(|r| r.patch_len as usize)
         .max()
         .unwrap_or(5)
         .max(5);
-    let name_w = names
+    let name_w = rows
         .iter()
-        .map(|n| n.chars().count())
+        .map(|r| {
+            names
+                .get(r.author as usize)
+                .map_or(0, |n| n.chars().count())
+        })
         .max()
         .unwrap_or(6)
         .max(6);
@@ -59,21 +71,29 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
         "{:<16}  {:<patch_w$}  {:<name_w$}  ATTRIBUTION",
         "TIME", "PATCH", "AUTHOR"
     )?;
-    for (r, name) in rows.iter().zip(&names) {
-        writeln!(
-            out,
-            "{:<16}  {:<patch_w$}  {:<name_w$}  {}",
-            render::short_time(r.record.timestamp_ms),
-            patch_of(r),
-            name,
-            render::ai_summary(r)
-        )?;
+    // Each line is built in one reusable buffer and written whole.
+    let mut line = String::with_capacity(256);
+    for row in &rows {
+        let name = names
+            .get(row.author as usize)
+            .map(String::as_str)
+            .unwrap_or("");
+        line.clear();
+        snap.peek(row, |p| -> std::fmt::Result {
+            render::push_short_time(&mut line, p.timestamp_ms)?;
+            line.push_str("  ");
+            write!(line, "{}", p.patch)?;
+            render::pad(&mut line, patch_w - p.patch.text_len() + 2);
+            line.push_str(name);
+            render::pad(&mut line, name_w - name.chars().count() + 2);
+            render::push_ai_peek(&mut line, p.ai.as_ref())?;
+            line.push('\n');
+            Ok(())
+        })?
+        .map_err(|_| anyhow::anyhow!("formatting failed"))?;
+        out.write_all(line.as_bytes())?;
     }
     Ok(())
-}
-
-fn patch_of(r: &SignedRecord) -> &str {
-    r.record.payload.patch().map(|p| p.as_str()).unwrap_or("")
 }
 
 pub fn show(ctx: &Ctx, out: &mut dyn Write, args: ShowArgs) -> Result<()> {

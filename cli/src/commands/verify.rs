@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 
 use anyhow::{bail, Result};
-use attrib_overlay::{verify_batch, MergedView, RecordId, Store};
+use attrib_overlay::{verify_batch, MergedView, PublicKey, Store};
 use serde::Serialize;
 
 use crate::context::Ctx;
@@ -32,6 +32,8 @@ pub fn verify_store(store: &Store) -> Result<VerifyReport> {
     let snap = store.snapshot()?;
     let records = snap.all_records()?;
     let refs: Vec<_> = records.iter().collect();
+    // Reads trust the store's own encoding; verification does not: verify_batch also requires
+    // every body to be canonical.
     let flags = verify_batch(&refs);
     let name = |r: &attrib_overlay::SignedRecord| {
         snap.membership()
@@ -64,15 +66,21 @@ pub fn verify_store(store: &Store) -> Result<VerifyReport> {
         None => (true, 0, vec![], vec![]),
         Some(team) => {
             let rebuilt = MergedView::build(team, good.iter().copied());
-            let expected: BTreeSet<RecordId> = rebuilt
+            // Admitted records are unique by (signer, seq): equal numbers would be equivocation.
+            let expected: BTreeSet<(PublicKey, u32)> = rebuilt
                 .patches
                 .values()
                 .flat_map(|p| p.attestations.values().chain(p.reviews.values()))
-                .map(|r| r.id())
+                .map(|r| (r.signer, r.record.seq))
                 .collect();
-            let actual: BTreeSet<RecordId> = snap.view_records()?.iter().map(|r| r.id()).collect();
-            let missing: Vec<String> = expected.difference(&actual).map(|i| i.to_hex()).collect();
-            let extra: Vec<String> = actual.difference(&expected).map(|i| i.to_hex()).collect();
+            let actual: BTreeSet<(PublicKey, u32)> = snap
+                .view_records()?
+                .iter()
+                .map(|r| (r.signer, r.record.seq))
+                .collect();
+            let show = |(k, seq): &(PublicKey, u32)| format!("{}#{seq}", k.to_hex());
+            let missing: Vec<String> = expected.difference(&actual).map(show).collect();
+            let extra: Vec<String> = actual.difference(&expected).map(show).collect();
             (
                 missing.is_empty() && extra.is_empty(),
                 expected.len(),

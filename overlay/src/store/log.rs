@@ -41,6 +41,8 @@ pub(crate) struct EntryRef {
 /// A read view of the log: the page table loaded once per transaction.
 pub(crate) struct LogReader {
     pub pages: Vec<u64>,
+    /// Where each page is mapped, resolved once: sanakirja's page lookup takes a lock.
+    ptrs: Vec<*const u8>,
     pub len: u64,
 }
 
@@ -63,7 +65,12 @@ impl LogReader {
                 "log page table shorter than the log".into(),
             ));
         }
-        Ok(LogReader { pages, len })
+        let ptrs = pages
+            .iter()
+            // SAFETY: every offset comes from the page table of this snapshot.
+            .map(|off| unsafe { txn.load_page(*off) }.map(|p| p.data as *const u8))
+            .collect::<Result<_, _>>()?;
+        Ok(LogReader { pages, ptrs, len })
     }
 
     /// The bytes `[offset, offset + n)` of the stream, borrowed when they sit in one page.
@@ -102,17 +109,11 @@ impl LogReader {
         Ok(Cow::Owned(out))
     }
 
-    fn page<T: LoadPage<Error = sanakirja::Error>>(
-        &self,
-        txn: &T,
-        idx: u64,
-    ) -> Result<*const u8, StoreError> {
-        let off = *self
-            .pages
+    fn page<T>(&self, _txn: &T, idx: u64) -> Result<*const u8, StoreError> {
+        self.ptrs
             .get(idx as usize)
-            .ok_or_else(|| StoreError::Corrupt(format!("log page {idx} missing")))?;
-        // SAFETY: `off` comes from the page table of this snapshot.
-        Ok(unsafe { txn.load_page(off)? }.data as *const u8)
+            .copied()
+            .ok_or_else(|| StoreError::Corrupt(format!("log page {idx} missing")))
     }
 
     /// The entry starting at `offset`.
@@ -187,7 +188,11 @@ impl LogWriter {
             let take = (DATA as usize - in_page).min(rest.len());
             // SAFETY: `page` is a page this transaction owns; the range lies inside its data area.
             unsafe {
-                std::ptr::copy_nonoverlapping(rest.as_ptr(), page.add(HEADER as usize + in_page), take)
+                std::ptr::copy_nonoverlapping(
+                    rest.as_ptr(),
+                    page.add(HEADER as usize + in_page),
+                    take,
+                )
             };
             rest = &rest[take..];
             pos += take as u64;
@@ -225,8 +230,10 @@ impl LogWriter {
                 txn.decr_rc(old)?;
             }
             self.reader.pages[idx as usize] = fresh.0.offset;
+            self.reader.ptrs[idx as usize] = dst;
         } else {
             self.reader.pages.push(fresh.0.offset);
+            self.reader.ptrs.push(dst);
         }
         btree::del(txn, &mut t.log_pages, &idx, None)?;
         btree::put(txn, &mut t.log_pages, &idx, &fresh.0.offset)?;

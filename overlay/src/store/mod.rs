@@ -23,6 +23,7 @@ use crate::error::StoreError;
 use crate::ids::{PatchId, PublicKey, RecordId, TeamId};
 use crate::ingest::{precheck, Outcome, Refusal};
 use crate::model::{Payload, Record};
+use crate::peek;
 use crate::signed::{verify_batch, SignedRecord, GENESIS_TEAM};
 use crate::team::{Membership, Standing};
 use crate::view::{supersedes, PatchView, SlotKind};
@@ -484,7 +485,7 @@ impl<'a, T: LoadPage<Error = sanakirja::Error>> Reader<'a, T> {
             .authors
             .get(entry.author as usize)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown author {}", entry.author)))?;
-        let record = Record::from_canonical(body)
+        let record = Record::from_trusted(body)
             .map_err(|e| StoreError::Corrupt(format!("log entry at {offset}: {e}")))?;
         let team = if matches!(record.payload, Payload::Genesis { .. }) {
             GENESIS_TEAM
@@ -584,6 +585,18 @@ pub struct Snapshot<'s> {
     equivocators: BTreeSet<PublicKey>,
 }
 
+/// One current attestation, located but not decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttestationRow {
+    pub offset: u64,
+    pub timestamp_ms: u64,
+    pub signer: PublicKey,
+    /// The signer's index in this store ([`Snapshot::authors`]): cheap to look things up by.
+    pub author: u32,
+    /// Length of the printed patch id, for column widths.
+    pub patch_len: u16,
+}
+
 /// Which current attestations a query wants.
 #[derive(Clone, Debug, Default)]
 pub struct AttestationQuery {
@@ -672,8 +685,12 @@ impl<'s> Snapshot<'s> {
         Ok(view)
     }
 
-    /// Current attestations matching `q`, newest first.
-    pub fn attestations(&self, q: &AttestationQuery) -> Result<Vec<SignedRecord>, StoreError> {
+    /// Current attestations matching `q`, newest first, as light rows: the record stays in the
+    /// log until [`Snapshot::peek`] or [`Snapshot::record_at`] reads it.
+    pub fn attestation_rows(
+        &self,
+        q: &AttestationQuery,
+    ) -> Result<Vec<AttestationRow>, StoreError> {
         let author = match q.author {
             Some(k) => match self.authors.iter().position(|a| *a == k) {
                 Some(a) => Some(a as u32),
@@ -681,29 +698,79 @@ impl<'s> Snapshot<'s> {
             },
             None => None,
         };
-        let team = self.team();
-        let reader = self.reader();
-        let mut out = Vec::new();
+        let mut rows = Vec::new();
         for entry in btree::iter(&self.txn, &self.tables.view, None)? {
-            let (_, off) = entry?;
-            if let Some(a) = author {
-                if reader.log.entry_at(&self.txn, *off)?.0.author != a {
-                    continue;
-                }
+            let (_, &offset) = entry?;
+            let (head, bytes) = self.log.entry_at(&self.txn, offset)?;
+            if author.is_some_and(|a| a != head.author) {
+                continue;
             }
-            let r = reader.record_at(*off, team)?;
-            let Payload::Attest(att) = &r.record.payload else {
+            let (body, _) = split_entry(&bytes).ok_or_else(|| {
+                StoreError::Corrupt(format!("log entry at {offset} is cut short"))
+            })?;
+            // Reviews and retractions are in the view too; they are not attestations.
+            let Some(p) = peek::peek_head(body) else {
                 continue;
             };
-            if (q.ai_only && att.ai.is_none()) || (q.human_only && att.ai.is_some()) {
+            if (q.ai_only && !p.ai_assisted) || (q.human_only && p.ai_assisted) {
                 continue;
             }
-            out.push(r);
+            let signer = self.author_key(head.author)?;
+            rows.push(AttestationRow {
+                offset,
+                timestamp_ms: p.timestamp_ms,
+                signer,
+                author: head.author,
+                patch_len: p.patch_len as u16,
+            });
         }
-        out.sort_by(|a, b| {
-            (b.record.timestamp_ms, b.signer).cmp(&(a.record.timestamp_ms, a.signer))
+        // Newest first; ties broken by signer so every replica lists the same order. The packed
+        // key keeps the sort to integer compares.
+        rows.sort_unstable_by_key(|r| {
+            let mut prefix = [0u8; 8];
+            prefix.copy_from_slice(&r.signer.0[..8]);
+            std::cmp::Reverse(((r.timestamp_ms as u128) << 64) | u64::from_be_bytes(prefix) as u128)
         });
-        Ok(out)
+        Ok(rows)
+    }
+
+    /// Runs `f` on the listing fields of a row's attestation.
+    pub fn peek<R>(
+        &self,
+        row: &AttestationRow,
+        f: impl FnOnce(&peek::AttestationPeek<'_>) -> R,
+    ) -> Result<R, StoreError> {
+        let (_, bytes) = self.log.entry_at(&self.txn, row.offset)?;
+        let body = split_entry(&bytes).map(|(b, _)| b);
+        let p = body.and_then(peek::peek_attestation).ok_or_else(|| {
+            StoreError::Corrupt(format!("log entry at {} is not an attestation", row.offset))
+        })?;
+        Ok(f(&p))
+    }
+
+    /// The whole signed record at a log offset (from a row).
+    pub fn record_at(&self, offset: u64) -> Result<SignedRecord, StoreError> {
+        self.reader().record_at(offset, self.team())
+    }
+
+    /// Every signer this store has seen, by index.
+    pub fn authors(&self) -> &[PublicKey] {
+        &self.authors
+    }
+
+    fn author_key(&self, author: u32) -> Result<PublicKey, StoreError> {
+        self.authors
+            .get(author as usize)
+            .copied()
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown author {author}")))
+    }
+
+    /// Current attestations matching `q`, newest first, fully decoded.
+    pub fn attestations(&self, q: &AttestationQuery) -> Result<Vec<SignedRecord>, StoreError> {
+        self.attestation_rows(q)?
+            .iter()
+            .map(|row| self.record_at(row.offset))
+            .collect()
     }
 
     /// Current reviews of every patch.

@@ -1,0 +1,183 @@
+//! Fast, borrowed decoding of the fields a listing prints, straight from canonical bytes.
+//!
+//! `attrib log` over 100k attestations must finish in tens of milliseconds, which a full decode
+//! per record (allocating every string, rebuilding every patch id) cannot do. This reader walks
+//! the postcard layout of [`crate::Record`] up to the attestation's confidence and stops. It must
+//! agree with the full decoder; `tests/peek.rs` checks that on generated records.
+
+use std::fmt;
+
+use crate::ids::base32;
+use crate::model::{Origin, SuggestionType};
+
+/// A patch id as stored: 33 raw change-hash bytes, or text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatchRef<'a> {
+    Hash(&'a [u8; 33]),
+    Text(&'a str),
+}
+
+impl PatchRef<'_> {
+    /// Length of the printed id, without printing it.
+    pub fn text_len(&self) -> usize {
+        match self {
+            PatchRef::Hash(_) => base32::TEXT_LEN,
+            PatchRef::Text(s) => s.len(),
+        }
+    }
+}
+
+impl fmt::Display for PatchRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PatchRef::Hash(raw) => {
+                let mut buf = [0u8; base32::TEXT_LEN];
+                base32::encode_hash_into(raw, &mut buf);
+                // The alphabet is ASCII.
+                f.write_str(std::str::from_utf8(&buf).map_err(|_| fmt::Error)?)
+            }
+            PatchRef::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+/// The AI fields a listing shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AiPeek<'a> {
+    pub provider: &'a str,
+    pub model: &'a str,
+    pub suggestion_type: SuggestionType,
+    pub confidence_permille: Option<u16>,
+}
+
+/// The head of an attestation record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttestationPeek<'a> {
+    pub seq: u32,
+    pub timestamp_ms: u64,
+    pub origin: Origin,
+    pub patch: PatchRef<'a>,
+    pub ai: Option<AiPeek<'a>>,
+}
+
+/// The least a filter needs: when, how long the patch id prints, and whether AI helped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AttestationHead {
+    pub timestamp_ms: u64,
+    pub patch_len: usize,
+    pub ai_assisted: bool,
+}
+
+/// Variant index of `Payload::Attest` in the canonical encoding.
+const ATTEST: u64 = 3;
+
+struct Cursor<'a> {
+    b: &'a [u8],
+}
+
+impl<'a> Cursor<'a> {
+    fn varint(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        for i in 0..10 {
+            let byte = *self.b.get(i)?;
+            v |= ((byte & 0x7f) as u64) << (7 * i);
+            if byte & 0x80 == 0 {
+                self.b = &self.b[i + 1..];
+                return Some(v);
+            }
+        }
+        None
+    }
+    fn byte(&mut self) -> Option<u8> {
+        let (&x, rest) = self.b.split_first()?;
+        self.b = rest;
+        Some(x)
+    }
+    fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.b.len() < n {
+            return None;
+        }
+        let (x, rest) = self.b.split_at(n);
+        self.b = rest;
+        Some(x)
+    }
+    fn str(&mut self) -> Option<&'a str> {
+        let n = usize::try_from(self.varint()?).ok()?;
+        std::str::from_utf8(self.bytes(n)?).ok()
+    }
+    fn option(&mut self) -> Option<bool> {
+        match self.byte()? {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }
+    }
+}
+
+/// Reads up to the patch id: sequence number, time, origin, and the patch.
+fn attestation_prefix<'a>(c: &mut Cursor<'a>) -> Option<(u32, u64, Origin, PatchRef<'a>)> {
+    let seq = u32::try_from(c.varint()?).ok()?;
+    let timestamp_ms = c.varint()?;
+    let origin = match c.varint()? {
+        0 => Origin::Person,
+        1 => Origin::AgentHook,
+        2 => Origin::Detected,
+        3 => Origin::Imported,
+        _ => return None,
+    };
+    if c.varint()? != ATTEST {
+        return None;
+    }
+    let patch = match c.varint()? {
+        0 => PatchRef::Hash(c.bytes(33)?.try_into().ok()?),
+        1 => PatchRef::Text(c.str()?),
+        _ => return None,
+    };
+    Some((seq, timestamp_ms, origin, patch))
+}
+
+/// The filter fields of `body` if it is an attestation, without decoding any text but the
+/// patch id.
+pub fn peek_head(body: &[u8]) -> Option<AttestationHead> {
+    let mut c = Cursor { b: body };
+    let (_, timestamp_ms, _, patch) = attestation_prefix(&mut c)?;
+    Some(AttestationHead {
+        timestamp_ms,
+        patch_len: patch.text_len(),
+        ai_assisted: c.option()?,
+    })
+}
+
+/// The listing fields of `body` if it is an attestation; `None` for other records or bad bytes.
+pub fn peek_attestation(body: &[u8]) -> Option<AttestationPeek<'_>> {
+    let mut c = Cursor { b: body };
+    let (seq, timestamp_ms, origin, patch) = attestation_prefix(&mut c)?;
+    let ai = if c.option()? {
+        let provider = c.str()?;
+        let model = c.str()?;
+        let suggestion_type = *SuggestionType::ALL.get(usize::try_from(c.varint()?).ok()?)?;
+        if c.option()? {
+            c.bytes(32)?;
+        }
+        let confidence_permille = if c.option()? {
+            Some(u16::try_from(c.varint()?).ok()?)
+        } else {
+            None
+        };
+        Some(AiPeek {
+            provider,
+            model,
+            suggestion_type,
+            confidence_permille,
+        })
+    } else {
+        None
+    };
+    Some(AttestationPeek {
+        seq,
+        timestamp_ms,
+        origin,
+        patch,
+        ai,
+    })
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests of the `attrib` binary: every command run as a real process in temporary
+//! directories, with one config dir and one repository per team member.
+//!
+//! Every failing command is checked against the error contract (non-zero exit, exactly one
+//! `attrib: ` line on stderr, no panic); usage errors must exit with 2.
+
+mod claims;
+mod exchange;
+mod setup;
+mod support;
