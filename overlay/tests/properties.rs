@@ -29,9 +29,13 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
 /// Cases for the pure `MergedView` properties.
-const VIEW_CASES: u32 = 2000;
+const VIEW_CASES: u32 = 3000;
 /// Cases for the store-backed property; each opens two sanakirja files.
-const STORE_CASES: u32 = 96;
+const STORE_CASES: u32 = 128;
+/// Longest operation list of a pure-view case.
+const VIEW_OPS: usize = 40;
+/// Longest operation list of a store case (signature checks dominate a debug build's run time).
+const STORE_OPS: usize = 40;
 
 const FOUNDER: usize = 0;
 const ALICE: usize = 1;
@@ -44,13 +48,16 @@ const SIGNERS: usize = 5;
 const HASH_PATCH: &str = "MNYNGT2VGEQZX4QA43FWBDVYQY7CGXN4J2CGE5FDFIHOWQFKFIJQC";
 const PATCHES: [&str; 5] = ["P0", "P1", "P2", "P3", HASH_PATCH];
 
+/// What a generated record is made from: (signer, seq, kind, patch, variant).
+type RecordKey = (usize, u32, Kind, usize, u8);
+
 struct World {
     team: common::Team,
     carol: Identity,
     mallory: Identity,
     /// Signed records by (signer, seq, kind, patch, variant): signing is the slow part of a
     /// debug build, and the space of distinct records is small.
-    cache: Mutex<HashMap<(usize, u32, Kind, usize, u8), SignedRecord>>,
+    cache: Mutex<HashMap<RecordKey, SignedRecord>>,
 }
 
 impl World {
@@ -137,10 +144,10 @@ fn op() -> impl Strategy<Value = Op> {
         })
 }
 
-fn scenario() -> impl Strategy<Value = Scenario> {
+fn scenario(max_ops: usize) -> impl Strategy<Value = Scenario> {
     (
         prop::bool::weighted(0.7),
-        prop::collection::vec(op(), 0..40),
+        prop::collection::vec(op(), 0..max_ops),
     )
         .prop_map(|(grant_carol, ops)| Scenario { grant_carol, ops })
 }
@@ -180,9 +187,7 @@ fn make(signer: usize, seq: u32, kind: Kind, patch: usize, variant: u8) -> Signe
             author: w.id((signer + 1 + variant as usize % 4) % SIGNERS).public(),
         },
         Kind::Grant => Payload::Grant {
-            member: w
-                .id(if variant % 2 == 0 { CAROL } else { MALLORY })
-                .public(),
+            member: w.id([CAROL, MALLORY][variant as usize % 2]).public(),
             name: format!("member {variant}"),
             email: None,
             admin: variant >= 2,
@@ -271,10 +276,20 @@ fn view(team: TeamId, records: &[SignedRecord]) -> MergedView {
 }
 
 /// Runs a property over `cases` generated (scenario, seed) pairs.
-fn check(cases: u32, f: impl Fn(&Scenario, &mut Rng) -> Result<(), TestCaseError>) {
-    let mut runner = TestRunner::new(Config::with_cases(cases));
+fn check(cases: u32, max_ops: usize, f: impl Fn(&Scenario, &mut Rng) -> Result<(), TestCaseError>) {
+    // PROPTEST_CASES overrides the case count, for a longer run.
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(cases);
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new(config);
     runner
-        .run(&(scenario(), any::<u64>()), |(s, seed)| {
+        .run(&(scenario(max_ops), any::<u64>()), |(s, seed)| {
             f(&s, &mut Rng(seed))
         })
         .unwrap();
@@ -310,6 +325,7 @@ impl Coverage {
         ];
         for (what, n) in each {
             let n = n.load(Relaxed);
+            println!("{what}: {n} of {cases} cases");
             assert!(
                 n * 50 >= cases,
                 "only {n} of {cases} cases had {what}; the generator no longer exercises it"
@@ -321,7 +337,7 @@ impl Coverage {
 #[test]
 fn view_is_invariant_under_permutation_and_duplication() {
     let team = world().team.team;
-    check(VIEW_CASES, |s, rng| {
+    check(VIEW_CASES, VIEW_OPS, |s, rng| {
         let all = records(s);
         let base = view(team, &all);
         let permuted = rng.shuffled(&all);
@@ -348,7 +364,7 @@ fn view_is_invariant_under_permutation_and_duplication() {
 #[test]
 fn view_is_associative_over_any_grouping() {
     let team = world().team.team;
-    check(VIEW_CASES, |s, rng| {
+    check(VIEW_CASES, VIEW_OPS, |s, rng| {
         let all = records(s);
         let base = view(team, &all);
         // Three deliveries that overlap at random and together hold every record.
@@ -394,7 +410,7 @@ fn view_follows_the_author_rules() {
     let w = world();
     let team = w.team.team;
     let cov = Coverage::default();
-    check(VIEW_CASES, |s, _rng| {
+    check(VIEW_CASES, VIEW_OPS, |s, _rng| {
         let all = records(s);
         let v = view(team, &all);
         let m = v
@@ -427,6 +443,7 @@ fn view_follows_the_author_rules() {
             cov.equivocations.fetch_add(1, Relaxed);
         }
 
+        let (mut refused, mut retracted) = (false, false);
         let mut slots: BTreeMap<(PatchId, PublicKey, bool), &SignedRecord> = BTreeMap::new();
         let mut contenders: BTreeMap<(PatchId, PublicKey, bool), usize> = BTreeMap::new();
         for r in &honest {
@@ -437,7 +454,7 @@ fn view_follows_the_author_rules() {
                 _ => continue,
             };
             if !m.admits(&r.signer, r.record.seq) {
-                cov.refused_by_membership.fetch_add(1, Relaxed);
+                refused = true;
                 continue;
             }
             if equivocated(r) {
@@ -456,7 +473,7 @@ fn view_follows_the_author_rules() {
         let mut expected: BTreeMap<PatchId, PatchView> = BTreeMap::new();
         for ((patch, signer, is_review), r) in slots {
             if matches!(r.record.payload, Payload::Retract { .. }) {
-                cov.retracted_slots.fetch_add(1, Relaxed);
+                retracted = true;
                 continue;
             }
             let e = expected.entry(patch).or_default();
@@ -468,6 +485,9 @@ fn view_follows_the_author_rules() {
             side.insert(signer, (*r).clone());
         }
         prop_assert_eq!(&v.patches, &expected, "the view breaks the author rules");
+        cov.refused_by_membership
+            .fetch_add(refused as usize, Relaxed);
+        cov.retracted_slots.fetch_add(retracted as usize, Relaxed);
         if !v.patches.is_empty() {
             cov.nonempty_views.fetch_add(1, Relaxed);
         }
@@ -569,7 +589,7 @@ fn deliver(
 fn store_holds_the_merged_view_whatever_the_delivery() {
     let team = world().team.team;
     let cov = Coverage::default();
-    check(STORE_CASES, |s, rng| {
+    check(STORE_CASES, STORE_OPS, |s, rng| {
         let all = records(s);
         let v = view(team, &all);
         let expected = view_set(&v);
