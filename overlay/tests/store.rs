@@ -120,7 +120,13 @@ fn log_survives_page_recycling_across_large_transactions() {
     let recs: Vec<SignedRecord> = (1..=30_000u32)
         .map(|i| {
             let who = if i % 2 == 0 { &t.alice } else { &t.bob };
-            attest(who, t.team, i, &format!("P{i}"), Some(("anthropic", "claude")))
+            attest(
+                who,
+                t.team,
+                i,
+                &format!("P{i}"),
+                Some(("anthropic", "claude")),
+            )
         })
         .collect();
     for chunk in recs.chunks(10_000) {

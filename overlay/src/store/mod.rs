@@ -50,8 +50,12 @@ pub struct Store {
 pub struct StoreSize {
     /// Length of the file.
     pub file_bytes: u64,
-    /// Bytes the file occupies on disk (sparse tails excluded).
+    /// Bytes the file occupies on disk. sanakirja grows its file by doubling and reserves the
+    /// new space at once, so this can be up to twice `allocated_bytes`.
     pub disk_bytes: u64,
+    /// Bytes of pages handed out so far (the committed allocation high-water mark): what the
+    /// data occupies, free pages inside it included.
+    pub allocated_bytes: u64,
     /// Bytes of record log.
     pub log_bytes: u64,
     pub records: u64,
@@ -325,9 +329,35 @@ impl Store {
         Ok(StoreSize {
             file_bytes: meta.len(),
             disk_bytes: meta.blocks() * 512,
+            allocated_bytes: self.allocated_bytes()?,
             log_bytes: snap.log.len,
             records,
         })
+    }
+}
+
+impl Store {
+    /// Reads the committed root page's header: byte 2 of page 0 names the root the *next*
+    /// transaction will use, the one before it is the latest commit, and bytes 8..16 of a root
+    /// page hold the allocation high-water mark (sanakirja's documented file format).
+    fn allocated_bytes(&self) -> Result<u64, StoreError> {
+        use std::io::Read;
+        let io = |source| StoreError::Io {
+            path: self.path.display().to_string(),
+            source,
+        };
+        let mut head = vec![0u8; 4 * 4096];
+        let mut f = std::fs::File::open(&self.path).map_err(io)?;
+        let n = f.read(&mut head).map_err(io)?;
+        let (next, roots) = (head[2] as usize, head[3] as usize);
+        if roots == 0 || roots > 4 || n < roots * 4096 {
+            return Err(StoreError::Corrupt("unexpected store header".into()));
+        }
+        let current = (next + roots - 1) % roots;
+        let at = current * 4096 + 8;
+        let mut len = [0u8; 8];
+        len.copy_from_slice(&head[at..at + 8]);
+        Ok(u64::from_le_bytes(len))
     }
 }
 

@@ -1,0 +1,116 @@
+//! The borrowed listing decoder (`peek`) must read exactly what the full decoder reads.
+
+use attrib_overlay::peek::{peek_attestation, peek_head, PatchRef};
+use attrib_overlay::*;
+use proptest::prelude::*;
+
+fn patch_strategy() -> impl Strategy<Value = PatchId> {
+    prop_oneof![
+        any::<[u8; 32]>().prop_map(|d| {
+            let mut raw = [0u8; 33];
+            raw[1..].copy_from_slice(&d);
+            PatchId::from_change_hash(&raw)
+        }),
+        "[A-Za-z0-9_-]{1,128}".prop_map(|s| PatchId::new(&s).unwrap()),
+    ]
+}
+
+fn ai_strategy() -> impl Strategy<Value = Option<AiAssistance>> {
+    proptest::option::of(
+        (
+            "[a-z]{1,12}",
+            "[a-z0-9.-]{1,24}",
+            0usize..6,
+            proptest::option::of(any::<[u8; 32]>()),
+            proptest::option::of(0u16..=1000),
+            proptest::option::of(any::<u64>()),
+            proptest::option::of(any::<u32>()),
+        )
+            .prop_map(
+                |(provider, model, t, prompt, conf, tokens, review)| AiAssistance {
+                    provider,
+                    model,
+                    suggestion_type: SuggestionType::ALL[t],
+                    prompt_commitment: prompt.map(PromptCommitment),
+                    confidence_permille: conf,
+                    token_count: tokens,
+                    temperature_milli: None,
+                    max_tokens: None,
+                    top_p_milli: None,
+                    review_seconds: review,
+                },
+            ),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #[test]
+    fn peek_agrees_with_the_full_decoder(
+        seq in any::<u32>(),
+        ts in any::<u64>(),
+        origin in 0usize..4,
+        patch in patch_strategy(),
+        ai in ai_strategy(),
+    ) {
+        let origin = [Origin::Person, Origin::AgentHook, Origin::Detected, Origin::Imported][origin];
+        let record = Record {
+            seq,
+            timestamp_ms: ts,
+            origin,
+            payload: Payload::Attest(Attestation {
+                patch: patch.clone(),
+                ai: ai.clone(),
+                description: Some("d".into()),
+                depends_on: vec![],
+                conflicts_with: vec![],
+                replaces: None,
+                line_spans: vec![],
+            }),
+        };
+        let body = record.to_canonical();
+        let p = peek_attestation(&body).expect("an attestation peeks");
+        prop_assert_eq!(p.seq, seq);
+        prop_assert_eq!(p.timestamp_ms, ts);
+        prop_assert_eq!(p.origin, origin);
+        prop_assert_eq!(p.patch.to_string(), patch.as_str());
+        prop_assert_eq!(p.patch.text_len(), patch.as_str().len());
+        prop_assert_eq!(matches!(p.patch, PatchRef::Hash(_)), patch.as_str().len() == 53 && patch.as_str().chars().all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c)));
+        match (&ai, &p.ai) {
+            (None, None) => {}
+            (Some(a), Some(b)) => {
+                prop_assert_eq!(a.provider.as_str(), b.provider);
+                prop_assert_eq!(a.model.as_str(), b.model);
+                prop_assert_eq!(a.suggestion_type, b.suggestion_type);
+                prop_assert_eq!(a.confidence_permille, b.confidence_permille);
+            }
+            _ => prop_assert!(false, "AI presence differs"),
+        }
+        let head = peek_head(&body).expect("an attestation has a head");
+        prop_assert_eq!(head.timestamp_ms, ts);
+        prop_assert_eq!(head.patch_len, patch.as_str().len());
+        prop_assert_eq!(head.ai_assisted, ai.is_some());
+        // Every strict prefix is refused or reads a shorter record, never panics.
+        for cut in 0..body.len() {
+            let _ = peek_attestation(&body[..cut]);
+        }
+    }
+}
+
+#[test]
+fn other_records_do_not_peek_as_attestations() {
+    let review = Record {
+        seq: 1,
+        timestamp_ms: 5,
+        origin: Origin::Person,
+        payload: Payload::Review(Review {
+            patch: PatchId::new("P").unwrap(),
+            seconds: 3,
+            verdict: Verdict::Approve,
+            comment: None,
+        }),
+    };
+    assert!(peek_attestation(&review.to_canonical()).is_none());
+    assert!(peek_head(&review.to_canonical()).is_none());
+    assert!(peek_attestation(&[]).is_none());
+}
