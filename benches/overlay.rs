@@ -85,7 +85,7 @@ fn workload(n: usize) -> (Vec<SignedRecord>, Vec<SignedRecord>, PatchId) {
             },
         ));
     }
-    let mut seqs = vec![1u32; AUTHORS];
+    let mut seqs = [1u32; AUTHORS];
     seqs[0] = AUTHORS as u32 + 1;
     let mut records = Vec::with_capacity(n);
     for i in 0..n {

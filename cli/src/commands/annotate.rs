@@ -42,6 +42,11 @@ fn line_span(s: &str) -> Result<LineSpan> {
 
 pub fn annotate(ctx: &Ctx, out: &mut dyn Write, args: AnnotateArgs) -> Result<()> {
     let patch = patch_id(&args.patch)?;
+    // Identity and store first: capturing a prompt writes its salt, which should only happen
+    // when the record can be stored. (The salt is kept before the record, never after: a record
+    // whose salt was lost could never be opened.)
+    let me = ctx.identity()?;
+    let store = ctx.open_store()?;
     let ai = capture(&args.capture, ctx)?;
     let line_spans = args
         .ai_lines
@@ -72,8 +77,6 @@ pub fn annotate(ctx: &Ctx, out: &mut dyn Write, args: AnnotateArgs) -> Result<()
         OriginArg::Human => Origin::Person,
         OriginArg::Agent => Origin::AgentHook,
     };
-    let me = ctx.identity()?;
-    let store = ctx.open_store()?;
     let signed = sign_and_store(ctx, &store, &me, origin, Payload::Attest(attestation))?;
     if args.json {
         let snap = store.snapshot()?;

@@ -71,21 +71,29 @@ impl Store {
         let path = dir.join(STORE_FILE);
         let env = Env::new(&path, 1 << 16, 2)?;
         let store = Store { env, path };
-        {
-            let mut txn = Env::mut_txn_begin(&store.env)?;
-            if Tables::load(&txn).is_none() {
-                let t = Tables::create(&mut txn)?;
-                t.save(&mut txn);
-                txn.commit()?;
-            } else {
-                let t =
-                    Tables::load(&txn).ok_or_else(|| StoreError::Corrupt("no tables".into()))?;
-                let schema = meta_get(&txn, &t, tables::META_SCHEMA)?;
-                if schema != Some(tables::SCHEMA_VERSION) {
-                    return Err(StoreError::Corrupt(format!(
-                        "unknown store schema {schema:?} (this attrib reads {})",
-                        tables::SCHEMA_VERSION
-                    )));
+        // Read-only commands must not write: only a new file gets a mutable transaction.
+        let existing = {
+            let txn = Env::txn_begin(&store.env)?;
+            match Tables::load(&txn) {
+                Some(t) => Some(meta_get(&txn, &t, tables::META_SCHEMA)?),
+                None => None,
+            }
+        };
+        match existing {
+            Some(Some(tables::SCHEMA_VERSION)) => {}
+            Some(schema) => {
+                return Err(StoreError::Corrupt(format!(
+                    "unknown store schema {schema:?} (this attrib reads {})",
+                    tables::SCHEMA_VERSION
+                )))
+            }
+            None => {
+                let mut txn = Env::mut_txn_begin(&store.env)?;
+                // Another process may have created the tables since we looked.
+                if Tables::load(&txn).is_none() {
+                    let t = Tables::create(&mut txn)?;
+                    t.save(&mut txn);
+                    txn.commit()?;
                 }
             }
         }
