@@ -212,6 +212,17 @@ impl<'de> Deserialize<'de> for PatchId {
 pub(crate) mod base32 {
     const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     pub const TEXT_LEN: usize = 53;
+    const INVALID: u8 = 0xff;
+    /// Character → 5-bit value; every patch id's canonical encoding goes through this.
+    const DECODE: [u8; 256] = {
+        let mut t = [INVALID; 256];
+        let mut i = 0;
+        while i < 32 {
+            t[ALPHABET[i] as usize] = i as u8;
+            i += 1;
+        }
+        t
+    };
 
     pub fn encode_hash(raw: &[u8; 33]) -> String {
         let mut buf = [0u8; TEXT_LEN];
@@ -246,7 +257,11 @@ pub(crate) mod base32 {
         let mut raw = [0u8; 33];
         let (mut acc, mut bits, mut n) = (0u32, 0u32, 0usize);
         for c in s.bytes() {
-            let v = ALPHABET.iter().position(|&a| a == c)? as u32;
+            let v = DECODE[c as usize];
+            if v == INVALID {
+                return None;
+            }
+            let v = v as u32;
             acc = (acc << 5) | v;
             bits += 5;
             if bits >= 8 {

@@ -9,6 +9,7 @@
 //! one sanakirja file and maintains the same view incrementally, with indexes by patch, author,
 //! provider/model and time.
 
+pub mod audit;
 pub mod error;
 pub mod exchange;
 pub mod ids;
@@ -20,6 +21,7 @@ pub mod store;
 pub mod team;
 pub mod view;
 
+pub use audit::{audit, AuditReport};
 pub use error::{FormatError, StoreError};
 pub use ids::{PatchId, PromptCommitment, PublicKey, RecordId, TeamId};
 pub use ingest::{now_ms, Outcome, Refusal};

@@ -171,7 +171,8 @@ pub fn verify_batch(records: &[&SignedRecord]) -> Vec<bool> {
 
 const CHUNK: usize = 256;
 
-fn verify_serial(records: &[&SignedRecord]) -> Vec<bool> {
+/// [`verify_batch`] on the calling thread only.
+pub(crate) fn verify_serial(records: &[&SignedRecord]) -> Vec<bool> {
     let mut keys: HashMap<PublicKey, Option<VerifyingKey>> = HashMap::new();
     let mut ok = Vec::with_capacity(records.len());
     for chunk in records.chunks(CHUNK) {
@@ -185,9 +186,14 @@ fn verify_chunk(
     chunk: &[&SignedRecord],
     keys: &mut HashMap<PublicKey, Option<VerifyingKey>>,
 ) -> Vec<bool> {
+    // Re-encoding into one reused buffer: this check runs on every record `attrib verify` reads.
+    let mut scratch = vec![0u8; MAX_BODY];
     let canonical: Vec<bool> = chunk
         .iter()
-        .map(|r| r.record.to_canonical() == r.body && r.record.validate().is_ok())
+        .map(|r| {
+            postcard::to_slice(&r.record, &mut scratch).is_ok_and(|enc| *enc == *r.body)
+                && r.record.validate().is_ok()
+        })
         .collect();
     let chunk_keys: Vec<Option<VerifyingKey>> = chunk
         .iter()
@@ -203,8 +209,26 @@ fn verify_chunk(
         .collect();
     if canonical.iter().all(|c| *c) {
         if let Some(batch_keys) = chunk_keys.iter().copied().collect::<Option<Vec<_>>>() {
-            let messages: Vec<Vec<u8>> = chunk.iter().map(|r| r.message()).collect();
-            let msgs: Vec<&[u8]> = messages.iter().map(|m| m.as_slice()).collect();
+            // All messages of the chunk in one buffer.
+            let mut buf =
+                Vec::with_capacity(chunk.iter().map(|r| DOMAIN.len() + 64 + r.body.len()).sum());
+            let mut ends = Vec::with_capacity(chunk.len());
+            for r in chunk {
+                buf.extend_from_slice(DOMAIN);
+                buf.extend_from_slice(&r.team.0);
+                buf.extend_from_slice(&r.signer.0);
+                buf.extend_from_slice(&r.body);
+                ends.push(buf.len());
+            }
+            let mut start = 0;
+            let msgs: Vec<&[u8]> = ends
+                .iter()
+                .map(|&end| {
+                    let m = &buf[start..end];
+                    start = end;
+                    m
+                })
+                .collect();
             let sigs: Vec<Signature> = chunk
                 .iter()
                 .map(|r| Signature::from_bytes(&r.signature))

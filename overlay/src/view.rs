@@ -20,6 +20,24 @@ use crate::model::Payload;
 use crate::signed::SignedRecord;
 use crate::team::Membership;
 
+/// `HashMap::try_insert` for stable Rust: inserts, or keeps the existing value and says so.
+trait InsertOrKeep<K, V> {
+    /// Returns `true` when the key was already present.
+    fn try_insert_or_keep(&mut self, key: K, value: V) -> bool;
+}
+
+impl<K: std::hash::Hash + Eq, V> InsertOrKeep<K, V> for HashMap<K, V> {
+    fn try_insert_or_keep(&mut self, key: K, value: V) -> bool {
+        match self.entry(key) {
+            std::collections::hash_map::Entry::Occupied(_) => true,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(value);
+                false
+            }
+        }
+    }
+}
+
 /// Which slot of a patch a record competes for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SlotKind {
@@ -68,54 +86,109 @@ pub struct MergedView {
     pub equivocators: BTreeSet<PublicKey>,
 }
 
+/// The outcome of the merge rule over a record set: membership, flagged keys, and the winning
+/// record of every slot (as an index into the input), retraction winners included.
+pub struct Resolution {
+    pub membership: Option<Membership>,
+    pub equivocators: BTreeSet<PublicKey>,
+    /// Index of each slot's winning record, in no particular order.
+    pub winners: Vec<usize>,
+}
+
+/// Applies the merge rule to `records` (signatures already verified). This is the one
+/// implementation of the rule: [`MergedView::build`] and the audit behind `attrib verify` both
+/// call it; the store keeps the same rule incrementally and is checked against it.
+pub fn resolve(team: TeamId, records: &[&SignedRecord]) -> Resolution {
+    // Group by (signer, seq). A group of one needs no id; only the rare larger groups are
+    // hashed, to tell a duplicate (same id: counted once) from equivocation (different ids).
+    let mut first: HashMap<(PublicKey, u32), usize> = HashMap::with_capacity(records.len());
+    let mut more: Vec<((PublicKey, u32), usize)> = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        if r.team_id() != team {
+            continue;
+        }
+        // A retraction naming another author is refused (`Refusal::NotAuthor`) and never
+        // stored; it must not count here either, not even against its signer's own slot.
+        if matches!(&r.record.payload, Payload::Retract { author, .. } if *author != r.signer) {
+            continue;
+        }
+        let key = (r.signer, r.record.seq);
+        if first.try_insert_or_keep(key, i) {
+            more.push((key, i));
+        }
+    }
+    let mut live: Vec<usize> = first.values().copied().collect();
+    let mut ids_at: HashMap<(PublicKey, u32), usize> = HashMap::new();
+    more.sort_unstable_by_key(|(k, i)| (*k, *i));
+    for group in more.chunk_by(|a, b| a.0 == b.0) {
+        let key = group[0].0;
+        let mut seen: HashSet<RecordId> = HashSet::new();
+        seen.insert(records[first[&key]].id());
+        for &(_, i) in group {
+            if seen.insert(records[i].id()) {
+                live.push(i);
+            }
+        }
+        ids_at.insert(key, seen.len());
+    }
+    // Input order, so that ties anywhere below resolve the same way on every replica.
+    live.sort_unstable();
+    let equivocated = |k: &PublicKey, seq: u32| ids_at.get(&(*k, seq)).is_some_and(|n| *n > 1);
+    let equivocators = ids_at
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|((k, _), _)| *k)
+        .collect();
+
+    let membership = live
+        .iter()
+        .map(|&i| records[i])
+        .find(|r| matches!(r.record.payload, Payload::Genesis { .. }))
+        .and_then(|g| Membership::evaluate(g, live.iter().map(|&i| records[i]), equivocated));
+
+    let mut slots: HashMap<(&PatchId, &PublicKey, SlotKind), usize> = HashMap::new();
+    if let Some(m) = &membership {
+        for &i in &live {
+            let r = records[i];
+            let (Some(kind), Some(patch)) =
+                (SlotKind::of(&r.record.payload), r.record.payload.patch())
+            else {
+                continue;
+            };
+            if !m.admits(&r.signer, r.record.seq) || equivocated(&r.signer, r.record.seq) {
+                continue;
+            }
+            let slot = slots.entry((patch, &r.signer, kind)).or_insert(i);
+            if supersedes(r, records[*slot]) {
+                *slot = i;
+            }
+        }
+    }
+    Resolution {
+        membership,
+        equivocators,
+        winners: slots.into_values().collect(),
+    }
+}
+
 impl MergedView {
     /// Builds the view of `team` from records whose signatures are already verified.
     pub fn build<'a>(team: TeamId, records: impl IntoIterator<Item = &'a SignedRecord>) -> Self {
-        let mut seen: HashSet<RecordId> = HashSet::new();
-        let records: Vec<&SignedRecord> = records
-            .into_iter()
-            .filter(|r| r.team_id() == team)
-            // A retraction naming another author is refused (`Refusal::NotAuthor`) and never
-            // stored; it must not count here either, not even against its signer's own slot.
-            .filter(|r| {
-                !matches!(&r.record.payload, Payload::Retract { author, .. } if *author != r.signer)
-            })
-            .filter(|r| seen.insert(r.id()))
-            .collect();
-
-        let mut ids_at: HashMap<(PublicKey, u32), usize> = HashMap::new();
-        for r in &records {
-            *ids_at.entry((r.signer, r.record.seq)).or_default() += 1;
-        }
-        let equivocated = |k: &PublicKey, seq: u32| ids_at.get(&(*k, seq)).is_some_and(|n| *n > 1);
-        let equivocators = ids_at
-            .iter()
-            .filter(|(_, n)| **n > 1)
-            .map(|((k, _), _)| *k)
-            .collect();
-
-        let membership = records
-            .iter()
-            .find(|r| matches!(r.record.payload, Payload::Genesis { .. }))
-            .and_then(|g| Membership::evaluate(g, records.iter().copied(), equivocated));
-
-        let mut slots: BTreeMap<(PatchId, PublicKey, SlotKind), &SignedRecord> = BTreeMap::new();
-        if let Some(m) = &membership {
-            for r in &records {
-                let (Some(kind), Some(patch)) =
-                    (SlotKind::of(&r.record.payload), r.record.payload.patch())
-                else {
-                    continue;
-                };
-                if !m.admits(&r.signer, r.record.seq) || equivocated(&r.signer, r.record.seq) {
-                    continue;
-                }
-                let slot = slots.entry((patch.clone(), r.signer, kind)).or_insert(r);
-                if supersedes(r, slot) {
-                    *slot = r;
-                }
-            }
-        }
+        let records: Vec<&SignedRecord> = records.into_iter().collect();
+        let Resolution {
+            membership,
+            equivocators,
+            winners,
+        } = resolve(team, &records);
+        let slots = winners.into_iter().filter_map(|i| {
+            let r = records[i];
+            let key = (
+                r.record.payload.patch()?.clone(),
+                r.signer,
+                SlotKind::of(&r.record.payload)?,
+            );
+            Some((key, r))
+        });
 
         let mut patches: BTreeMap<PatchId, PatchView> = BTreeMap::new();
         for ((patch, signer, kind), r) in slots {

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use anyhow::{bail, Result};
 use attrib_overlay::model::format_milli;
+use attrib_overlay::peek::peek_attestation;
 use attrib_overlay::{AttestationQuery, Payload, SignedRecord};
 use serde_json::json;
 
@@ -71,26 +72,30 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
         "{:<16}  {:<patch_w$}  {:<name_w$}  ATTRIBUTION",
         "TIME", "PATCH", "AUTHOR"
     )?;
-    // Each line is built in one reusable buffer and written whole.
+    // Each line is built in one reusable buffer and streamed out: no full decode, and no
+    // output-sized allocation (fresh pages are what a large listing would pay for most).
     let mut line = String::with_capacity(256);
     for row in &rows {
+        let body = snap.body(row)?;
+        let p = peek_attestation(&body).ok_or_else(|| {
+            anyhow::anyhow!(
+                "the store is damaged: log entry at {} is not an attestation",
+                row.offset
+            )
+        })?;
         let name = names
             .get(row.author as usize)
             .map(String::as_str)
             .unwrap_or("");
         line.clear();
-        snap.peek(row, |p| -> std::fmt::Result {
-            render::push_short_time(&mut line, p.timestamp_ms)?;
-            line.push_str("  ");
-            write!(line, "{}", p.patch)?;
-            render::pad(&mut line, patch_w - p.patch.text_len() + 2);
-            line.push_str(name);
-            render::pad(&mut line, name_w - name.chars().count() + 2);
-            render::push_ai_peek(&mut line, p.ai.as_ref())?;
-            line.push('\n');
-            Ok(())
-        })?
-        .map_err(|_| anyhow::anyhow!("formatting failed"))?;
+        render::push_short_time(&mut line, p.timestamp_ms)?;
+        line.push_str("  ");
+        write!(line, "{}", p.patch)?;
+        render::pad(&mut line, patch_w - p.patch.text_len() + 2);
+        line.push_str(name);
+        render::pad(&mut line, name_w - name.chars().count() + 2);
+        render::push_ai_peek(&mut line, p.ai.as_ref())?;
+        line.push('\n');
         out.write_all(line.as_bytes())?;
     }
     Ok(())

@@ -623,6 +623,24 @@ pub struct Snapshot<'s> {
     equivocators: BTreeSet<PublicKey>,
 }
 
+/// The record log copied out of a snapshot.
+pub struct RawLog {
+    /// Every body, end to end.
+    pub bytes: Vec<u8>,
+    pub entries: Vec<RawEntry>,
+}
+
+/// One log entry of a [`RawLog`].
+#[derive(Clone, Debug)]
+pub struct RawEntry {
+    /// Where the entry starts in the store's log.
+    pub offset: u64,
+    pub signer: PublicKey,
+    /// The body's range in [`RawLog::bytes`].
+    pub body: std::ops::Range<usize>,
+    pub signature: [u8; 64],
+}
+
 /// One current attestation, located but not decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AttestationRow {
@@ -772,18 +790,28 @@ impl<'s> Snapshot<'s> {
         Ok(rows)
     }
 
-    /// Runs `f` on the listing fields of a row's attestation.
-    pub fn peek<R>(
-        &self,
-        row: &AttestationRow,
-        f: impl FnOnce(&peek::AttestationPeek<'_>) -> R,
-    ) -> Result<R, StoreError> {
-        let (_, bytes) = self.log.entry_at(&self.txn, row.offset)?;
-        let body = split_entry(&bytes).map(|(b, _)| b);
-        let p = body.and_then(peek::peek_attestation).ok_or_else(|| {
-            StoreError::Corrupt(format!("log entry at {} is not an attestation", row.offset))
-        })?;
-        Ok(f(&p))
+    /// The canonical body of a row's record, borrowed from the store when it sits in one page.
+    pub fn body(&self, row: &AttestationRow) -> Result<std::borrow::Cow<'_, [u8]>, StoreError> {
+        use std::borrow::Cow;
+        let (_, entry) = self.log.entry_at(&self.txn, row.offset)?;
+        let cut = |e: &[u8]| {
+            split_entry(e).map(|(b, _)| b.len()).ok_or_else(|| {
+                StoreError::Corrupt(format!("log entry at {} is cut short", row.offset))
+            })
+        };
+        // The body ends where the 64-byte signature starts.
+        Ok(match entry {
+            Cow::Borrowed(e) => {
+                let len = cut(e)?;
+                let end = e.len() - 64;
+                Cow::Borrowed(&e[end - len..end])
+            }
+            Cow::Owned(e) => {
+                let len = cut(&e)?;
+                let end = e.len() - 64;
+                Cow::Owned(e[end - len..end].to_vec())
+            }
+        })
     }
 
     /// The whole signed record at a log offset (from a row).
@@ -848,6 +876,36 @@ impl<'s> Snapshot<'s> {
             }
         }
         Ok(out)
+    }
+
+    /// A copy of the whole log, for checks that fan out across threads (snapshots are tied to
+    /// their thread). Every entry is split into signer, body and signature.
+    pub fn raw_log(&self) -> Result<RawLog, StoreError> {
+        let mut bytes = Vec::with_capacity(self.log.len as usize);
+        let mut entries = Vec::new();
+        let mut off = 0;
+        while off < self.log.len {
+            let (head, entry) = self.log.entry_at(&self.txn, off)?;
+            let (body, signature) = split_entry(&entry)
+                .ok_or_else(|| StoreError::Corrupt(format!("log entry at {off} is cut short")))?;
+            let start = bytes.len();
+            bytes.extend_from_slice(body);
+            entries.push(RawEntry {
+                offset: off,
+                signer: self.author_key(head.author)?,
+                body: start..bytes.len(),
+                signature,
+            });
+            off += head.len as u64;
+        }
+        Ok(RawLog { bytes, entries })
+    }
+
+    /// Log offsets of every slot winner in the view table (retractions included).
+    pub fn view_offsets(&self) -> Result<Vec<u64>, StoreError> {
+        btree::iter(&self.txn, &self.tables.view, None)?
+            .map(|e| e.map(|(_, off)| *off).map_err(StoreError::from))
+            .collect()
     }
 
     /// Number of records in the log.
