@@ -214,7 +214,8 @@ fn main() {
     );
 
     // 1. Bytes stored per attestation: the pages the data occupies, and the file on disk.
-    let per = size.allocated_bytes as f64 / n as f64;
+    let in_use = size.allocated_bytes - size.free_bytes;
+    let per = in_use as f64 / n as f64;
     let per_disk = size.disk_bytes as f64 / n as f64;
     let raw = signed_bytes as f64 / n as f64;
     row(
@@ -226,8 +227,8 @@ fn main() {
         per <= 250.0,
     );
     println!(
-        "  (pages in use {} B; file on disk {} B = {per_disk:.0} B/attestation, as sanakirja reserves by doubling; record log {} B; {} records)",
-        size.allocated_bytes, size.disk_bytes, size.log_bytes, size.records
+        "  (pages in use {in_use} B = allocated {} B - free {} B; file on disk {} B = {per_disk:.0} B/attestation, as sanakirja reserves by doubling; record log {} B; {} records)",
+        size.allocated_bytes, size.free_bytes, size.disk_bytes, size.log_bytes, size.records
     );
 
     // 2. Whole-process queries, warm. The reference is the process floor: `attrib --version`.

@@ -12,18 +12,27 @@ pub fn time(ms: u64) -> String {
     humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
 }
 
-/// Appends `2026-11-22 20:15`.
+/// Appends `2026-11-22 20:15` (UTC). Hand-rolled: `log` prints one per row.
 pub fn push_short_time(out: &mut String, ms: u64) -> std::fmt::Result {
+    let secs = ms / 1000;
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
     use std::fmt::Write as _;
-    let start = out.len();
     write!(
         out,
-        "{}",
-        humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(ms))
-    )?;
-    out.truncate(start + 16);
-    out.replace_range(start + 10..start + 11, " ");
-    Ok(())
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
 }
 
 /// Appends `n` spaces.
@@ -172,4 +181,25 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         line(&mut row.iter().map(String::as_str));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_time_matches_rfc3339() {
+        for ms in [
+            0u64,
+            951_782_400_000,
+            1_700_000_000_123,
+            4_102_444_800_000,
+            1_790_000_000_000,
+        ] {
+            let mut s = String::new();
+            push_short_time(&mut s, ms).unwrap();
+            let full = time(ms);
+            assert_eq!(s, format!("{} {}", &full[..10], &full[11..16]), "at {ms}");
+        }
+    }
 }

@@ -5,7 +5,7 @@
 //! (on every core); membership and the view are then rebuilt with [`crate::view::resolve`], the
 //! one implementation of the merge rule, and compared slot by slot with the store's `view` index.
 
-use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::StoreError;
 use crate::ids::PublicKey;
@@ -57,29 +57,43 @@ impl AuditReport {
 pub fn audit(snap: &Snapshot<'_>) -> Result<AuditReport, StoreError> {
     let team = snap.team();
     let raw = snap.raw_log()?;
+    // Work is handed out in small pieces so every core stays busy to the end.
+    const PIECE: usize = 1024;
+    let pieces: Vec<&[RawEntry]> = raw.entries.chunks(PIECE).collect();
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .clamp(1, raw.entries.len().div_ceil(1024).max(1));
-    let per = raw.entries.len().div_ceil(threads).max(1);
-    let checked: Vec<Result<SignedRecord, BadRecord>> = std::thread::scope(|scope| {
-        let parts: Vec<_> = raw
-            .entries
-            .chunks(per)
-            .map(|part| {
-                let bytes = &raw.bytes;
-                scope.spawn(move || check_part(part, bytes, team.unwrap_or(GENESIS_TEAM)))
-            })
-            .collect();
-        parts
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .map_err(|_| StoreError::Invalid("a verifying thread failed".into()))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(|v| v.into_iter().flatten().collect())
-    })?;
+        .clamp(1, pieces.len().max(1));
+    let next = AtomicUsize::new(0);
+    let team_or_zero = team.unwrap_or(GENESIS_TEAM);
+    let mut done: Vec<(usize, Vec<Result<SignedRecord, BadRecord>>)> =
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    let (pieces, next, bytes) = (&pieces, &next, &raw.bytes);
+                    scope.spawn(move || {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(piece) = pieces.get(i) else { break };
+                            mine.push((i, check_part(piece, bytes, team_or_zero)));
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .map_err(|_| StoreError::Invalid("a verifying thread failed".into()))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(|v| v.into_iter().flatten().collect())
+        })?;
+    done.sort_unstable_by_key(|(i, _)| *i);
+    let checked: Vec<Result<SignedRecord, BadRecord>> =
+        done.into_iter().flat_map(|(_, part)| part).collect();
 
     let mut good: Vec<&SignedRecord> = Vec::with_capacity(checked.len());
     let mut good_offsets: Vec<u64> = Vec::with_capacity(checked.len());
@@ -98,17 +112,18 @@ pub fn audit(snap: &Snapshot<'_>) -> Result<AuditReport, StoreError> {
         None => (true, 0, vec![], vec![], vec![], good.len()),
         Some(team) => {
             let res = resolve(team, &good);
-            let expected: BTreeSet<u64> = res.winners.iter().map(|&i| good_offsets[i]).collect();
-            let actual: BTreeSet<u64> = snap.view_offsets()?.into_iter().collect();
-            // (Sets of 100k integers cost milliseconds; the signatures dominate.)
+            let mut expected: Vec<u64> = res.winners.iter().map(|&i| good_offsets[i]).collect();
+            let mut actual: Vec<u64> = snap.view_offsets()?;
+            expected.sort_unstable();
+            actual.sort_unstable();
             let at = |off: &u64| -> (PublicKey, u32) {
                 match good_offsets.binary_search(off) {
                     Ok(i) => (good[i].signer, good[i].record.seq),
                     Err(_) => (PublicKey([0; 32]), 0),
                 }
             };
-            let missing: Vec<_> = expected.difference(&actual).map(at).collect();
-            let extra: Vec<_> = actual.difference(&expected).map(at).collect();
+            let missing: Vec<_> = sorted_difference(&expected, &actual).map(at).collect();
+            let extra: Vec<_> = sorted_difference(&actual, &expected).map(at).collect();
             let claims = res
                 .winners
                 .iter()
@@ -146,7 +161,12 @@ pub fn audit(snap: &Snapshot<'_>) -> Result<AuditReport, StoreError> {
     })
 }
 
-/// Decodes and verifies one thread's share of the log.
+/// Items of sorted `a` that sorted `b` lacks.
+fn sorted_difference<'a>(a: &'a [u64], b: &'a [u64]) -> impl Iterator<Item = &'a u64> {
+    a.iter().filter(move |x| b.binary_search(x).is_err())
+}
+
+/// Decodes and verifies one piece of the log.
 fn check_part(
     part: &[RawEntry],
     bytes: &[u8],

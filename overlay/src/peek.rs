@@ -60,14 +60,6 @@ pub struct AttestationPeek<'a> {
     pub ai: Option<AiPeek<'a>>,
 }
 
-/// The least a filter needs: when, how long the patch id prints, and whether AI helped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AttestationHead {
-    pub timestamp_ms: u64,
-    pub patch_len: usize,
-    pub ai_assisted: bool,
-}
-
 /// Variant index of `Payload::Attest` in the canonical encoding.
 const ATTEST: u64 = 3;
 
@@ -134,18 +126,6 @@ fn attestation_prefix<'a>(c: &mut Cursor<'a>) -> Option<(u32, u64, Origin, Patch
         _ => return None,
     };
     Some((seq, timestamp_ms, origin, patch))
-}
-
-/// The filter fields of `body` if it is an attestation, without decoding any text but the
-/// patch id.
-pub fn peek_head(body: &[u8]) -> Option<AttestationHead> {
-    let mut c = Cursor { b: body };
-    let (_, timestamp_ms, _, patch) = attestation_prefix(&mut c)?;
-    Some(AttestationHead {
-        timestamp_ms,
-        patch_len: patch.text_len(),
-        ai_assisted: c.option()?,
-    })
 }
 
 /// The listing fields of `body` if it is an attestation; `None` for other records or bad bytes.

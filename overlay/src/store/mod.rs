@@ -23,13 +23,13 @@ use crate::error::StoreError;
 use crate::ids::{PatchId, PublicKey, RecordId, TeamId};
 use crate::ingest::{precheck, Outcome, Refusal};
 use crate::model::{Payload, Record};
-use crate::peek;
 use crate::signed::{verify_batch, SignedRecord, GENESIS_TEAM};
 use crate::team::{Membership, Standing};
 use crate::view::{supersedes, PatchView, SlotKind};
 use log::{split_entry, LogReader, LogWriter, DATA};
 use tables::{
-    author_bit, meta_get, meta_put, model_bit, seq_key, values_of, KeyBytes, Tables, Zone,
+    author_bit, meta_get, meta_put, model_bit, seq_key, values_of, KeyBytes, Tables, ViewEntry,
+    Zone,
 };
 
 /// Records of keys that are not (yet) members are kept, up to this many, so that a grant that
@@ -53,9 +53,10 @@ pub struct StoreSize {
     /// Bytes the file occupies on disk. sanakirja grows its file by doubling and reserves the
     /// new space at once, so this can be up to twice `allocated_bytes`.
     pub disk_bytes: u64,
-    /// Bytes of pages handed out so far (the committed allocation high-water mark): what the
-    /// data occupies, free pages inside it included.
+    /// Bytes of pages handed out so far (the committed allocation high-water mark).
     pub allocated_bytes: u64,
+    /// Of those, bytes in pages the store has freed and will reuse before growing.
+    pub free_bytes: u64,
     /// Bytes of record log.
     pub log_bytes: u64,
     pub records: u64,
@@ -269,16 +270,15 @@ impl Store {
                 let reader = Reader::new(&txn, &t, &log.reader, &authors);
                 reader.slot_winner(patch, author, kind, team)?
             };
+            let entry = ViewEntry::new(offset, author, &r.record)?;
             match current {
-                Some((cur_off, cur)) if !supersedes(r, &cur) => {
-                    let _ = cur_off;
-                }
-                Some((cur_off, _)) => {
-                    btree::del(&mut txn, &mut t.view, &patch.index_key(), Some(&cur_off))?;
-                    btree::put(&mut txn, &mut t.view, &patch.index_key(), &offset)?;
+                Some((_, cur)) if !supersedes(r, &cur) => {}
+                Some((cur_entry, _)) => {
+                    btree::del(&mut txn, &mut t.view, &patch.index_key(), Some(&cur_entry))?;
+                    btree::put(&mut txn, &mut t.view, &patch.index_key(), &entry)?;
                 }
                 None => {
-                    btree::put(&mut txn, &mut t.view, &patch.index_key(), &offset)?;
+                    btree::put(&mut txn, &mut t.view, &patch.index_key(), &entry)?;
                 }
             }
         }
@@ -332,12 +332,14 @@ impl Store {
             path: self.path.display().to_string(),
             source,
         })?;
+        let header = self.root_header()?;
         let snap = self.snapshot()?;
         let records = btree::iter(&snap.txn, &snap.tables.seqs, None)?.count() as u64;
         Ok(StoreSize {
             file_bytes: meta.len(),
             disk_bytes: meta.blocks() * 512,
-            allocated_bytes: self.allocated_bytes()?,
+            allocated_bytes: header.0,
+            free_bytes: self.free_pages(header.1)? * 4096,
             log_bytes: snap.log.len,
             records,
         })
@@ -346,9 +348,10 @@ impl Store {
 
 impl Store {
     /// Reads the committed root page's header: byte 2 of page 0 names the root the *next*
-    /// transaction will use, the one before it is the latest commit, and bytes 8..16 of a root
-    /// page hold the allocation high-water mark (sanakirja's documented file format).
-    fn allocated_bytes(&self) -> Result<u64, StoreError> {
+    /// transaction will use, the one before it is the latest commit; bytes 8..16 of a root page
+    /// hold the allocation high-water mark and bytes 16..24 the free-page tree (sanakirja's
+    /// documented file format). Returns both.
+    fn root_header(&self) -> Result<(u64, u64), StoreError> {
         use std::io::Read;
         let io = |source| StoreError::Io {
             path: self.path.display().to_string(),
@@ -362,10 +365,28 @@ impl Store {
             return Err(StoreError::Corrupt("unexpected store header".into()));
         }
         let current = (next + roots - 1) % roots;
-        let at = current * 4096 + 8;
-        let mut len = [0u8; 8];
-        len.copy_from_slice(&head[at..at + 8]);
-        Ok(u64::from_le_bytes(len))
+        let word = |at: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&head[at..at + 8]);
+            u64::from_le_bytes(w)
+        };
+        Ok((word(current * 4096 + 8), word(current * 4096 + 16)))
+    }
+
+    /// Counts the pages in sanakirja's free-page tree rooted at `free_db` (0: none).
+    fn free_pages(&self, free_db: u64) -> Result<u64, StoreError> {
+        if free_db == 0 {
+            return Ok(0);
+        }
+        let txn = Env::txn_begin(&self.env)?;
+        // SAFETY: `free_db` is the committed free-page tree's root, read from the header.
+        let db: btree::Db<sanakirja::L64, ()> = unsafe { btree::Db::from_page(free_db) };
+        let mut n = 0;
+        for entry in btree::iter(&txn, &db, None)? {
+            entry?;
+            n += 1;
+        }
+        Ok(n)
     }
 }
 
@@ -471,11 +492,16 @@ fn rebuild_author(
     for ((patch, kind), winner) in winners {
         let current =
             Reader::new(&*txn, t, log, authors).slot_winner(&patch, author, kind, team)?;
-        if let Some((cur_off, _)) = current {
-            btree::del(txn, &mut t.view, &patch.index_key(), Some(&cur_off))?;
+        if let Some((cur_entry, _)) = current {
+            btree::del(txn, &mut t.view, &patch.index_key(), Some(&cur_entry))?;
         }
-        if let Some((off, _)) = winner {
-            btree::put(txn, &mut t.view, &patch.index_key(), &off)?;
+        if let Some((off, r)) = winner {
+            btree::put(
+                txn,
+                &mut t.view,
+                &patch.index_key(),
+                &ViewEntry::new(off, author, &r.record)?,
+            )?;
         }
     }
     Ok(())
@@ -596,17 +622,16 @@ impl<'a, T: LoadPage<Error = sanakirja::Error>> Reader<'a, T> {
         author: u32,
         kind: SlotKind,
         team: Option<TeamId>,
-    ) -> Result<Option<(u64, SignedRecord)>, StoreError> {
-        for off in values_of(self.txn, &self.t.view, patch.index_key())? {
-            let (entry, _) = self.log.entry_at(self.txn, off)?;
-            if entry.author != author {
+    ) -> Result<Option<(ViewEntry, SignedRecord)>, StoreError> {
+        for entry in values_of(self.txn, &self.t.view, patch.index_key())? {
+            if entry.author() != author {
                 continue;
             }
-            let r = self.record_at(off, team)?;
+            let r = self.record_at(entry.offset(), team)?;
             if SlotKind::of(&r.record.payload) == Some(kind)
                 && r.record.payload.patch() == Some(patch)
             {
-                return Ok(Some((off, r)));
+                return Ok(Some((entry, r)));
             }
         }
         Ok(None)
@@ -646,8 +671,7 @@ pub struct RawEntry {
 pub struct AttestationRow {
     pub offset: u64,
     pub timestamp_ms: u64,
-    pub signer: PublicKey,
-    /// The signer's index in this store ([`Snapshot::authors`]): cheap to look things up by.
+    /// The signer's index in this store: its key is `snapshot.authors()[author]`.
     pub author: u32,
     /// Length of the printed patch id, for column widths.
     pub patch_len: u16,
@@ -723,8 +747,8 @@ impl<'s> Snapshot<'s> {
     /// reviewer's current review.
     pub fn patch(&self, patch: &PatchId) -> Result<PatchView, StoreError> {
         let mut view = PatchView::default();
-        for off in values_of(&self.txn, &self.tables.view, patch.index_key())? {
-            let r = self.reader().record_at(off, self.team())?;
+        for entry in values_of(&self.txn, &self.tables.view, patch.index_key())? {
+            let r = self.reader().record_at(entry.offset(), self.team())?;
             if r.record.payload.patch() != Some(patch) {
                 continue;
             }
@@ -742,7 +766,7 @@ impl<'s> Snapshot<'s> {
     }
 
     /// Current attestations matching `q`, newest first, as light rows: the record stays in the
-    /// log until [`Snapshot::peek`] or [`Snapshot::record_at`] reads it.
+    /// log until [`Snapshot::body`] or [`Snapshot::record_at`] reads it.
     pub fn attestation_rows(
         &self,
         q: &AttestationQuery,
@@ -754,38 +778,41 @@ impl<'s> Snapshot<'s> {
             },
             None => None,
         };
+        // Everything a listing filters and sorts by is in the view index itself.
         let mut rows = Vec::new();
         for entry in btree::iter(&self.txn, &self.tables.view, None)? {
-            let (_, &offset) = entry?;
-            let (head, bytes) = self.log.entry_at(&self.txn, offset)?;
-            if author.is_some_and(|a| a != head.author) {
+            let (_, v) = entry?;
+            if !v.is_attestation()
+                || author.is_some_and(|a| a != v.author())
+                || (q.ai_only && !v.ai_assisted())
+                || (q.human_only && v.ai_assisted())
+            {
                 continue;
             }
-            let (body, _) = split_entry(&bytes).ok_or_else(|| {
-                StoreError::Corrupt(format!("log entry at {offset} is cut short"))
-            })?;
-            // Reviews and retractions are in the view too; they are not attestations.
-            let Some(p) = peek::peek_head(body) else {
-                continue;
-            };
-            if (q.ai_only && !p.ai_assisted) || (q.human_only && p.ai_assisted) {
-                continue;
-            }
-            let signer = self.author_key(head.author)?;
+            self.author_key(v.author())?;
             rows.push(AttestationRow {
-                offset,
-                timestamp_ms: p.timestamp_ms,
-                signer,
-                author: head.author,
-                patch_len: p.patch_len as u16,
+                offset: v.offset(),
+                timestamp_ms: v.timestamp_ms(),
+                author: v.author(),
+                patch_len: v.patch_len(),
             });
         }
-        // Newest first; ties broken by signer so every replica lists the same order. The packed
-        // key keeps the sort to integer compares.
+        // Newest first; ties broken by the signer's key (not by this store's author numbering)
+        // so every replica lists the same order. The packed key keeps the sort to integer
+        // compares.
+        let prefixes: Vec<u64> = self
+            .authors
+            .iter()
+            .map(|k| {
+                let mut p = [0u8; 8];
+                p.copy_from_slice(&k.0[..8]);
+                u64::from_be_bytes(p)
+            })
+            .collect();
         rows.sort_unstable_by_key(|r| {
-            let mut prefix = [0u8; 8];
-            prefix.copy_from_slice(&r.signer.0[..8]);
-            std::cmp::Reverse(((r.timestamp_ms as u128) << 64) | u64::from_be_bytes(prefix) as u128)
+            std::cmp::Reverse(
+                ((r.timestamp_ms as u128) << 64) | prefixes[r.author as usize] as u128,
+            )
         });
         Ok(rows)
     }
@@ -844,7 +871,7 @@ impl<'s> Snapshot<'s> {
         let team = self.team();
         let mut out = Vec::new();
         for entry in btree::iter(&self.txn, &self.tables.view, None)? {
-            let r = self.reader().record_at(*entry?.1, team)?;
+            let r = self.reader().record_at(entry?.1.offset(), team)?;
             if matches!(r.record.payload, Payload::Review(_)) {
                 out.push(r);
             }
@@ -870,7 +897,7 @@ impl<'s> Snapshot<'s> {
         let team = self.team();
         let mut out = Vec::new();
         for entry in btree::iter(&self.txn, &self.tables.view, None)? {
-            let r = self.reader().record_at(*entry?.1, team)?;
+            let r = self.reader().record_at(entry?.1.offset(), team)?;
             if !matches!(r.record.payload, Payload::Retract { .. }) {
                 out.push(r);
             }
@@ -904,7 +931,7 @@ impl<'s> Snapshot<'s> {
     /// Log offsets of every slot winner in the view table (retractions included).
     pub fn view_offsets(&self) -> Result<Vec<u64>, StoreError> {
         btree::iter(&self.txn, &self.tables.view, None)?
-            .map(|e| e.map(|(_, off)| *off).map_err(StoreError::from))
+            .map(|e| e.map(|(_, v)| v.offset()).map_err(StoreError::from))
             .collect()
     }
 

@@ -5,7 +5,7 @@
 //! | 0 | `meta` | small counters (`META_*`) → u64 |
 //! | 1 | `log_pages` | log page number → file offset of the page |
 //! | 2 | `seqs` | `author index << 32 | seq` → log offset (two values = equivocation) — the index by author |
-//! | 3 | `view` | patch key ([`crate::PatchId::index_key`]) → log offset of each slot's winner — the index by patch |
+//! | 3 | `view` | patch key ([`crate::PatchId::index_key`]) → [`ViewEntry`] of each slot's winner — the index by patch |
 //! | 4 | `authors` | author index → public key |
 //! | 5 | `membership` | log offset of each genesis / grant / revoke → 0 |
 //! | 6 | `zones` | log page number → [`Zone`] summary — the index by time and by provider/model |
@@ -19,7 +19,7 @@ use crate::error::StoreError;
 pub(crate) const META_SCHEMA: u64 = 0;
 pub(crate) const META_LOG_LEN: u64 = 1;
 pub(crate) const META_PENDING: u64 = 2;
-pub(crate) const SCHEMA_VERSION: u64 = 1;
+pub(crate) const SCHEMA_VERSION: u64 = 2;
 
 const ROOTS: usize = 8;
 
@@ -53,6 +53,70 @@ impl Zone {
     }
 }
 
+/// A `view` value: where a slot's winning record is, and what a listing filters and sorts by,
+/// so that `attrib log` reads the log only for the rows it prints.
+///
+/// `loc` = author index (24 bits) << 40 | log offset (40 bits: a 1 TiB log).
+/// `meta` = timestamp ms (48 bits) << 16 | printed patch-id length (8 bits) << 8 | flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(C)]
+pub(crate) struct ViewEntry {
+    loc: u64,
+    meta: u64,
+}
+direct_repr!(ViewEntry);
+
+const OFFSET_BITS: u32 = 40;
+const FLAG_ATTEST: u64 = 1;
+const FLAG_REVIEW: u64 = 2;
+const FLAG_RETRACT: u64 = 4;
+const FLAG_AI: u64 = 8;
+
+impl ViewEntry {
+    pub fn new(
+        offset: u64,
+        author: u32,
+        r: &crate::model::Record,
+    ) -> Result<ViewEntry, StoreError> {
+        use crate::model::Payload;
+        if offset >> OFFSET_BITS != 0 || author >> 24 != 0 {
+            return Err(StoreError::Invalid(
+                "the store has outgrown its view index (1 TiB of records or 16M authors)".into(),
+            ));
+        }
+        let flags = match &r.payload {
+            Payload::Attest(a) if a.ai.is_some() => FLAG_ATTEST | FLAG_AI,
+            Payload::Attest(_) => FLAG_ATTEST,
+            Payload::Review(_) => FLAG_REVIEW,
+            Payload::Retract { .. } => FLAG_RETRACT,
+            _ => 0,
+        };
+        let patch_len = r.payload.patch().map_or(0, |p| p.as_str().len() as u64) & 0xff;
+        Ok(ViewEntry {
+            loc: ((author as u64) << OFFSET_BITS) | offset,
+            meta: ((r.timestamp_ms & ((1 << 48) - 1)) << 16) | (patch_len << 8) | flags,
+        })
+    }
+    pub fn offset(&self) -> u64 {
+        self.loc & ((1 << OFFSET_BITS) - 1)
+    }
+    pub fn author(&self) -> u32 {
+        (self.loc >> OFFSET_BITS) as u32
+    }
+    pub fn timestamp_ms(&self) -> u64 {
+        self.meta >> 16
+    }
+    pub fn patch_len(&self) -> u16 {
+        ((self.meta >> 8) & 0xff) as u16
+    }
+    pub fn is_attestation(&self) -> bool {
+        self.meta & FLAG_ATTEST != 0
+    }
+    pub fn ai_assisted(&self) -> bool {
+        self.meta & FLAG_AI != 0
+    }
+}
+
 /// The bit of a model in [`Zone::models`].
 pub(crate) fn model_bit(provider: &str, model: &str) -> u64 {
     let h = blake3::hash(format!("{provider}\0{model}").as_bytes());
@@ -67,7 +131,7 @@ pub(crate) struct Tables {
     pub meta: Db<u64, u64>,
     pub log_pages: Db<u64, u64>,
     pub seqs: Db<u64, u64>,
-    pub view: Db<u64, u64>,
+    pub view: Db<u64, ViewEntry>,
     pub authors: Db<u64, KeyBytes>,
     pub membership: Db<u64, u64>,
     pub zones: Db<u64, Zone>,
