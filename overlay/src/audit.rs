@@ -1,18 +1,22 @@
 //! The audit behind `attrib verify`: every stored record and the whole view, re-checked from
 //! scratch, trusting nothing the store computed.
 //!
-//! Each record is decoded, held to its canonical encoding and limits, and its signature checked
-//! (on every core); membership and the view are then rebuilt with [`crate::view::resolve`], the
-//! one implementation of the merge rule, and compared slot by slot with the store's `view` index.
+//! Each record is decoded, held to its canonical encoding and limits, and its signature checked,
+//! on every core, reading the log in place. Only a compact [`Claim`] of each record is kept
+//! (whole records only for the few membership changes), so a large store is audited in little
+//! memory. Membership and the view are then rebuilt with the same rule the rest of the overlay
+//! uses ([`crate::view::dedup`], [`Membership::evaluate`], [`crate::view::slot_winners`]) and
+//! compared entry by entry with the store's `view` index.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::StoreError;
-use crate::ids::PublicKey;
+use crate::ids::{PatchId, PublicKey, RecordId, TeamId};
 use crate::model::{Payload, Record};
 use crate::signed::{verify_serial, SignedRecord, GENESIS_TEAM};
-use crate::store::{RawEntry, Snapshot};
-use crate::view::resolve;
+use crate::store::{LogEntry, LogView, Snapshot};
+use crate::team::Membership;
+use crate::view::{dedup, slot_winners, Claim, SlotKind};
 
 /// A stored record that fails verification.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -53,112 +57,143 @@ impl AuditReport {
     }
 }
 
+/// What the audit keeps of a verified record.
+struct Compact {
+    offset: u64,
+    signer: PublicKey,
+    seq: u32,
+    id: RecordId,
+    slot: Option<(PatchId, SlotKind)>,
+    retraction: bool,
+    foreign_retraction: bool,
+}
+
+impl Claim for Compact {
+    fn signer(&self) -> &PublicKey {
+        &self.signer
+    }
+    fn seq(&self) -> u32 {
+        self.seq
+    }
+    fn id(&self) -> RecordId {
+        self.id
+    }
+    fn slot(&self) -> Option<(&PatchId, SlotKind)> {
+        self.slot.as_ref().map(|(p, k)| (p, *k))
+    }
+    fn counts(&self, _team: TeamId) -> bool {
+        // Every stored record is read as the store's team's.
+        !self.foreign_retraction
+    }
+}
+
+/// One piece of the log, checked.
+#[derive(Default)]
+struct Checked {
+    claims: Vec<Compact>,
+    membership: Vec<SignedRecord>,
+    bad: Vec<BadRecord>,
+}
+
+/// Entries per unit of work handed to a thread.
+const PIECE: usize = 1024;
+
 /// Audits a snapshot.
 pub fn audit(snap: &Snapshot<'_>) -> Result<AuditReport, StoreError> {
     let team = snap.team();
-    let raw = snap.raw_log()?;
-    // Work is handed out in small pieces so every core stays busy to the end.
-    const PIECE: usize = 1024;
-    let pieces: Vec<&[RawEntry]> = raw.entries.chunks(PIECE).collect();
+    let log = snap.log_view()?;
+    let pieces: Vec<&[u64]> = log.offsets.chunks(PIECE).collect();
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .clamp(1, pieces.len().max(1));
+    // Pieces are handed out one at a time so every core stays busy to the end.
     let next = AtomicUsize::new(0);
-    let team_or_zero = team.unwrap_or(GENESIS_TEAM);
-    let mut done: Vec<(usize, Vec<Result<SignedRecord, BadRecord>>)> =
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    let (pieces, next, bytes) = (&pieces, &next, &raw.bytes);
-                    scope.spawn(move || {
-                        let mut mine = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(piece) = pieces.get(i) else { break };
-                            mine.push((i, check_part(piece, bytes, team_or_zero)));
-                        }
-                        mine
-                    })
+    let mut done: Vec<(usize, Checked)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (pieces, next, log) = (&pieces, &next, &log);
+                scope.spawn(move || -> Result<Vec<(usize, Checked)>, StoreError> {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(piece) = pieces.get(i) else { break };
+                        mine.push((i, check_piece(log, piece, team.unwrap_or(GENESIS_TEAM))?));
+                    }
+                    Ok(mine)
                 })
-                .collect();
-            workers
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .map_err(|_| StoreError::Invalid("a verifying thread failed".into()))
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(|v| v.into_iter().flatten().collect())
-        })?;
-    done.sort_unstable_by_key(|(i, _)| *i);
-    let checked: Vec<Result<SignedRecord, BadRecord>> =
-        done.into_iter().flat_map(|(_, part)| part).collect();
-
-    let mut good: Vec<&SignedRecord> = Vec::with_capacity(checked.len());
-    let mut good_offsets: Vec<u64> = Vec::with_capacity(checked.len());
-    let mut bad = Vec::new();
-    for (c, entry) in checked.iter().zip(&raw.entries) {
-        match c {
-            Ok(r) => {
-                good.push(r);
-                good_offsets.push(entry.offset);
-            }
-            Err(b) => bad.push(b.clone()),
+            })
+            .collect();
+        let mut all = Vec::new();
+        for w in workers {
+            let part = w
+                .join()
+                .map_err(|_| StoreError::Invalid("a verifying thread failed".into()))??;
+            all.extend(part);
         }
+        Ok::<_, StoreError>(all)
+    })?;
+    done.sort_unstable_by_key(|(i, _)| *i);
+    let mut checked = Checked::default();
+    for (_, part) in done {
+        checked.claims.extend(part.claims);
+        checked.membership.extend(part.membership);
+        checked.bad.extend(part.bad);
     }
+    let Checked {
+        claims,
+        membership,
+        bad,
+    } = checked;
 
-    let (view_matches, view_claims, missing, extra, equivocators, held) = match team {
-        None => (true, 0, vec![], vec![], vec![], good.len()),
-        Some(team) => {
-            let res = resolve(team, &good);
-            let mut expected: Vec<u64> = res.winners.iter().map(|&i| good_offsets[i]).collect();
-            let mut actual: Vec<u64> = snap.view_offsets()?;
-            expected.sort_unstable();
-            actual.sort_unstable();
-            let at = |off: &u64| -> (PublicKey, u32) {
-                match good_offsets.binary_search(off) {
-                    Ok(i) => (good[i].signer, good[i].record.seq),
-                    Err(_) => (PublicKey([0; 32]), 0),
-                }
-            };
-            let missing: Vec<_> = sorted_difference(&expected, &actual).map(at).collect();
-            let extra: Vec<_> = sorted_difference(&actual, &expected).map(at).collect();
-            let claims = res
-                .winners
-                .iter()
-                .filter(|&&i| !matches!(good[i].record.payload, Payload::Retract { .. }))
-                .count();
-            let held = match &res.membership {
-                None => good.len(),
-                Some(m) => good
-                    .iter()
-                    .filter(|r| {
-                        !m.admits(&r.signer, r.record.seq) || res.equivocators.contains(&r.signer)
-                    })
-                    .count(),
-            };
-            (
-                missing.is_empty() && extra.is_empty(),
-                claims,
-                missing,
-                extra,
-                res.equivocators.into_iter().collect(),
-                held,
-            )
+    let mut report = AuditReport {
+        records: log.offsets.len(),
+        valid: claims.len(),
+        bad,
+        view_matches: true,
+        view_claims: 0,
+        missing_from_view: Vec::new(),
+        extra_in_view: Vec::new(),
+        equivocators: Vec::new(),
+        held_not_admitted: claims.len(),
+    };
+    let Some(team) = team else {
+        return Ok(report);
+    };
+    let d = dedup(team, &claims);
+    let m = membership
+        .iter()
+        .find(|r| matches!(r.record.payload, Payload::Genesis { .. }))
+        .and_then(|g| Membership::evaluate(g, &membership, |k, s| d.equivocated(k, s)));
+    let equivocators = d.equivocators();
+    let winners = match &m {
+        Some(m) => slot_winners(&claims, &d, m),
+        None => Vec::new(),
+    };
+
+    let mut expected: Vec<u64> = winners.iter().map(|&i| claims[i].offset).collect();
+    let mut actual: Vec<u64> = snap.view_offsets()?;
+    expected.sort_unstable();
+    actual.sort_unstable();
+    let at = |off: &u64| -> (PublicKey, u32) {
+        match claims.binary_search_by_key(off, |c| c.offset) {
+            Ok(i) => (claims[i].signer, claims[i].seq),
+            Err(_) => (PublicKey([0; 32]), 0),
         }
     };
-    Ok(AuditReport {
-        records: raw.entries.len(),
-        valid: good.len(),
-        bad,
-        view_matches,
-        view_claims,
-        missing_from_view: missing,
-        extra_in_view: extra,
-        equivocators,
-        held_not_admitted: held,
-    })
+    report.missing_from_view = sorted_difference(&expected, &actual).map(at).collect();
+    report.extra_in_view = sorted_difference(&actual, &expected).map(at).collect();
+    report.view_matches = report.missing_from_view.is_empty() && report.extra_in_view.is_empty();
+    report.view_claims = winners.iter().filter(|&&i| !claims[i].retraction).count();
+    report.held_not_admitted = match &m {
+        None => claims.len(),
+        Some(m) => claims
+            .iter()
+            .filter(|c| !m.admits(&c.signer, c.seq) || d.equivocated(&c.signer, c.seq))
+            .count(),
+    };
+    report.equivocators = equivocators.into_iter().collect();
+    Ok(report)
 }
 
 /// Items of sorted `a` that sorted `b` lacks.
@@ -166,56 +201,71 @@ fn sorted_difference<'a>(a: &'a [u64], b: &'a [u64]) -> impl Iterator<Item = &'a
     a.iter().filter(move |x| b.binary_search(x).is_err())
 }
 
-/// Decodes and verifies one piece of the log.
-fn check_part(
-    part: &[RawEntry],
-    bytes: &[u8],
-    team: crate::ids::TeamId,
-) -> Vec<Result<SignedRecord, BadRecord>> {
-    let decoded: Vec<Result<SignedRecord, BadRecord>> = part
-        .iter()
-        .map(|e| {
-            let body = &bytes[e.body.clone()];
-            // `verify_serial` below holds the body to its canonical form and limits.
-            let record = Record::from_trusted(body).map_err(|err| BadRecord {
-                offset: e.offset,
-                signer: e.signer,
-                seq: None,
-                kind: None,
-                why: err.to_string(),
-            })?;
-            let team = if matches!(record.payload, Payload::Genesis { .. }) {
-                GENESIS_TEAM
-            } else {
-                team
-            };
-            Ok(SignedRecord {
-                team,
-                signer: e.signer,
-                record,
-                body: body.to_vec(),
-                signature: e.signature,
-            })
-        })
-        .collect();
-    let refs: Vec<&SignedRecord> = decoded.iter().filter_map(|d| d.as_ref().ok()).collect();
-    let mut flags = verify_serial(&refs).into_iter();
-    decoded
-        .into_iter()
-        .zip(part)
-        .map(|(d, e)| {
-            let r = d?;
-            if flags.next().unwrap_or(false) {
-                Ok(r)
-            } else {
-                Err(BadRecord {
-                    offset: e.offset,
-                    signer: r.signer,
-                    seq: Some(r.record.seq),
-                    kind: Some(r.record.payload.kind()),
-                    why: "bad signature or non-canonical body".into(),
-                })
+/// Decodes and verifies one piece of the log, keeping a compact claim of each valid record.
+fn check_piece(log: &LogView<'_>, offsets: &[u64], team: TeamId) -> Result<Checked, StoreError> {
+    let mut out = Checked::default();
+    let mut decoded: Vec<(u64, SignedRecord)> = Vec::with_capacity(offsets.len());
+    for &offset in offsets {
+        let LogEntry {
+            signer,
+            body,
+            signature,
+        } = log.entry(offset)?;
+        // `verify_serial` below holds the body to its canonical form and limits.
+        let record = match Record::from_trusted(&body) {
+            Ok(r) => r,
+            Err(e) => {
+                out.bad.push(BadRecord {
+                    offset,
+                    signer,
+                    seq: None,
+                    kind: None,
+                    why: e.to_string(),
+                });
+                continue;
             }
-        })
-        .collect()
+        };
+        let team = if matches!(record.payload, Payload::Genesis { .. }) {
+            GENESIS_TEAM
+        } else {
+            team
+        };
+        decoded.push((
+            offset,
+            SignedRecord {
+                team,
+                signer,
+                record,
+                body: body.into_owned(),
+                signature,
+            },
+        ));
+    }
+    let refs: Vec<&SignedRecord> = decoded.iter().map(|(_, r)| r).collect();
+    let flags = verify_serial(&refs);
+    for ((offset, r), ok) in decoded.into_iter().zip(flags) {
+        if !ok {
+            out.bad.push(BadRecord {
+                offset,
+                signer: r.signer,
+                seq: Some(r.record.seq),
+                kind: Some(r.record.payload.kind()),
+                why: "bad signature or non-canonical body".into(),
+            });
+            continue;
+        }
+        out.claims.push(Compact {
+            offset,
+            signer: r.signer,
+            seq: r.record.seq,
+            id: r.id(),
+            slot: Claim::slot(&r).map(|(p, k)| (p.clone(), k)),
+            retraction: matches!(r.record.payload, Payload::Retract { .. }),
+            foreign_retraction: !Claim::counts(&r, r.team_id()),
+        });
+        if r.record.payload.is_membership() {
+            out.membership.push(r);
+        }
+    }
+    Ok(out)
 }

@@ -86,33 +86,94 @@ pub struct MergedView {
     pub equivocators: BTreeSet<PublicKey>,
 }
 
-/// The outcome of the merge rule over a record set: membership, flagged keys, and the winning
-/// record of every slot (as an index into the input), retraction winners included.
-pub struct Resolution {
-    pub membership: Option<Membership>,
-    pub equivocators: BTreeSet<PublicKey>,
-    /// Index of each slot's winning record, in no particular order.
-    pub winners: Vec<usize>,
+/// What the merge rule needs to know about a record. [`SignedRecord`] implements it, and so do
+/// the compact claims the audit keeps, so that the rule itself exists once.
+pub trait Claim {
+    fn signer(&self) -> &PublicKey;
+    fn seq(&self) -> u32;
+    /// The record's id; asked for only when two claims share a signer and a sequence number.
+    fn id(&self) -> RecordId;
+    /// The slot the claim competes for, if it is an attestation, review or retraction.
+    fn slot(&self) -> Option<(&PatchId, SlotKind)>;
+    /// Does the claim count at all? Not when it belongs to another team, nor when it is a
+    /// retraction naming another author (refused as `Refusal::NotAuthor`, never stored; it
+    /// must not count here either, not even against its signer's own slot).
+    fn counts(&self, team: TeamId) -> bool;
 }
 
-/// Applies the merge rule to `records` (signatures already verified). This is the one
-/// implementation of the rule: [`MergedView::build`] and the audit behind `attrib verify` both
-/// call it; the store keeps the same rule incrementally and is checked against it.
-pub fn resolve(team: TeamId, records: &[&SignedRecord]) -> Resolution {
+impl Claim for SignedRecord {
+    fn signer(&self) -> &PublicKey {
+        &self.signer
+    }
+    fn seq(&self) -> u32 {
+        self.record.seq
+    }
+    fn id(&self) -> RecordId {
+        SignedRecord::id(self)
+    }
+    fn slot(&self) -> Option<(&PatchId, SlotKind)> {
+        Some((
+            self.record.payload.patch()?,
+            SlotKind::of(&self.record.payload)?,
+        ))
+    }
+    fn counts(&self, team: TeamId) -> bool {
+        self.team_id() == team
+            && !matches!(&self.record.payload, Payload::Retract { author, .. } if *author != self.signer)
+    }
+}
+
+impl<C: Claim> Claim for &C {
+    fn signer(&self) -> &PublicKey {
+        (*self).signer()
+    }
+    fn seq(&self) -> u32 {
+        (*self).seq()
+    }
+    fn id(&self) -> RecordId {
+        (*self).id()
+    }
+    fn slot(&self) -> Option<(&PatchId, SlotKind)> {
+        (*self).slot()
+    }
+    fn counts(&self, team: TeamId) -> bool {
+        (*self).counts(team)
+    }
+}
+
+/// Which claims count, once each, and which keys equivocated.
+pub struct Dedup {
+    /// Indices of the claims that count, duplicates dropped, in input order.
+    pub live: Vec<usize>,
+    /// Distinct ids at each `(signer, seq)` that more than one claim shares.
+    ids_at: HashMap<(PublicKey, u32), usize>,
+}
+
+impl Dedup {
+    /// Did `key` sign two different records as `seq`?
+    pub fn equivocated(&self, key: &PublicKey, seq: u32) -> bool {
+        self.ids_at.get(&(*key, seq)).is_some_and(|n| *n > 1)
+    }
+    pub fn equivocators(&self) -> BTreeSet<PublicKey> {
+        self.ids_at
+            .iter()
+            .filter(|(_, n)| **n > 1)
+            .map(|((k, _), _)| *k)
+            .collect()
+    }
+}
+
+/// Step one of the rule: drop what does not count and duplicates; find equivocation.
+pub fn dedup<C: Claim>(team: TeamId, claims: &[C]) -> Dedup {
     // Group by (signer, seq). A group of one needs no id; only the rare larger groups are
     // hashed, to tell a duplicate (same id: counted once) from equivocation (different ids).
-    let mut first: HashMap<(PublicKey, u32), usize> = HashMap::with_capacity(records.len());
+    let mut first: HashMap<(PublicKey, u32), usize> = HashMap::with_capacity(claims.len());
     let mut more: Vec<((PublicKey, u32), usize)> = Vec::new();
-    for (i, r) in records.iter().enumerate() {
-        if r.team_id() != team {
+    for (i, c) in claims.iter().enumerate() {
+        if !c.counts(team) {
             continue;
         }
-        // A retraction naming another author is refused (`Refusal::NotAuthor`) and never
-        // stored; it must not count here either, not even against its signer's own slot.
-        if matches!(&r.record.payload, Payload::Retract { author, .. } if *author != r.signer) {
-            continue;
-        }
-        let key = (r.signer, r.record.seq);
+        let key = (*c.signer(), c.seq());
         if first.try_insert_or_keep(key, i) {
             more.push((key, i));
         }
@@ -123,9 +184,9 @@ pub fn resolve(team: TeamId, records: &[&SignedRecord]) -> Resolution {
     for group in more.chunk_by(|a, b| a.0 == b.0) {
         let key = group[0].0;
         let mut seen: HashSet<RecordId> = HashSet::new();
-        seen.insert(records[first[&key]].id());
+        seen.insert(claims[first[&key]].id());
         for &(_, i) in group {
-            if seen.insert(records[i].id()) {
+            if seen.insert(claims[i].id()) {
                 live.push(i);
             }
         }
@@ -133,41 +194,63 @@ pub fn resolve(team: TeamId, records: &[&SignedRecord]) -> Resolution {
     }
     // Input order, so that ties anywhere below resolve the same way on every replica.
     live.sort_unstable();
-    let equivocated = |k: &PublicKey, seq: u32| ids_at.get(&(*k, seq)).is_some_and(|n| *n > 1);
-    let equivocators = ids_at
-        .iter()
-        .filter(|(_, n)| **n > 1)
-        .map(|((k, _), _)| *k)
-        .collect();
+    Dedup { live, ids_at }
+}
 
-    let membership = live
+/// Step three of the rule (step two is [`Membership::evaluate`]): in every slot, the admitted,
+/// non-equivocated claim with the highest sequence number wins. Returns the winners' indices,
+/// retraction winners included.
+pub fn slot_winners<C: Claim>(claims: &[C], d: &Dedup, m: &Membership) -> Vec<usize> {
+    let mut slots: HashMap<(&PatchId, &PublicKey, SlotKind), usize> = HashMap::new();
+    for &i in &d.live {
+        let c = &claims[i];
+        let Some((patch, kind)) = c.slot() else {
+            continue;
+        };
+        if !m.admits(c.signer(), c.seq()) || d.equivocated(c.signer(), c.seq()) {
+            continue;
+        }
+        let slot = slots.entry((patch, c.signer(), kind)).or_insert(i);
+        // Two admitted claims of one signer have different numbers (equal ones equivocate).
+        if c.seq() > claims[*slot].seq() {
+            *slot = i;
+        }
+    }
+    slots.into_values().collect()
+}
+
+/// The outcome of the merge rule over a record set: membership, flagged keys, and the winning
+/// record of every slot (as an index into the input), retraction winners included.
+pub struct Resolution {
+    pub membership: Option<Membership>,
+    pub equivocators: BTreeSet<PublicKey>,
+    /// Index of each slot's winning record, in no particular order.
+    pub winners: Vec<usize>,
+}
+
+/// Applies the merge rule to `records` (signatures already verified): [`dedup`], then
+/// [`Membership::evaluate`], then [`slot_winners`]. The store keeps the same rule
+/// incrementally and is checked against it.
+pub fn resolve(team: TeamId, records: &[&SignedRecord]) -> Resolution {
+    let d = dedup(team, records);
+    let membership = d
+        .live
         .iter()
         .map(|&i| records[i])
         .find(|r| matches!(r.record.payload, Payload::Genesis { .. }))
-        .and_then(|g| Membership::evaluate(g, live.iter().map(|&i| records[i]), equivocated));
-
-    let mut slots: HashMap<(&PatchId, &PublicKey, SlotKind), usize> = HashMap::new();
-    if let Some(m) = &membership {
-        for &i in &live {
-            let r = records[i];
-            let (Some(kind), Some(patch)) =
-                (SlotKind::of(&r.record.payload), r.record.payload.patch())
-            else {
-                continue;
-            };
-            if !m.admits(&r.signer, r.record.seq) || equivocated(&r.signer, r.record.seq) {
-                continue;
-            }
-            let slot = slots.entry((patch, &r.signer, kind)).or_insert(i);
-            if supersedes(r, records[*slot]) {
-                *slot = i;
-            }
-        }
-    }
+        .and_then(|g| {
+            Membership::evaluate(g, d.live.iter().map(|&i| records[i]), |k, s| {
+                d.equivocated(k, s)
+            })
+        });
+    let winners = match &membership {
+        Some(m) => slot_winners(records, &d, m),
+        None => Vec::new(),
+    };
     Resolution {
+        equivocators: d.equivocators(),
         membership,
-        equivocators,
-        winners: slots.into_values().collect(),
+        winners,
     }
 }
 

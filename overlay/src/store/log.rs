@@ -46,6 +46,14 @@ pub(crate) struct LogReader {
     pub len: u64,
 }
 
+// SAFETY: the pointers address pages of sanakirja's memory map, which lives as long as the
+// environment that every reader borrows. A snapshot's pages are never written while its read
+// transaction lives (copy-on-write), so reading them from several threads at once is sound; a
+// writer's reader is only ever used on the writer's thread, and the borrow checker keeps reads
+// and appends apart.
+unsafe impl Send for LogReader {}
+unsafe impl Sync for LogReader {}
+
 impl LogReader {
     pub fn load<T: LoadPage<Error = sanakirja::Error>>(
         txn: &T,
@@ -74,12 +82,7 @@ impl LogReader {
     }
 
     /// The bytes `[offset, offset + n)` of the stream, borrowed when they sit in one page.
-    pub fn read<'t, T: LoadPage<Error = sanakirja::Error>>(
-        &self,
-        txn: &'t T,
-        offset: u64,
-        n: usize,
-    ) -> Result<Cow<'t, [u8]>, StoreError> {
+    pub fn read(&self, offset: u64, n: usize) -> Result<Cow<'_, [u8]>, StoreError> {
         if offset + n as u64 > self.len {
             return Err(StoreError::Corrupt(format!(
                 "log read {offset}+{n} past the end ({})",
@@ -88,9 +91,9 @@ impl LogReader {
         }
         let in_page = (offset % DATA) as usize;
         if in_page + n <= DATA as usize {
-            let page = self.page(txn, offset / DATA)?;
+            let page = self.page(offset / DATA)?;
             // SAFETY: the page is a live 4 KiB page of this transaction's snapshot, which outlives
-            // 't; the range lies inside it.
+            // `self`; the range lies inside it.
             let s = unsafe { std::slice::from_raw_parts(page.add(HEADER as usize + in_page), n) };
             return Ok(Cow::Borrowed(s));
         }
@@ -99,7 +102,7 @@ impl LogReader {
         while out.len() < n {
             let in_page = (pos % DATA) as usize;
             let take = (DATA as usize - in_page).min(n - out.len());
-            let page = self.page(txn, pos / DATA)?;
+            let page = self.page(pos / DATA)?;
             // SAFETY: as above.
             out.extend_from_slice(unsafe {
                 std::slice::from_raw_parts(page.add(HEADER as usize + in_page), take)
@@ -109,7 +112,7 @@ impl LogReader {
         Ok(Cow::Owned(out))
     }
 
-    fn page<T>(&self, _txn: &T, idx: u64) -> Result<*const u8, StoreError> {
+    fn page(&self, idx: u64) -> Result<*const u8, StoreError> {
         self.ptrs
             .get(idx as usize)
             .copied()
@@ -117,19 +120,15 @@ impl LogReader {
     }
 
     /// The entry starting at `offset`.
-    pub fn entry_at<'t, T: LoadPage<Error = sanakirja::Error>>(
-        &self,
-        txn: &'t T,
-        offset: u64,
-    ) -> Result<(EntryRef, Cow<'t, [u8]>), StoreError> {
-        let head = self.read(txn, offset, 2)?;
+    pub fn entry_at(&self, offset: u64) -> Result<(EntryRef, Cow<'_, [u8]>), StoreError> {
+        let head = self.read(offset, 2)?;
         let len = u16::from_le_bytes([head[0], head[1]]) as usize;
         if len < 2 + 1 + 64 {
             return Err(StoreError::Corrupt(format!(
                 "log entry at {offset} too short"
             )));
         }
-        let bytes = self.read(txn, offset, len)?;
+        let bytes = self.read(offset, len)?;
         let (author, _) = read_varint(&bytes[2..])
             .ok_or_else(|| StoreError::Corrupt(format!("log entry at {offset} has no author")))?;
         Ok((

@@ -542,7 +542,7 @@ impl<'a, T: LoadPage<Error = sanakirja::Error>> Reader<'a, T> {
 
     /// The signed record stored at a log offset.
     fn record_at(&self, offset: u64, team: Option<TeamId>) -> Result<SignedRecord, StoreError> {
-        let (entry, bytes) = self.log.entry_at(self.txn, offset)?;
+        let (entry, bytes) = self.log.entry_at(offset)?;
         let (body, signature) = split_entry(&bytes)
             .ok_or_else(|| StoreError::Corrupt(format!("log entry at {offset} is cut short")))?;
         let signer = *self
@@ -648,22 +648,45 @@ pub struct Snapshot<'s> {
     equivocators: BTreeSet<PublicKey>,
 }
 
-/// The record log copied out of a snapshot.
-pub struct RawLog {
-    /// Every body, end to end.
-    pub bytes: Vec<u8>,
-    pub entries: Vec<RawEntry>,
+/// The record log of a snapshot, shareable across threads.
+pub struct LogView<'s> {
+    log: &'s LogReader,
+    authors: &'s [PublicKey],
+    /// Where every entry starts, in log order.
+    pub offsets: Vec<u64>,
 }
 
-/// One log entry of a [`RawLog`].
-#[derive(Clone, Debug)]
-pub struct RawEntry {
-    /// Where the entry starts in the store's log.
-    pub offset: u64,
+/// One entry of a [`LogView`]: a signed record as stored.
+pub struct LogEntry<'a> {
     pub signer: PublicKey,
-    /// The body's range in [`RawLog::bytes`].
-    pub body: std::ops::Range<usize>,
+    /// The canonical body, borrowed from the store when it sits in one page.
+    pub body: std::borrow::Cow<'a, [u8]>,
     pub signature: [u8; 64],
+}
+
+impl LogView<'_> {
+    /// The entry at `offset`.
+    pub fn entry(&self, offset: u64) -> Result<LogEntry<'_>, StoreError> {
+        use std::borrow::Cow;
+        let (head, bytes) = self.log.entry_at(offset)?;
+        let signer = *self
+            .authors
+            .get(head.author as usize)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown author {}", head.author)))?;
+        let (body_len, signature) = split_entry(&bytes)
+            .map(|(b, s)| (b.len(), s))
+            .ok_or_else(|| StoreError::Corrupt(format!("log entry at {offset} is cut short")))?;
+        let end = bytes.len() - 64;
+        let body = match bytes {
+            Cow::Borrowed(e) => Cow::Borrowed(&e[end - body_len..end]),
+            Cow::Owned(e) => Cow::Owned(e[end - body_len..end].to_vec()),
+        };
+        Ok(LogEntry {
+            signer,
+            body,
+            signature,
+        })
+    }
 }
 
 /// One current attestation, located but not decoded.
@@ -820,7 +843,7 @@ impl<'s> Snapshot<'s> {
     /// The canonical body of a row's record, borrowed from the store when it sits in one page.
     pub fn body(&self, row: &AttestationRow) -> Result<std::borrow::Cow<'_, [u8]>, StoreError> {
         use std::borrow::Cow;
-        let (_, entry) = self.log.entry_at(&self.txn, row.offset)?;
+        let (_, entry) = self.log.entry_at(row.offset)?;
         let cut = |e: &[u8]| {
             split_entry(e).map(|(b, _)| b.len()).ok_or_else(|| {
                 StoreError::Corrupt(format!("log entry at {} is cut short", row.offset))
@@ -885,7 +908,7 @@ impl<'s> Snapshot<'s> {
         let mut out = Vec::new();
         let mut off = 0;
         while off < self.log.len {
-            let (entry, _) = self.log.entry_at(&self.txn, off)?;
+            let (entry, _) = self.log.entry_at(off)?;
             out.push(self.reader().record_at(off, team)?);
             off += entry.len as u64;
         }
@@ -905,27 +928,20 @@ impl<'s> Snapshot<'s> {
         Ok(out)
     }
 
-    /// A copy of the whole log, for checks that fan out across threads (snapshots are tied to
-    /// their thread). Every entry is split into signer, body and signature.
-    pub fn raw_log(&self) -> Result<RawLog, StoreError> {
-        let mut bytes = Vec::with_capacity(self.log.len as usize);
-        let mut entries = Vec::new();
+    /// A read-only view of the whole log that threads can share (a snapshot itself is tied to
+    /// its thread), with the offset of every entry.
+    pub fn log_view(&self) -> Result<LogView<'_>, StoreError> {
+        let mut offsets = Vec::new();
         let mut off = 0;
         while off < self.log.len {
-            let (head, entry) = self.log.entry_at(&self.txn, off)?;
-            let (body, signature) = split_entry(&entry)
-                .ok_or_else(|| StoreError::Corrupt(format!("log entry at {off} is cut short")))?;
-            let start = bytes.len();
-            bytes.extend_from_slice(body);
-            entries.push(RawEntry {
-                offset: off,
-                signer: self.author_key(head.author)?,
-                body: start..bytes.len(),
-                signature,
-            });
-            off += head.len as u64;
+            offsets.push(off);
+            off += self.log.entry_at(off)?.0.len as u64;
         }
-        Ok(RawLog { bytes, entries })
+        Ok(LogView {
+            log: &self.log,
+            authors: &self.authors,
+            offsets,
+        })
     }
 
     /// Log offsets of every slot winner in the view table (retractions included).
