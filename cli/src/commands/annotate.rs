@@ -3,7 +3,9 @@
 use std::io::Write;
 
 use anyhow::{anyhow, bail, Result};
-use attrib_overlay::{Attestation, LineSpan, Origin, PatchId, Payload, Review, Verdict};
+use attrib_overlay::{
+    Attestation, LineSpan, Origin, PatchId, Payload, Review, SignedRecord, Verdict,
+};
 
 use super::sign_and_store;
 use crate::args::{AnnotateArgs, OriginArg, ReviewArgs, VerdictArg};
@@ -38,6 +40,18 @@ fn line_span(s: &str) -> Result<LineSpan> {
         bail!("--ai-lines {s:?}: expected FILE:START-END with 1 <= START <= END");
     }
     Ok(span)
+}
+
+/// Prints a record just written as `--json` asks.
+fn print_json(
+    out: &mut dyn Write,
+    store: &attrib_overlay::Store,
+    signed: &SignedRecord,
+) -> Result<()> {
+    let snap = store.snapshot()?;
+    let v = render::record_json(snap.membership(), signed);
+    writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+    Ok(())
 }
 
 pub fn annotate(ctx: &Ctx, out: &mut dyn Write, args: AnnotateArgs) -> Result<()> {
@@ -79,12 +93,7 @@ pub fn annotate(ctx: &Ctx, out: &mut dyn Write, args: AnnotateArgs) -> Result<()
     };
     let signed = sign_and_store(ctx, &store, &me, origin, Payload::Attest(attestation))?;
     if args.json {
-        let snap = store.snapshot()?;
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&render::record_json(snap.membership(), &signed))?
-        )?;
+        print_json(out, &store, &signed)?;
     } else {
         writeln!(
             out,
@@ -130,12 +139,7 @@ pub fn review(ctx: &Ctx, out: &mut dyn Write, args: ReviewArgs) -> Result<()> {
         }),
     )?;
     if args.json {
-        let snap = store.snapshot()?;
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&render::record_json(snap.membership(), &signed))?
-        )?;
+        print_json(out, &store, &signed)?;
     } else {
         writeln!(
             out,
