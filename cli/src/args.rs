@@ -216,6 +216,12 @@ pub struct LogArgs {
     /// Only this author (public key or member name).
     #[arg(long)]
     pub author: Option<String>,
+    /// Only AI-assisted patches by this provider (e.g. anthropic).
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Only AI-assisted patches with this model (e.g. claude-sonnet-4).
+    #[arg(long)]
+    pub model: Option<String>,
     /// At most N rows.
     #[arg(short = 'n', long = "max-count", value_name = "N")]
     pub max_count: Option<usize>,

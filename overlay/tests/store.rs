@@ -145,3 +145,50 @@ fn log_survives_page_recycling_across_large_transactions() {
     let flags = verify_batch(&all.iter().collect::<Vec<_>>());
     assert!(flags.iter().all(|ok| *ok));
 }
+
+/// The view index is also the index by provider/model: filtering needs no log reads, and past
+/// the 254 models a store can name, the shared id falls back to the record itself.
+#[test]
+fn attestations_filter_by_provider_and_model_past_the_named_ids() {
+    let t = team();
+    let (_d, store) = open();
+    store.ingest(&t.setup, T0 + 10_000).unwrap();
+    let mut records = vec![attest(&t.bob, t.team, 1, "HUMAN", None)];
+    for i in 0..260u32 {
+        let model = format!("model-{i}");
+        let provider = if i % 2 == 0 { "even" } else { "odd" };
+        records.push(attest(
+            &t.alice,
+            t.team,
+            i + 1,
+            &format!("P{i}"),
+            Some((provider, &model)),
+        ));
+    }
+    assert!(store
+        .ingest(&records, T0 + 10_000)
+        .unwrap()
+        .iter()
+        .all(|o| *o == Outcome::Accepted));
+    let snap = store.snapshot().unwrap();
+    assert_eq!(snap.models().len(), 254);
+    let rows = |provider: Option<&str>, model: Option<&str>| {
+        snap.attestations(&AttestationQuery {
+            provider: provider.map(str::to_string),
+            model: model.map(str::to_string),
+            ..Default::default()
+        })
+        .unwrap()
+        .iter()
+        .map(|r| r.record.payload.patch().unwrap().to_string())
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(rows(None, Some("model-3")), vec!["P3"]);
+    // model-259 has no id of its own: found through the shared id and the record.
+    assert_eq!(rows(None, Some("model-259")), vec!["P259"]);
+    assert_eq!(rows(Some("odd"), Some("model-259")), vec!["P259"]);
+    assert!(rows(Some("even"), Some("model-259")).is_empty());
+    assert_eq!(rows(Some("even"), None).len(), 130);
+    assert!(rows(None, Some("no-such-model")).is_empty());
+    assert_eq!(rows(None, None).len(), 261);
+}

@@ -666,6 +666,15 @@ fn log_filters_and_json() {
         alice.log_patches(&["--author", "bob", "--ai-only", "-n", "5"]),
         ["B_AI"]
     );
+    assert_eq!(alice.log_patches(&["--provider", "openai"]), ["B_AI"]);
+    assert_eq!(alice.log_patches(&["--model", "claude"]), ["A_AI"]);
+    assert_eq!(
+        alice.log_patches(&["--provider", "anthropic", "--model", "claude"]),
+        ["A_AI"]
+    );
+    assert!(alice
+        .log_patches(&["--provider", "anthropic", "--model", "gpt-5"])
+        .is_empty());
 
     let rows = alice.log_json(&["--ai-only"]);
     let b = &rows[0];

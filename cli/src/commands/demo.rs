@@ -339,6 +339,8 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
             ai_only: false,
             human_only: false,
             author: None,
+            provider: None,
+            model: None,
             max_count: None,
             json: false,
         },

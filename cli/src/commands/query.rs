@@ -27,6 +27,8 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
         ai_only: args.ai_only,
         human_only: args.human_only,
         author,
+        provider: args.provider.clone(),
+        model: args.model.clone(),
     })?;
     if let Some(n) = args.max_count {
         rows.truncate(n);

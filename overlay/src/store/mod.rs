@@ -26,10 +26,10 @@ use crate::model::{Payload, Record};
 use crate::signed::{verify_batch, SignedRecord, GENESIS_TEAM};
 use crate::team::{Membership, Standing};
 use crate::view::{supersedes, PatchView, SlotKind};
-use log::{split_entry, LogReader, LogWriter, DATA};
+use log::{split_entry, LogReader, LogWriter};
 use tables::{
-    author_bit, meta_get, meta_put, model_bit, seq_key, values_of, KeyBytes, Tables, ViewEntry,
-    Zone,
+    meta_get, meta_put, seq_key, values_of, KeyBytes, Models, Tables, ViewEntry, NO_MODEL,
+    OTHER_MODEL,
 };
 
 /// Records of keys that are not (yet) members are kept, up to this many, so that a grant that
@@ -111,11 +111,13 @@ impl Store {
         let tables = Tables::load(&txn).ok_or_else(|| StoreError::Corrupt("no tables".into()))?;
         let log = LogReader::load(&txn, &tables)?;
         let authors = load_authors(&txn, &tables)?;
+        let models = Models::load(&txn, &tables)?;
         let mut s = Snapshot {
             txn,
             tables,
             log,
             authors,
+            models,
             membership: None,
             equivocators: BTreeSet::new(),
         };
@@ -131,6 +133,7 @@ impl Store {
         let mut t = Tables::load(&txn).ok_or_else(|| StoreError::Corrupt("no tables".into()))?;
         let mut log = LogWriter::new(LogReader::load(&txn, &t)?);
         let mut authors = load_authors(&txn, &t)?;
+        let mut models = Models::load(&txn, &t)?;
         let mut author_idx: HashMap<PublicKey, u32> = authors
             .iter()
             .enumerate()
@@ -217,7 +220,6 @@ impl Store {
             }
             let offset = log.append(&mut txn, &mut t, author, &r.body, &r.signature)?;
             btree::put(&mut txn, &mut t.seqs, &key, &offset)?;
-            update_zone(&mut txn, &mut t, offset, author, &r.record)?;
             if r.record.payload.is_membership() {
                 btree::put(&mut txn, &mut t.membership, &offset, &0)?;
                 membership_changed = true;
@@ -270,7 +272,8 @@ impl Store {
                 let reader = Reader::new(&txn, &t, &log.reader, &authors);
                 reader.slot_winner(patch, author, kind, team)?
             };
-            let entry = ViewEntry::new(offset, author, &r.record)?;
+            let model = model_id(&mut txn, &mut t, &mut models, &r.record)?;
+            let entry = ViewEntry::new(offset, author, model, &r.record)?;
             match current {
                 Some((_, cur)) if !supersedes(r, &cur) => {}
                 Some((cur_entry, _)) => {
@@ -282,16 +285,14 @@ impl Store {
                 }
             }
         }
+        let placement = Placement {
+            log: &log.reader,
+            authors: &authors,
+            team,
+            membership: new_membership.as_ref(),
+        };
         for &author in &rebuild {
-            rebuild_author(
-                &mut txn,
-                &mut t,
-                &log.reader,
-                &authors,
-                author,
-                team,
-                new_membership.as_ref(),
-            )?;
+            rebuild_author(&mut txn, &mut t, &mut models, &placement, author)?;
         }
 
         // Final outcomes, judged against the membership after the whole batch.
@@ -421,44 +422,42 @@ fn changed_keys(old: Option<&Membership>, new: Option<&Membership>) -> BTreeSet<
         .collect()
 }
 
-fn update_zone<T>(
+/// The model id a record is listed under: its AI provider/model, or none.
+fn model_id<T>(
     txn: &mut T,
     t: &mut Tables,
-    offset: u64,
-    author: u32,
+    models: &mut Models,
     r: &Record,
-) -> Result<(), StoreError>
+) -> Result<u8, StoreError>
 where
     T: sanakirja::AllocPage + LoadPage<Error = sanakirja::Error>,
 {
-    let page = offset / DATA;
-    let mut zone = match btree::get(txn, &t.zones, &page, None)? {
-        Some((k, z)) if *k == page => *z,
-        _ => Zone::empty(),
-    };
-    zone.min_ts = zone.min_ts.min(r.timestamp_ms);
-    zone.max_ts = zone.max_ts.max(r.timestamp_ms);
-    zone.authors |= author_bit(author);
-    if let Payload::Attest(a) = &r.payload {
-        if let Some(ai) = &a.ai {
-            zone.models |= model_bit(&ai.provider, &ai.model);
-        }
+    match &r.payload {
+        Payload::Attest(a) => match &a.ai {
+            Some(ai) => models.intern(txn, t, &ai.provider, &ai.model),
+            None => Ok(NO_MODEL),
+        },
+        _ => Ok(NO_MODEL),
     }
-    btree::del(txn, &mut t.zones, &page, None)?;
-    btree::put(txn, &mut t.zones, &page, &zone)?;
-    Ok(())
 }
 
 /// Recomputes every slot of one author from all of its records.
+/// What placing records in the view reads: the log, the signers, the team and its membership.
+struct Placement<'a> {
+    log: &'a LogReader,
+    authors: &'a [PublicKey],
+    team: Option<TeamId>,
+    membership: Option<&'a Membership>,
+}
+
 fn rebuild_author(
     txn: &mut sanakirja::MutTxn<&Env, ()>,
     t: &mut Tables,
-    log: &LogReader,
-    authors: &[PublicKey],
+    models: &mut Models,
+    p: &Placement<'_>,
     author: u32,
-    team: Option<TeamId>,
-    membership: Option<&Membership>,
 ) -> Result<(), StoreError> {
+    let (log, authors, team, membership) = (p.log, p.authors, p.team, p.membership);
     let key = authors[author as usize];
     let mut by_seq: BTreeMap<u32, Vec<(u64, SignedRecord)>> = BTreeMap::new();
     {
@@ -496,12 +495,9 @@ fn rebuild_author(
             btree::del(txn, &mut t.view, &patch.index_key(), Some(&cur_entry))?;
         }
         if let Some((off, r)) = winner {
-            btree::put(
-                txn,
-                &mut t.view,
-                &patch.index_key(),
-                &ViewEntry::new(off, author, &r.record)?,
-            )?;
+            let model = model_id(txn, t, models, &r.record)?;
+            let entry = ViewEntry::new(off, author, model, &r.record)?;
+            btree::put(txn, &mut t.view, &patch.index_key(), &entry)?;
         }
     }
     Ok(())
@@ -644,6 +640,7 @@ pub struct Snapshot<'s> {
     tables: Tables,
     log: LogReader,
     authors: Vec<PublicKey>,
+    models: Models,
     membership: Option<Membership>,
     equivocators: BTreeSet<PublicKey>,
 }
@@ -706,6 +703,10 @@ pub struct AttestationQuery {
     pub ai_only: bool,
     pub human_only: bool,
     pub author: Option<PublicKey>,
+    /// Only AI-assisted attestations by this provider.
+    pub provider: Option<String>,
+    /// Only AI-assisted attestations with this model.
+    pub model: Option<String>,
 }
 
 impl<'s> Snapshot<'s> {
@@ -801,6 +802,10 @@ impl<'s> Snapshot<'s> {
             },
             None => None,
         };
+        let by_model = q.provider.is_some() || q.model.is_some();
+        let model_ids = self
+            .models
+            .matching(q.provider.as_deref(), q.model.as_deref());
         // Everything a listing filters and sorts by is in the view index itself.
         let mut rows = Vec::new();
         for entry in btree::iter(&self.txn, &self.tables.view, None)? {
@@ -811,6 +816,12 @@ impl<'s> Snapshot<'s> {
                 || (q.human_only && v.ai_assisted())
             {
                 continue;
+            }
+            if by_model && !model_ids.contains(&v.model()) {
+                // Past 254 distinct models the index shares one id; the record itself decides.
+                if v.model() != OTHER_MODEL || !self.record_matches_model(v.offset(), q)? {
+                    continue;
+                }
             }
             self.author_key(v.author())?;
             rows.push(AttestationRow {
@@ -838,6 +849,23 @@ impl<'s> Snapshot<'s> {
             )
         });
         Ok(rows)
+    }
+
+    fn record_matches_model(&self, offset: u64, q: &AttestationQuery) -> Result<bool, StoreError> {
+        let (_, bytes) = self.log.entry_at(offset)?;
+        let body = split_entry(&bytes).map(|(b, _)| b);
+        Ok(body
+            .and_then(crate::peek::peek_attestation)
+            .and_then(|p| p.ai)
+            .is_some_and(|ai| {
+                q.provider.as_deref().is_none_or(|x| x == ai.provider)
+                    && q.model.as_deref().is_none_or(|x| x == ai.model)
+            }))
+    }
+
+    /// Every provider/model pair this store has seen, in first-seen order.
+    pub fn models(&self) -> &[(String, String)] {
+        &self.models.names
     }
 
     /// The canonical body of a row's record, borrowed from the store when it sits in one page.

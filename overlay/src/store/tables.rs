@@ -8,10 +8,10 @@
 //! | 3 | `view` | patch key ([`crate::PatchId::index_key`]) → [`ViewEntry`] of each slot's winner — the index by patch |
 //! | 4 | `authors` | author index → public key |
 //! | 5 | `membership` | log offset of each genesis / grant / revoke → 0 |
-//! | 6 | `zones` | log page number → [`Zone`] summary — the index by time and by provider/model |
+//! | 6 | `models` | model id → `provider\0model`: the names behind [`ViewEntry::model`] |
 //! | 7 | `equivocations` | author index → log offsets of the conflicting records |
 
-use sanakirja::btree::{self, Db};
+use sanakirja::btree::{self, Db, UDb};
 use sanakirja::{direct_repr, LoadPage, MutTxn, RootDb, Storable, UnsizedStorable};
 
 use crate::error::StoreError;
@@ -19,7 +19,7 @@ use crate::error::StoreError;
 pub(crate) const META_SCHEMA: u64 = 0;
 pub(crate) const META_LOG_LEN: u64 = 1;
 pub(crate) const META_PENDING: u64 = 2;
-pub(crate) const SCHEMA_VERSION: u64 = 2;
+pub(crate) const SCHEMA_VERSION: u64 = 3;
 
 const ROOTS: usize = 8;
 
@@ -29,34 +29,11 @@ const ROOTS: usize = 8;
 pub(crate) struct KeyBytes(pub [u8; 32]);
 direct_repr!(KeyBytes);
 
-/// A block-range summary of one log page: the time span of its records and bitsets of the
-/// authors and models in it. A query for one author, model or time range reads only the pages
-/// whose summary can match — a BRIN index, a few bytes per 4 KiB page instead of bytes per record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[repr(C)]
-pub(crate) struct Zone {
-    pub min_ts: u64,
-    pub max_ts: u64,
-    pub authors: u64,
-    pub models: u64,
-}
-direct_repr!(Zone);
-
-impl Zone {
-    pub fn empty() -> Zone {
-        Zone {
-            min_ts: u64::MAX,
-            max_ts: 0,
-            authors: 0,
-            models: 0,
-        }
-    }
-}
-
 /// A `view` value: where a slot's winning record is, and what a listing filters and sorts by,
-/// so that `attrib log` reads the log only for the rows it prints.
+/// so that `attrib log` reads the log only for the rows it prints. With the `view` key (the
+/// patch) this makes the index by patch, author, provider/model and time.
 ///
-/// `loc` = author index (24 bits) << 40 | log offset (40 bits: a 1 TiB log).
+/// `loc` = author index (16 bits) << 48 | model id (8 bits) << 40 | log offset (40 bits: 1 TiB).
 /// `meta` = timestamp ms (48 bits) << 16 | printed patch-id length (8 bits) << 8 | flags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(C)]
@@ -67,6 +44,12 @@ pub(crate) struct ViewEntry {
 direct_repr!(ViewEntry);
 
 const OFFSET_BITS: u32 = 40;
+const MODEL_SHIFT: u32 = 40;
+const AUTHOR_SHIFT: u32 = 48;
+/// Model id of a record without AI.
+pub(crate) const NO_MODEL: u8 = 0;
+/// Model id shared by every model past the 254 a store names; readers check the record itself.
+pub(crate) const OTHER_MODEL: u8 = 255;
 const FLAG_ATTEST: u64 = 1;
 const FLAG_REVIEW: u64 = 2;
 const FLAG_RETRACT: u64 = 4;
@@ -76,12 +59,13 @@ impl ViewEntry {
     pub fn new(
         offset: u64,
         author: u32,
+        model: u8,
         r: &crate::model::Record,
     ) -> Result<ViewEntry, StoreError> {
         use crate::model::Payload;
-        if offset >> OFFSET_BITS != 0 || author >> 24 != 0 {
+        if offset >> OFFSET_BITS != 0 || author >> 16 != 0 {
             return Err(StoreError::Invalid(
-                "the store has outgrown its view index (1 TiB of records or 16M authors)".into(),
+                "the store has outgrown its view index (1 TiB of records or 65536 signers)".into(),
             ));
         }
         let flags = match &r.payload {
@@ -93,7 +77,7 @@ impl ViewEntry {
         };
         let patch_len = r.payload.patch().map_or(0, |p| p.as_str().len() as u64) & 0xff;
         Ok(ViewEntry {
-            loc: ((author as u64) << OFFSET_BITS) | offset,
+            loc: ((author as u64) << AUTHOR_SHIFT) | ((model as u64) << MODEL_SHIFT) | offset,
             meta: ((r.timestamp_ms & ((1 << 48) - 1)) << 16) | (patch_len << 8) | flags,
         })
     }
@@ -101,7 +85,10 @@ impl ViewEntry {
         self.loc & ((1 << OFFSET_BITS) - 1)
     }
     pub fn author(&self) -> u32 {
-        (self.loc >> OFFSET_BITS) as u32
+        (self.loc >> AUTHOR_SHIFT) as u32
+    }
+    pub fn model(&self) -> u8 {
+        (self.loc >> MODEL_SHIFT) as u8
     }
     pub fn timestamp_ms(&self) -> u64 {
         self.meta >> 16
@@ -117,16 +104,6 @@ impl ViewEntry {
     }
 }
 
-/// The bit of a model in [`Zone::models`].
-pub(crate) fn model_bit(provider: &str, model: &str) -> u64 {
-    let h = blake3::hash(format!("{provider}\0{model}").as_bytes());
-    1u64 << (h.as_bytes()[0] % 64)
-}
-
-pub(crate) fn author_bit(author: u32) -> u64 {
-    1u64 << (author % 64)
-}
-
 pub(crate) struct Tables {
     pub meta: Db<u64, u64>,
     pub log_pages: Db<u64, u64>,
@@ -134,7 +111,7 @@ pub(crate) struct Tables {
     pub view: Db<u64, ViewEntry>,
     pub authors: Db<u64, KeyBytes>,
     pub membership: Db<u64, u64>,
-    pub zones: Db<u64, Zone>,
+    pub models: UDb<u64, [u8]>,
     pub equivocations: Db<u64, u64>,
 }
 
@@ -148,7 +125,7 @@ impl Tables {
             view: txn.root_db(3)?,
             authors: txn.root_db(4)?,
             membership: txn.root_db(5)?,
-            zones: txn.root_db(6)?,
+            models: txn.root_db(6)?,
             equivocations: txn.root_db(7)?,
         })
     }
@@ -165,7 +142,7 @@ impl Tables {
                 view: btree::create_db(txn)?,
                 authors: btree::create_db(txn)?,
                 membership: btree::create_db(txn)?,
-                zones: btree::create_db(txn)?,
+                models: btree::create_db_(txn)?,
                 equivocations: btree::create_db(txn)?,
             }
         };
@@ -181,7 +158,7 @@ impl Tables {
             self.view.db,
             self.authors.db,
             self.membership.db,
-            self.zones.db,
+            self.models.db,
             self.equivocations.db,
         ];
         debug_assert_eq!(roots.len(), ROOTS);
@@ -232,4 +209,65 @@ pub(crate) fn values_of<T: LoadPage<Error = sanakirja::Error>, V: Storable + Cop
 
 pub(crate) fn seq_key(author: u32, seq: u32) -> u64 {
     ((author as u64) << 32) | seq as u64
+}
+
+/// The store's provider/model names and their one-byte ids.
+pub(crate) struct Models {
+    pub names: Vec<(String, String)>,
+}
+
+impl Models {
+    pub fn load<T: LoadPage<Error = sanakirja::Error>>(
+        txn: &T,
+        t: &Tables,
+    ) -> Result<Models, StoreError> {
+        let mut names = Vec::new();
+        for entry in btree::iter(txn, &t.models, None)? {
+            let (id, bytes) = entry?;
+            if *id != names.len() as u64 + 1 {
+                return Err(StoreError::Corrupt("model table out of order".into()));
+            }
+            let text = std::str::from_utf8(bytes)
+                .map_err(|_| StoreError::Corrupt("model name is not UTF-8".into()))?;
+            let (provider, model) = text.split_once('\0').unwrap_or((text, ""));
+            names.push((provider.to_string(), model.to_string()));
+        }
+        Ok(Models { names })
+    }
+
+    /// The id of a provider/model pair, naming it in the table the first time.
+    pub fn intern<T: sanakirja::AllocPage + LoadPage<Error = sanakirja::Error>>(
+        &mut self,
+        txn: &mut T,
+        t: &mut Tables,
+        provider: &str,
+        model: &str,
+    ) -> Result<u8, StoreError> {
+        if let Some(i) = self
+            .names
+            .iter()
+            .position(|(p, m)| p == provider && m == model)
+        {
+            return Ok(i as u8 + 1);
+        }
+        let key = format!("{provider}\0{model}");
+        // Table entries hold at most 510 bytes; ids stop at 254.
+        if self.names.len() >= OTHER_MODEL as usize - 1 || key.len() > 500 {
+            return Ok(OTHER_MODEL);
+        }
+        let id = self.names.len() as u64 + 1;
+        btree::put(txn, &mut t.models, &id, key.as_bytes())?;
+        self.names.push((provider.to_string(), model.to_string()));
+        Ok(id as u8)
+    }
+
+    /// Ids whose names match the given provider and/or model.
+    pub fn matching(&self, provider: Option<&str>, model: Option<&str>) -> Vec<u8> {
+        self.names
+            .iter()
+            .enumerate()
+            .filter(|(_, (p, m))| provider.is_none_or(|x| x == p) && model.is_none_or(|x| x == m))
+            .map(|(i, _)| i as u8 + 1)
+            .collect()
+    }
 }
