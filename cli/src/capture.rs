@@ -70,6 +70,25 @@ pub fn capture(args: &CaptureArgs, ctx: &Ctx) -> Result<Option<AiAssistance>> {
             None => provider.is_some() || model.is_some(),
         };
     if !enabled {
+        // An explicit detail flag with nothing to attach it to is a mistake, not a human patch;
+        // environment variables are ambient and simply unused here.
+        let details = [
+            ("--ai-suggestion-type", args.ai_suggestion_type.is_some()),
+            ("--ai-confidence", args.ai_confidence.is_some()),
+            ("--ai-token-count", args.ai_token_count.is_some()),
+            ("--ai-review-time", args.ai_review_time.is_some()),
+            ("--ai-temperature", args.ai_temperature.is_some()),
+            ("--ai-max-tokens", args.ai_max_tokens.is_some()),
+            ("--ai-top-p", args.ai_top_p.is_some()),
+            ("--ai-prompt-hash", args.ai_prompt_hash.is_some()),
+            ("--prompt-file", args.prompt_file.is_some()),
+        ];
+        if let Some((flag, _)) = details.iter().find(|(_, given)| *given) {
+            bail!(
+                "{flag} describes AI help, but no AI was named: add --ai-provider and --ai-model \
+                 (or drop {flag} for a human-written patch)"
+            );
+        }
         return Ok(None);
     }
     let (Some((_, provider)), Some((_, model))) = (provider, model) else {

@@ -495,6 +495,17 @@ fn annotate_bad_values_fail_with_one_line() {
     u.run(["annotate", "P1", "--ai-provider", " ", "--ai-model", "m"])
         .fails()
         .mentions("empty");
+    // An AI detail without a named AI is refused, not recorded as a human patch.
+    for flag in [
+        ["--ai-confidence", "0.7"],
+        ["--ai-token-count", "12"],
+        ["--ai-suggestion-type", "partial"],
+    ] {
+        u.run(["annotate", "P1", flag[0], flag[1]])
+            .fails()
+            .mentions(flag[0]);
+    }
+    assert!(u.log_json(&[]).is_empty(), "nothing was recorded");
 
     // Usage errors: exit code 2.
     u.run(["annotate", "P1", "--frobnicate"])
