@@ -1,0 +1,589 @@
+//! The Pijul driver: runs the `pijul` binary (or Atomic's `atomic`, which has the same command
+//! shapes) in a repository and reads its machine-readable output.
+//!
+//! Every call runs with `PAGER=cat` and `NO_COLOR=1`, stdin closed (nothing may wait on a
+//! prompt), and turns any failure into a [`VcsError`] naming the command and the first line of
+//! its stderr.
+
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::UNIX_EPOCH;
+
+use attrib_overlay::PatchId;
+use serde::{Deserialize, Serialize};
+
+use crate::error::VcsError;
+use crate::reconcile::{is_root, Observation, ObservedChange};
+
+/// The binary run when the config names none.
+pub const DEFAULT_BINARY: &str = "pijul";
+/// Versions this driver knows the output of: `pijul 1.0.0-beta.x`.
+pub const SUPPORTED_VERSIONS: &str = "1.0.0-beta.";
+
+/// A driver for one repository.
+#[derive(Clone, Debug)]
+pub struct Pijul {
+    bin: OsString,
+    repo: PathBuf,
+    env: Vec<(OsString, OsString)>,
+    version_prefix: Option<String>,
+}
+
+/// One change of the channel, from `pijul log --output-format json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeInfo {
+    pub hash: PatchId,
+    /// The change's message (first line of its description).
+    pub message: String,
+    /// Authors as Pijul prints them: `Name (login) <email>` when the identity is known locally,
+    /// else the signing key.
+    pub authors: Vec<String>,
+    /// The change's own timestamp, RFC 3339, as Pijul printed it.
+    pub timestamp: String,
+    /// The same timestamp in milliseconds since the Unix epoch, when it parses.
+    pub timestamp_ms: Option<u64>,
+}
+
+/// One item of `pijul credit --output-format json`: replaying the items in order rebuilds the file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum CreditEntry {
+    /// A run of lines with the same attribution.
+    Line {
+        /// 1-based first line of the run.
+        #[serde(rename = "startLine")]
+        start_line: usize,
+        #[serde(rename = "lineCount")]
+        line_count: usize,
+        /// Every change that introduced an edge pointing at these lines: the change that inserted
+        /// the content *and* changes that only touched its edges (see [`CreditEntry::inserter`]).
+        changes: Vec<String>,
+        /// The conflict these lines belong to, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conflict: Option<usize>,
+        content: String,
+    },
+    /// A conflict boundary: `start`, `separator` or `end`.
+    Conflict {
+        marker: String,
+        id: usize,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        sides: Vec<String>,
+    },
+}
+
+impl CreditEntry {
+    /// The change that inserted these lines' content, given each change's position in channel
+    /// order (oldest first, e.g. the index in [`Pijul::log`]).
+    ///
+    /// Pijul credits a line to every change that introduced an edge pointing at it, so a change
+    /// inserting a line above also shows up. Any change that adds an edge to a line knows that
+    /// line, so it depends on the change that inserted it: the inserter is the *earliest* of the
+    /// listed changes in channel order. Changes missing from `positions` are skipped.
+    pub fn inserter(&self, positions: &HashMap<PatchId, usize>) -> Option<PatchId> {
+        let CreditEntry::Line { changes, .. } = self else {
+            return None;
+        };
+        changes
+            .iter()
+            .filter_map(|c| PatchId::new(c).ok())
+            .filter_map(|p| positions.get(&p).map(|&i| (i, p)))
+            .min_by_key(|(i, _)| *i)
+            .map(|(_, p)| p)
+    }
+}
+
+/// The outcome of a wrapped `record --amend`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Amend {
+    pub old: PatchId,
+    pub new: PatchId,
+}
+
+impl Pijul {
+    /// A driver for the repository at (or above) `repo`, running `pijul` from PATH.
+    pub fn new(repo: impl Into<PathBuf>) -> Self {
+        Pijul {
+            bin: DEFAULT_BINARY.into(),
+            repo: repo.into(),
+            env: Vec::new(),
+            version_prefix: Some(SUPPORTED_VERSIONS.to_string()),
+        }
+    }
+
+    /// Runs another binary with the same command shapes, e.g. `atomic` (a name on PATH or a path).
+    pub fn with_binary(mut self, bin: impl Into<OsString>) -> Self {
+        self.bin = bin.into();
+        self
+    }
+
+    /// Sets an environment variable for every call (e.g. `HOME`, `SSH_AUTH_SOCK`).
+    pub fn with_env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Which versions [`Pijul::check_version`] accepts: those starting with `prefix`, or any
+    /// with `None` (for forks such as Atomic that number their releases differently).
+    pub fn accept_versions(mut self, prefix: Option<&str>) -> Self {
+        self.version_prefix = prefix.map(str::to_string);
+        self
+    }
+
+    /// The repository directory commands run in.
+    pub fn repo(&self) -> &Path {
+        &self.repo
+    }
+
+    /// The binary's name as configured, for messages.
+    pub fn binary(&self) -> String {
+        self.bin.to_string_lossy().into_owned()
+    }
+
+    fn command<I, S>(&self, args: I) -> (Command, String)
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = Command::new(&self.bin);
+        let mut shown = self.binary();
+        for a in args {
+            shown.push(' ');
+            shown.push_str(&a.as_ref().to_string_lossy());
+            cmd.arg(a);
+        }
+        cmd.current_dir(&self.repo)
+            .env("PAGER", "cat")
+            .env("NO_COLOR", "1")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null());
+        (cmd, shown)
+    }
+
+    /// Runs the binary with `args` in the repository; a non-zero exit is an error.
+    pub fn run<I, S>(&self, args: I) -> Result<Output, VcsError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let (mut cmd, shown) = self.command(args);
+        let out = cmd.output().map_err(|e| self.spawn_error(e))?;
+        if out.status.success() {
+            Ok(out)
+        } else {
+            Err(self.classify(shown, &out))
+        }
+    }
+
+    fn spawn_error(&self, e: std::io::Error) -> VcsError {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            VcsError::Missing { bin: self.binary() }
+        } else {
+            VcsError::Spawn {
+                bin: self.binary(),
+                source: e,
+            }
+        }
+    }
+
+    fn classify(&self, cmd: String, out: &Output) -> VcsError {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let line = first_line(&stderr);
+        if stderr.contains("No Pijul repository found") || stderr.contains("repository found") {
+            return VcsError::NotARepo {
+                path: self.repo.clone(),
+            };
+        }
+        let status = match out.status.code() {
+            Some(c) => format!("exit {c}"),
+            None => "killed by a signal".to_string(),
+        };
+        VcsError::Failed {
+            cmd,
+            status,
+            stderr: if line.is_empty() {
+                "no error message".to_string()
+            } else {
+                line
+            },
+        }
+    }
+
+    fn stdout(&self, args: &[&str]) -> Result<String, VcsError> {
+        let out = self.run(args)?;
+        String::from_utf8(out.stdout).map_err(|_| VcsError::Parse {
+            cmd: self.shown(args),
+            reason: "output is not UTF-8".to_string(),
+        })
+    }
+
+    fn shown(&self, args: &[&str]) -> String {
+        let mut s = self.binary();
+        for a in args {
+            s.push(' ');
+            s.push_str(a);
+        }
+        s
+    }
+
+    /// The version the binary reports (`pijul 1.0.0-beta.26` → `1.0.0-beta.26`).
+    pub fn version(&self) -> Result<String, VcsError> {
+        let text = self.stdout(&["--version"])?;
+        let version = text
+            .lines()
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .last()
+            .ok_or_else(|| VcsError::Parse {
+                cmd: self.shown(&["--version"]),
+                reason: "empty output".to_string(),
+            })?;
+        Ok(version.to_string())
+    }
+
+    /// Fails with a clear error unless the binary is installed and of a supported version.
+    pub fn check_version(&self) -> Result<String, VcsError> {
+        let version = self.version()?;
+        match &self.version_prefix {
+            Some(prefix) if !version.starts_with(prefix.as_str()) => Err(VcsError::WrongVersion {
+                bin: self.binary(),
+                found: version,
+                wanted: format!("{prefix}x"),
+            }),
+            _ => Ok(version),
+        }
+    }
+
+    /// `pijul init` in the repository directory.
+    pub fn init(&self) -> Result<(), VcsError> {
+        self.run(["init"]).map(drop)
+    }
+
+    /// `pijul add PATHS…`.
+    pub fn add<I, S>(&self, paths: I) -> Result<(), VcsError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<OsString> = std::iter::once(OsString::from("add"))
+            .chain(paths.into_iter().map(|p| p.as_ref().to_owned()))
+            .collect();
+        self.run(args).map(drop)
+    }
+
+    /// `pijul record ARGS…` (pass at least `-a -m MSG` or a `--from-change` file: there is no
+    /// terminal to open an editor on). Returns the new change's hash from the `Hash:` line.
+    pub fn record<I, S>(&self, args: I) -> Result<PatchId, VcsError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<OsString> = std::iter::once(OsString::from("record"))
+            .chain(args.into_iter().map(|a| a.as_ref().to_owned()))
+            .collect();
+        let (_, shown) = self.command(&args);
+        let out = self.run(&args)?;
+        parse_record_output(&shown, &out.stdout, &out.stderr)
+    }
+
+    /// `pijul record --amend[=TARGET] ARGS…`: amends `target` (the channel's latest change by
+    /// default). Returns the replaced and the new hash, so the caller can hint reconciliation.
+    pub fn record_amend<I, S>(&self, target: Option<&PatchId>, args: I) -> Result<Amend, VcsError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let old =
+            match target {
+                Some(t) => t.clone(),
+                None => self.log()?.pop().map(|c| c.hash).ok_or_else(|| {
+                    VcsError::UnknownChange("(latest: the channel is empty)".into())
+                })?,
+            };
+        let mut full: Vec<OsString> = vec![format!("--amend={}", old.as_str()).into()];
+        full.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        let new = self.record(full)?;
+        Ok(Amend { old, new })
+    }
+
+    /// `pijul unrecord HASH` (the working copy keeps the change's edits).
+    pub fn unrecord(&self, hash: &PatchId) -> Result<(), VcsError> {
+        match self.run(["unrecord", hash.as_str()]) {
+            Err(VcsError::Failed { stderr, .. }) if looks_unknown(&stderr) => {
+                Err(VcsError::UnknownChange(hash.to_string()))
+            }
+            other => other.map(drop),
+        }
+    }
+
+    /// The current channel's changes in channel order, oldest first, from
+    /// `pijul log --output-format json`. The root change (no message, no author) is left out.
+    pub fn log(&self) -> Result<Vec<ChangeInfo>, VcsError> {
+        let args = ["log", "--output-format", "json"];
+        let text = self.stdout(&args)?;
+        let mut changes = parse_log(&self.shown(&args), &text)?;
+        changes.reverse();
+        Ok(changes)
+    }
+
+    /// The current channel's change hashes, oldest first, root left out.
+    pub fn hashes(&self) -> Result<Vec<PatchId>, VcsError> {
+        Ok(self.log()?.into_iter().map(|c| c.hash).collect())
+    }
+
+    /// The current channel's state id (the Merkle state after its latest change), or `None`
+    /// for a channel without changes. Equal states mean equal sets of changes: this is the
+    /// cheap check before a full reconciliation.
+    pub fn state(&self) -> Result<Option<String>, VcsError> {
+        let args_json = ["log", "--state", "--limit", "1", "--output-format", "json"];
+        let text = self.stdout(&args_json)?;
+        let v: serde_json::Value =
+            serde_json::from_str(text.trim()).map_err(|e| VcsError::Parse {
+                cmd: self.shown(&args_json),
+                reason: e.to_string(),
+            })?;
+        Ok(v.as_array()
+            .and_then(|a| a.first())
+            .and_then(|e| e.get("state"))
+            .and_then(|s| s.as_str())
+            .map(str::to_string))
+    }
+
+    /// The channel the working copy is on (`pijul channel` marks it with `*`).
+    pub fn current_channel(&self) -> Result<String, VcsError> {
+        let text = self.stdout(&["channel"])?;
+        text.lines()
+            .find_map(|l| {
+                l.trim_start()
+                    .strip_prefix('*')
+                    .map(|n| n.trim().to_string())
+            })
+            .ok_or_else(|| VcsError::Parse {
+                cmd: self.shown(&["channel"]),
+                reason: "no channel is marked current".to_string(),
+            })
+    }
+
+    /// Every channel of the repository.
+    pub fn channels(&self) -> Result<Vec<String>, VcsError> {
+        let text = self.stdout(&["channel"])?;
+        Ok(text
+            .lines()
+            .map(|l| l.trim().trim_start_matches('*').trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect())
+    }
+
+    /// The channel now, for [`crate::Seen::reconcile`]: its state and its changes in order.
+    /// Lineage (`replaces`) is not read here; an amend is recognised from the wrapped
+    /// [`Pijul::record_amend`] (a [`crate::Hint::Amended`]).
+    pub fn observe(&self) -> Result<Observation, VcsError> {
+        let state = self.state()?;
+        let changes = self
+            .log()?
+            .into_iter()
+            .map(|c| ObservedChange::plain(c.hash))
+            .collect();
+        Ok(Observation { state, changes })
+    }
+
+    /// `pijul credit --output-format json FILE` (`file` relative to the repository).
+    pub fn credit(&self, file: &Path) -> Result<Vec<CreditEntry>, VcsError> {
+        let file = file.to_string_lossy();
+        let args = ["credit", "--output-format", "json", file.as_ref()];
+        let text = self.stdout(&args)?;
+        serde_json::from_str(text.trim()).map_err(|e| VcsError::Parse {
+            cmd: self.shown(&args),
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// The first non-empty line of a command's stderr, without Pijul's `Error: ` prefix.
+pub fn first_line(stderr: &str) -> String {
+    let line = stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    line.strip_prefix("Error: ").unwrap_or(line).to_string()
+}
+
+fn looks_unknown(stderr: &str) -> bool {
+    let s = stderr.to_ascii_lowercase();
+    s.contains("not found") || s.contains("unknown") || s.contains("no change")
+}
+
+fn parse_hash(cmd: &str, text: &str) -> Result<PatchId, VcsError> {
+    PatchId::new(text.trim()).map_err(|e| VcsError::Parse {
+        cmd: cmd.to_string(),
+        reason: format!("not a change hash: {e}"),
+    })
+}
+
+/// Reads the `Hash: …` line `pijul record` prints; no such line means nothing was recorded.
+pub fn parse_record_output(cmd: &str, stdout: &[u8], stderr: &[u8]) -> Result<PatchId, VcsError> {
+    let stdout = String::from_utf8_lossy(stdout);
+    if let Some(h) = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Hash:").map(str::trim))
+    {
+        return parse_hash(cmd, h);
+    }
+    let stderr = String::from_utf8_lossy(stderr);
+    if stderr.contains("Nothing to record") || stdout.contains("Nothing to record") {
+        return Err(VcsError::NothingToRecord);
+    }
+    Err(VcsError::Parse {
+        cmd: cmd.to_string(),
+        reason: "no `Hash:` line in the output".to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+struct RawLogEntry {
+    hash: String,
+    #[serde(default)]
+    authors: Vec<String>,
+    #[serde(default)]
+    timestamp: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// Parses `pijul log --output-format json` (newest first, as Pijul prints it).
+pub fn parse_log(cmd: &str, text: &str) -> Result<Vec<ChangeInfo>, VcsError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    let raw: Vec<RawLogEntry> = serde_json::from_str(text).map_err(|e| VcsError::Parse {
+        cmd: cmd.to_string(),
+        reason: e.to_string(),
+    })?;
+    let mut out = Vec::with_capacity(raw.len());
+    for r in raw {
+        let hash = parse_hash(cmd, &r.hash)?;
+        // The root change: `Hash::None` in old versions; since beta.26 a real change minted at
+        // the first record, with no message and no author (a recorded change always has a
+        // message: Pijul refuses to record one without).
+        if is_root(&hash) || (r.message.is_empty() && r.authors.is_empty()) {
+            continue;
+        }
+        out.push(ChangeInfo {
+            hash,
+            timestamp_ms: parse_timestamp_ms(&r.timestamp),
+            timestamp: r.timestamp,
+            message: r.message,
+            authors: r.authors,
+        });
+    }
+    Ok(out)
+}
+
+/// RFC 3339 (`2025-01-02T03:04:05.678Z`) to milliseconds since the epoch.
+pub fn parse_timestamp_ms(text: &str) -> Option<u64> {
+    let t = humantime::parse_rfc3339_weak(text.trim()).ok()?;
+    let d = t.duration_since(UNIX_EPOCH).ok()?;
+    u64::try_from(d.as_millis()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H1: &str = "MNYNGT2VGEQZX4QA43FWBDVYQY7CGXN4J2CGE5FDFIHOWQFKFIJQC";
+    const H2: &str = "SXEYMYF7P4RZMZ46WPL4IZUTSQ2ATBWYZX7QNVDHBLHAKLTCBHHQC";
+
+    #[test]
+    fn record_output_yields_the_hash() {
+        let out = format!("Hash: {H1}\n");
+        assert_eq!(
+            parse_record_output("pijul record", out.as_bytes(), b"")
+                .unwrap()
+                .as_str(),
+            H1
+        );
+        assert!(matches!(
+            parse_record_output("pijul record", b"", b"Nothing to record\n"),
+            Err(VcsError::NothingToRecord)
+        ));
+        assert!(matches!(
+            parse_record_output("pijul record", b"what\n", b""),
+            Err(VcsError::Parse { .. })
+        ));
+        assert!(matches!(
+            parse_record_output("pijul record", b"Hash: not a hash!\n", b""),
+            Err(VcsError::Parse { .. })
+        ));
+    }
+
+    #[test]
+    fn log_json_parses_and_skips_the_root() {
+        let text = format!(
+            r#"[{{"hash":"{H2}","authors":["Ada (ada) <ada@example.org>"],"timestamp":"2025-01-02T03:04:05.678901Z","message":"second"}},
+               {{"hash":"{H1}","authors":[],"timestamp":"2025-01-01T00:00:00Z","message":"first"}},
+               {{"hash":"AA","authors":[],"timestamp":"1970-01-01T00:00:00Z","message":""}},
+               {{"hash":"YMVN5MMCDFP5YOBYCGUJPWHERR6YTBJX4HUZTY76LKBLHPC2AODQC","authors":[],"timestamp":"2025-01-01T00:00:00Z","message":""}}]"#
+        );
+        let log = parse_log("pijul log", &text).unwrap();
+        assert_eq!(log.len(), 2);
+        assert_eq!(log[0].hash.as_str(), H2);
+        assert_eq!(log[0].message, "second");
+        assert_eq!(log[0].authors, vec!["Ada (ada) <ada@example.org>"]);
+        assert_eq!(log[0].timestamp_ms, Some(1_735_787_045_678));
+        assert_eq!(log[1].timestamp_ms, Some(1_735_689_600_000));
+        assert!(parse_log("pijul log", "").unwrap().is_empty());
+        assert!(parse_log("pijul log", "[]").unwrap().is_empty());
+        assert!(matches!(
+            parse_log("pijul log", "{oops"),
+            Err(VcsError::Parse { .. })
+        ));
+    }
+
+    #[test]
+    fn credit_json_parses_and_the_earliest_change_owns_a_line() {
+        let text = format!(
+            r#"[{{"type":"line","startLine":1,"lineCount":1,"changes":["{H2}","{H1}"],"content":"a\n"}},
+               {{"type":"conflict","marker":"start","id":0,"sides":["{H1}"]}},
+               {{"type":"line","startLine":2,"lineCount":2,"changes":["{H2}"],"conflict":0,"content":"b\nc\n"}}]"#
+        );
+        let entries: Vec<CreditEntry> = serde_json::from_str(&text).unwrap();
+        assert_eq!(entries.len(), 3);
+        let positions: HashMap<PatchId, usize> = [
+            (PatchId::new(H1).unwrap(), 0),
+            (PatchId::new(H2).unwrap(), 1),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(entries[0].inserter(&positions).unwrap().as_str(), H1);
+        assert_eq!(entries[1].inserter(&positions), None);
+        assert_eq!(entries[2].inserter(&positions).unwrap().as_str(), H2);
+    }
+
+    #[test]
+    fn stderr_first_line_drops_the_prefix() {
+        assert_eq!(first_line("\n  Error: boom\nmore"), "boom");
+        assert_eq!(first_line(""), "");
+    }
+
+    #[test]
+    fn a_missing_binary_is_a_clear_error() {
+        let p = Pijul::new(".").with_binary("attrib-no-such-pijul-binary");
+        let err = p.check_version().unwrap_err();
+        assert!(matches!(err, VcsError::Missing { .. }), "{err}");
+        assert!(err.to_string().contains("cargo install pijul"));
+    }
+
+    #[test]
+    fn a_wrong_version_is_refused() {
+        // `echo --version` prints either "--version" or coreutils' version: not 1.0.0-beta.x.
+        let p = Pijul::new(".").with_binary("echo");
+        let err = p.check_version().unwrap_err();
+        assert!(matches!(err, VcsError::WrongVersion { .. }), "{err}");
+        assert!(p.accept_versions(None).check_version().is_ok());
+    }
+}
