@@ -23,7 +23,8 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(e),
     };
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    // Large listings go to pipes and pagers: fewer, bigger writes.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let result = run(cli, &mut out).and_then(|()| out.flush().map_err(Into::into));
     match result {
         Ok(()) => ExitCode::SUCCESS,
