@@ -46,6 +46,13 @@ pub struct ChangeInfo {
     pub timestamp_ms: Option<u64>,
 }
 
+impl ChangeInfo {
+    /// Authors and timestamp: what `pijul record --amend` carries over to the new change.
+    pub fn stamp(&self) -> String {
+        format!("{}|{}", self.timestamp, self.authors.join(","))
+    }
+}
+
 /// One item of `pijul credit --output-format json`: replaying the items in order rebuilds the file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
@@ -378,14 +385,20 @@ impl Pijul {
     }
 
     /// The channel now, for [`crate::Seen::reconcile`]: its state and its changes in order.
-    /// Lineage (`replaces`) is not read here; an amend is recognised from the wrapped
-    /// [`Pijul::record_amend`] (a [`crate::Hint::Amended`]).
+    /// Pijul 1.0.0-beta.26 keeps an amend's lineage (`replaces`) inside the change file and no
+    /// command prints it, so it is not read here: an amend is recognised from the wrapped
+    /// [`Pijul::record_amend`] (a [`crate::Hint::Amended`]) or from its stamp (an amend keeps
+    /// the authors and timestamp of the change it replaces).
     pub fn observe(&self) -> Result<Observation, VcsError> {
         let state = self.state()?;
         let changes = self
             .log()?
             .into_iter()
-            .map(|c| ObservedChange::plain(c.hash))
+            .map(|c| ObservedChange {
+                stamp: Some(c.stamp()),
+                hash: c.hash,
+                replaces: Vec::new(),
+            })
             .collect();
         Ok(Observation { state, changes })
     }

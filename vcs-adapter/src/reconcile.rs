@@ -12,9 +12,11 @@
 //!   ([`Event::Appeared`]);
 //! - a hash that left the channel is [`Event::Unrecorded`]: mark it off-channel, never delete;
 //!   it stays in [`Seen::off_channel`] forever, and if it comes back it is [`Event::Returned`];
-//! - a new hash that *replaces* a known one (Pijul's amend lineage metadata, or an amend hint
-//!   from the wrapped `pijul record --amend`) is [`Event::Amended`]: the attribution carries over,
-//!   and the replaced hash is not also reported as unrecorded;
+//! - a new hash that *replaces* a known one is [`Event::Amended`]: the attribution carries over,
+//!   and the replaced hash is not also reported as unrecorded. Evidence, strongest first: an
+//!   amend hint from the wrapped `pijul record --amend`, the change's declared lineage (when the
+//!   VCS prints it), and its stamp (authors and timestamp, which an amend keeps) matching a change
+//!   that left the channel in the same scan;
 //! - the root change is ignored;
 //! - reconciling the same observation twice yields no events the second time.
 
@@ -35,6 +37,10 @@ pub struct ObservedChange {
     /// The amend lineage this change declares, oldest first (its last element is the change it
     /// directly replaces). Empty when it replaces nothing or when the VCS does not say.
     pub replaces: Vec<PatchId>,
+    /// The change header's authors and timestamp. Pijul's `record --amend` keeps both, so a new
+    /// change with the stamp of one that just left the channel is its amend, even when the amend
+    /// was a plain `pijul record --amend` that no wrapper saw.
+    pub stamp: Option<String>,
 }
 
 impl ObservedChange {
@@ -43,6 +49,7 @@ impl ObservedChange {
         ObservedChange {
             hash,
             replaces: Vec::new(),
+            stamp: None,
         }
     }
 }
@@ -94,6 +101,9 @@ pub struct Seen {
     /// Changes once seen on the channel and since gone (unrecorded or amended away). Never
     /// forgotten: their attestations stay valid history.
     pub off_channel: BTreeSet<PatchId>,
+    /// The stamps ([`ObservedChange::stamp`]) of the changes on the channel, to recognise amends.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stamps: BTreeMap<PatchId, String>,
 }
 
 impl Seen {
@@ -125,6 +135,14 @@ impl Seen {
             }
         }
 
+        // Changes that left the channel, by stamp: an arrival with the same stamp amends one.
+        let mut gone_by_stamp: BTreeMap<&str, &PatchId> = BTreeMap::new();
+        for (h, stamp) in &self.stamps {
+            if !current.contains(h) {
+                gone_by_stamp.insert(stamp.as_str(), h);
+            }
+        }
+
         // Arrivals, in channel order; each one consumes the predecessor it replaces.
         let mut replaced: BTreeSet<PatchId> = BTreeSet::new();
         let mut arrivals = Vec::new();
@@ -144,7 +162,14 @@ impl Seen {
                 .get(h)
                 .map(|p| (*p).clone())
                 .filter(|p| p != h)
-                .or_else(|| change.replaces.iter().rev().find(|p| known(p)).cloned());
+                .or_else(|| change.replaces.iter().rev().find(|p| known(p)).cloned())
+                .or_else(|| {
+                    let stamp = change.stamp.as_deref()?;
+                    gone_by_stamp
+                        .get(stamp)
+                        .filter(|p| !replaced.contains(**p))
+                        .map(|p| (*p).clone())
+                });
             let event = if let Some(old) = predecessor {
                 replaced.insert(old.clone());
                 Event::Amended {
@@ -182,6 +207,12 @@ impl Seen {
             .extend(replaced.into_iter().filter(|h| !current.contains(h)));
         self.off_channel.retain(|h| !current.contains(h));
         self.on_channel = current.into_iter().cloned().collect();
+        self.stamps = now
+            .changes
+            .iter()
+            .filter(|c| self.on_channel.contains(&c.hash))
+            .filter_map(|c| Some((c.hash.clone(), c.stamp.clone()?)))
+            .collect();
         self.state = now.state.clone();
         events
     }
@@ -260,6 +291,7 @@ mod tests {
                 ObservedChange {
                     hash: id(3),
                     replaces: vec![id(2)],
+                    stamp: None,
                 },
             ],
         };
@@ -287,6 +319,7 @@ mod tests {
                 ObservedChange {
                     hash: id(4),
                     replaces: vec![id(2), id(3)],
+                    stamp: None,
                 },
             ],
         };
@@ -321,6 +354,55 @@ mod tests {
     }
 
     #[test]
+    fn an_arrival_with_the_stamp_of_a_departed_change_is_its_amend() {
+        let stamped = |n: u8, stamp: &str| ObservedChange {
+            hash: id(n),
+            replaces: Vec::new(),
+            stamp: Some(stamp.to_string()),
+        };
+        let mut seen = Seen::default();
+        let before = Observation {
+            state: None,
+            changes: vec![stamped(1, "ada@t1"), stamped(2, "ada@t2")],
+        };
+        seen.reconcile(&before, &[]);
+        let after = Observation {
+            state: None,
+            changes: vec![
+                stamped(1, "ada@t1"),
+                stamped(3, "ada@t2"),
+                stamped(4, "bob@t3"),
+            ],
+        };
+        assert_eq!(
+            seen.reconcile(&after, &[]),
+            vec![
+                Event::Amended {
+                    old: id(2),
+                    new: id(3)
+                },
+                Event::Appeared { hash: id(4) }
+            ]
+        );
+        assert!(seen.reconcile(&after, &[]).is_empty());
+        assert_eq!(seen.stamps.len(), 3);
+        // A stamp still on the channel is not a predecessor.
+        let twin = Observation {
+            state: None,
+            changes: vec![
+                stamped(1, "ada@t1"),
+                stamped(3, "ada@t2"),
+                stamped(4, "bob@t3"),
+                stamped(5, "ada@t1"),
+            ],
+        };
+        assert_eq!(
+            seen.reconcile(&twin, &[]),
+            vec![Event::Appeared { hash: id(5) }]
+        );
+    }
+
+    #[test]
     fn lineage_naming_only_unknown_hashes_is_a_plain_arrival() {
         let mut seen = Seen::default();
         let now = Observation {
@@ -328,6 +410,7 @@ mod tests {
             changes: vec![ObservedChange {
                 hash: id(5),
                 replaces: vec![id(9)],
+                stamp: None,
             }],
         };
         assert_eq!(
