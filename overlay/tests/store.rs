@@ -192,3 +192,55 @@ fn attestations_filter_by_provider_and_model_past_the_named_ids() {
     assert!(rows(None, Some("no-such-model")).is_empty());
     assert_eq!(rows(None, None).len(), 261);
 }
+
+/// A flood of fresh keys cannot grow the store without bound: past the cap on distinct
+/// strangers, their records are refused unstored, and members' records still land.
+#[test]
+fn a_flood_of_strangers_is_bounded_and_members_still_land() {
+    use attrib_overlay::store::MAX_PENDING_SIGNERS;
+    let t = team();
+    let (_d, store) = open();
+    store.ingest(&t.setup, T0 + 10_000).unwrap();
+    let flood: Vec<SignedRecord> = (0..MAX_PENDING_SIGNERS + 50)
+        .map(|i| {
+            let mut seed = [7u8; 32];
+            seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            let stranger = Identity::from_secret(seed);
+            // Grants count too: a stranger's membership change is pending like any record.
+            if i % 2 == 0 {
+                grant(&stranger, t.team, 1, &identity(200), "x")
+            } else {
+                attest(&stranger, t.team, 1, &format!("S{i}"), None)
+            }
+        })
+        .collect();
+    let out = store.ingest(&flood, T0 + 10_000).unwrap();
+    assert!(out
+        .iter()
+        .all(|o| matches!(o, Outcome::Refused(Refusal::NonMember | Refusal::NotAdmin))));
+    let before = store.snapshot().unwrap().record_count().unwrap();
+    assert!(
+        before <= (3 + MAX_PENDING_SIGNERS) as u64,
+        "{before} records stored"
+    );
+    assert!(store.snapshot().unwrap().authors().len() <= 3 + MAX_PENDING_SIGNERS);
+    // More strangers: nothing more is stored.
+    let more: Vec<SignedRecord> = (0..20u8)
+        .map(|i| {
+            attest(
+                &Identity::from_secret([i.wrapping_add(100); 32]),
+                t.team,
+                1,
+                "M",
+                None,
+            )
+        })
+        .collect();
+    store.ingest(&more, T0 + 10_000).unwrap();
+    assert_eq!(store.snapshot().unwrap().record_count().unwrap(), before);
+    let honest = attest(&t.alice, t.team, 1, "HONEST", None);
+    assert_eq!(
+        store.ingest(&[honest], T0 + 10_000).unwrap(),
+        vec![Outcome::Accepted]
+    );
+}

@@ -36,6 +36,10 @@ use tables::{
 /// arrives later admits them; beyond it they are refused without being stored.
 pub const MAX_PENDING: u64 = 50_000;
 
+/// At most this many distinct non-member keys get a place in the store. Every stored signer
+/// takes an index for good, so without this bound a flood of fresh keys could fill the tables.
+pub const MAX_PENDING_SIGNERS: usize = 1024;
+
 /// The file name of the store inside its directory.
 pub const STORE_FILE: &str = "attrib.db";
 
@@ -165,12 +169,18 @@ impl Store {
         let valid = verify_batch(&refs);
 
         // Append every new authentic record to the log and the author index.
-        let mut seen_in_batch: HashMap<RecordId, usize> = HashMap::new();
+        let mut seen_in_batch: HashSet<RecordId> = HashSet::new();
         let mut new_records: Vec<(usize, u64, u32)> = Vec::new(); // (batch index, offset, author)
         let mut duplicates: Vec<(usize, u32)> = Vec::new();
         let mut rebuild: BTreeSet<u32> = BTreeSet::new();
         let mut membership_changed = false;
         let mut pending = meta_get(&txn, &t, tables::META_PENDING)?.unwrap_or(0);
+        let is_member = |k: &PublicKey| {
+            old_membership
+                .as_ref()
+                .is_some_and(|m| m.members.contains_key(k))
+        };
+        let mut strangers = authors.iter().filter(|k| !is_member(k)).count();
         for (&i, ok) in candidates.iter().zip(valid) {
             let r = &batch[i];
             if !ok {
@@ -178,12 +188,22 @@ impl Store {
                 continue;
             }
             let id = r.id();
-            if let Some(&first) = seen_in_batch.get(&id) {
+            if !seen_in_batch.insert(id) {
                 outcomes[i] = Some(Outcome::Duplicate);
-                let _ = first;
                 continue;
             }
-            seen_in_batch.insert(id, i);
+            // A stranger's record (anything but the genesis of a store that has no team) is kept
+            // pending, within bounds checked before its signer takes a place in the store.
+            let founding =
+                old_membership.is_none() && matches!(r.record.payload, Payload::Genesis { .. });
+            let stranger = !founding && !is_member(&r.signer);
+            let known_signer = author_idx.contains_key(&r.signer);
+            if stranger
+                && (pending >= MAX_PENDING || (!known_signer && strangers >= MAX_PENDING_SIGNERS))
+            {
+                outcomes[i] = Some(Outcome::Refused(Refusal::NonMember));
+                continue;
+            }
             let author = match author_idx.get(&r.signer) {
                 Some(&a) => a,
                 None => {
@@ -191,6 +211,9 @@ impl Store {
                     btree::put(&mut txn, &mut t.authors, &(a as u64), &KeyBytes(r.signer.0))?;
                     authors.push(r.signer);
                     author_idx.insert(r.signer, a);
+                    if stranger {
+                        strangers += 1;
+                    }
                     a
                 }
             };
@@ -207,15 +230,7 @@ impl Store {
                 duplicates.push((i, author));
                 continue;
             }
-            let known_member = old_membership
-                .as_ref()
-                .is_some_and(|m| m.members.contains_key(&r.signer));
-            let is_genesis = matches!(r.record.payload, Payload::Genesis { .. });
-            if !known_member && !is_genesis && !r.record.payload.is_membership() {
-                if pending >= MAX_PENDING {
-                    outcomes[i] = Some(Outcome::Refused(Refusal::NonMember));
-                    continue;
-                }
+            if stranger {
                 pending += 1;
             }
             let offset = log.append(&mut txn, &mut t, author, &r.body, &r.signature)?;
