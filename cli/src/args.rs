@@ -33,6 +33,8 @@ pub enum Command {
     Team(TeamCommand),
     /// Attest who wrote a patch and how AI helped (a newer version replaces your earlier one).
     Annotate(AnnotateArgs),
+    /// Run `pijul record` and attest the new change in the same step.
+    Record(RecordArgs),
     /// Record a signed review of another member's patch.
     Review(ReviewArgs),
     /// List attested patches, newest first.
@@ -182,6 +184,29 @@ pub struct AnnotateArgs {
     pub origin: OriginArg,
     #[arg(long)]
     pub json: bool,
+}
+
+/// `attrib record [capture flags] -- ARGS`: the ARGS go to `pijul record` unchanged.
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  attrib record --ai-provider anthropic --ai-model claude-sonnet-4 -- -m \"Fix parser\"\n  attrib record --no-ai -- -m \"Hand-written fix\" src/lib.rs\n\n\
+There is no terminal for Pijul's editor: a message (-m/--message) is required, and --all is\n\
+added unless -a/--all is given. Set ATTRIB_VCS_BINARY (e.g. `atomic`) to run another binary."
+)]
+pub struct RecordArgs {
+    #[command(flatten)]
+    pub capture: CaptureArgs,
+    /// A description for the attestation (the Pijul message is separate: `-- -m MSG`).
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Who produced this record.
+    #[arg(long, value_enum, env = "ATTRIB_ORIGIN", default_value = "human")]
+    pub origin: OriginArg,
+    #[arg(long)]
+    pub json: bool,
+    /// Arguments for `pijul record` (after `--`), e.g. `-m MSG` and paths.
+    #[arg(last = true, value_name = "ARGS", allow_hyphen_values = true)]
+    pub pijul_args: Vec<std::ffi::OsString>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

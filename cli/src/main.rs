@@ -59,6 +59,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Identity(IdentityCommand::Show(f)) => commands::identity::show(&ctx, out, f.json),
         Command::Team(t) => commands::team::run(&ctx, out, t),
         Command::Annotate(a) => commands::annotate::annotate(&ctx, out, a),
+        Command::Record(a) => commands::record::run(&ctx, out, a),
         Command::Review(a) => commands::annotate::review(&ctx, out, a),
         Command::Log(a) => commands::query::log(&ctx, out, a),
         Command::Show(a) => commands::query::show(&ctx, out, a),

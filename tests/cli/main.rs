@@ -6,5 +6,6 @@
 
 mod claims;
 mod exchange;
+mod record;
 mod setup;
 mod support;

@@ -4,13 +4,14 @@ use std::io::Write;
 
 use anyhow::{anyhow, bail, Result};
 use attrib_overlay::{
-    Attestation, LineSpan, Origin, PatchId, Payload, Review, SignedRecord, Verdict,
+    AiAssistance, Attestation, LineSpan, Origin, PatchId, Payload, Review, SignedRecord, Store,
+    Verdict,
 };
 
 use super::sign_and_store;
-use crate::args::{AnnotateArgs, OriginArg, ReviewArgs, VerdictArg};
+use crate::args::{AnnotateArgs, CaptureArgs, OriginArg, ReviewArgs, VerdictArg};
 use crate::capture::capture;
-use crate::context::Ctx;
+use crate::context::{Ctx, Me};
 use crate::render;
 
 pub fn patch_id(s: &str) -> Result<PatchId> {
@@ -43,68 +44,122 @@ fn line_span(s: &str) -> Result<LineSpan> {
 }
 
 /// Prints a record just written as `--json` asks.
-fn print_json(
-    out: &mut dyn Write,
-    store: &attrib_overlay::Store,
-    signed: &SignedRecord,
-) -> Result<()> {
+fn print_json(out: &mut dyn Write, store: &Store, signed: &SignedRecord) -> Result<()> {
     let snap = store.snapshot()?;
     let v = render::record_json(snap.membership(), signed);
     writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
     Ok(())
 }
 
+/// What a member claims about a patch besides its id: built before the patch exists (`attrib
+/// record`, which runs `pijul record` only once the claim is known to be valid) or beside it
+/// (`attrib annotate`).
+pub struct Claim {
+    pub ai: Option<AiAssistance>,
+    pub description: Option<String>,
+    pub depends_on: Vec<PatchId>,
+    pub conflicts_with: Vec<PatchId>,
+    pub line_spans: Vec<LineSpan>,
+    pub origin: Origin,
+}
+
+impl Claim {
+    /// Captures how AI helped (flags, then environment). Call it once the identity and store
+    /// are known to be usable: capturing a prompt writes its salt, which should only happen when
+    /// the record can be stored. (The salt is kept before the record, never after: a record
+    /// whose salt was lost could never be opened.)
+    pub fn capture(
+        ctx: &Ctx,
+        capture_args: &CaptureArgs,
+        description: Option<String>,
+        origin: OriginArg,
+    ) -> Result<Claim> {
+        Ok(Claim {
+            ai: capture(capture_args, ctx)?,
+            description,
+            depends_on: Vec::new(),
+            conflicts_with: Vec::new(),
+            line_spans: Vec::new(),
+            origin: match origin {
+                OriginArg::Human => Origin::Person,
+                OriginArg::Agent => Origin::AgentHook,
+            },
+        })
+    }
+}
+
+/// Signs and stores this device's attestation of `patch`: the one path `annotate` and `record`
+/// share.
+pub fn attest(
+    ctx: &Ctx,
+    store: &Store,
+    me: &Me,
+    patch: PatchId,
+    claim: Claim,
+) -> Result<SignedRecord> {
+    let attestation = Attestation {
+        patch,
+        ai: claim.ai,
+        description: claim.description,
+        depends_on: claim.depends_on,
+        conflicts_with: claim.conflicts_with,
+        replaces: None,
+        line_spans: claim.line_spans,
+    };
+    sign_and_store(ctx, store, me, claim.origin, Payload::Attest(attestation))
+}
+
+/// Prints an attestation just written: its JSON, or `VERB PATCH as … (record #N, ID)`.
+pub fn report_attestation(
+    out: &mut dyn Write,
+    store: &Store,
+    signed: &SignedRecord,
+    verb: &str,
+    json: bool,
+) -> Result<()> {
+    if json {
+        return print_json(out, store, signed);
+    }
+    let patch = match &signed.record.payload {
+        Payload::Attest(a) => a.patch.as_str(),
+        _ => "",
+    };
+    writeln!(
+        out,
+        "{verb} {patch} as {} (record #{}, {})",
+        render::ai_summary(signed),
+        signed.record.seq,
+        signed.id().short()
+    )?;
+    Ok(())
+}
+
 pub fn annotate(ctx: &Ctx, out: &mut dyn Write, args: AnnotateArgs) -> Result<()> {
     let patch = patch_id(&args.patch)?;
-    // Identity and store first: capturing a prompt writes its salt, which should only happen
-    // when the record can be stored. (The salt is kept before the record, never after: a record
-    // whose salt was lost could never be opened.)
+    // Identity and store first (see [`Claim::capture`]).
     let me = ctx.identity()?;
     let store = ctx.open_store()?;
-    let ai = capture(&args.capture, ctx)?;
-    let line_spans = args
+    let mut claim = Claim::capture(ctx, &args.capture, args.description, args.origin)?;
+    claim.line_spans = args
         .ai_lines
         .iter()
         .map(|s| line_span(s))
         .collect::<Result<Vec<_>>>()?;
-    if !line_spans.is_empty() && ai.is_none() {
+    if !claim.line_spans.is_empty() && claim.ai.is_none() {
         bail!("--ai-lines marks AI-written lines, so the patch must be AI-assisted (give --ai-provider and --ai-model)");
     }
-    let attestation = Attestation {
-        patch,
-        ai,
-        description: args.description,
-        depends_on: args
-            .depends_on
-            .iter()
-            .map(|p| patch_id(p))
-            .collect::<Result<_>>()?,
-        conflicts_with: args
-            .conflicts_with
-            .iter()
-            .map(|p| patch_id(p))
-            .collect::<Result<_>>()?,
-        replaces: None,
-        line_spans,
-    };
-    let origin = match args.origin {
-        OriginArg::Human => Origin::Person,
-        OriginArg::Agent => Origin::AgentHook,
-    };
-    let signed = sign_and_store(ctx, &store, &me, origin, Payload::Attest(attestation))?;
-    if args.json {
-        print_json(out, &store, &signed)?;
-    } else {
-        writeln!(
-            out,
-            "attested {} as {} (record #{}, {})",
-            args.patch,
-            render::ai_summary(&signed),
-            signed.record.seq,
-            signed.id().short()
-        )?;
-    }
-    Ok(())
+    claim.depends_on = args
+        .depends_on
+        .iter()
+        .map(|p| patch_id(p))
+        .collect::<Result<_>>()?;
+    claim.conflicts_with = args
+        .conflicts_with
+        .iter()
+        .map(|p| patch_id(p))
+        .collect::<Result<_>>()?;
+    let signed = attest(ctx, &store, &me, patch, claim)?;
+    report_attestation(out, &store, &signed, "attested", args.json)
 }
 
 pub fn review(ctx: &Ctx, out: &mut dyn Write, args: ReviewArgs) -> Result<()> {

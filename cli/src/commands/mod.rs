@@ -7,10 +7,12 @@ pub mod exchange;
 pub mod identity;
 pub mod init;
 pub mod query;
+pub mod record;
 pub mod team;
 pub mod verify;
 
 use anyhow::{anyhow, bail, Result};
+use attrib_overlay::team::Standing;
 use attrib_overlay::{
     now_ms, Origin, Outcome, Payload, PublicKey, Record, SignedRecord, Snapshot, Store,
 };
@@ -26,11 +28,7 @@ pub fn sign_and_store(
     payload: Payload,
 ) -> Result<SignedRecord> {
     let snap = store.snapshot()?;
-    let team = snap.team().ok_or_else(|| {
-        anyhow!(
-            "this store has no team; run `attrib init --team NAME` or `attrib init --join FILE`"
-        )
-    })?;
+    let team = require_team(&snap)?;
     let seq = ctx.next_seq(&snap, me)?;
     drop(snap);
     let record = Record {
@@ -48,6 +46,36 @@ pub fn sign_and_store(
     }
     ctx.remember_seq(&team.to_hex(), seq)?;
     Ok(signed)
+}
+
+fn require_team(snap: &Snapshot<'_>) -> Result<attrib_overlay::TeamId> {
+    snap.team().ok_or_else(|| {
+        anyhow!(
+            "this store has no team; run `attrib init --team NAME` or `attrib init --join FILE`"
+        )
+    })
+}
+
+/// Checks, without writing anything, that this device could sign and store a record now: the
+/// store has a team and the team admits this key at its next sequence number. Commands that act
+/// on the VCS first (`attrib record`) call it so the VCS step never runs when attesting would
+/// fail.
+pub fn check_can_sign(ctx: &Ctx, store: &Store, me: &Me) -> Result<()> {
+    let snap = store.snapshot()?;
+    require_team(&snap)?;
+    let seq = ctx.next_seq(&snap, me)?;
+    let key = me.public();
+    match snap.membership().map(|m| m.standing(&key, seq)) {
+        Some(Standing::Admitted) => Ok(()),
+        Some(Standing::Revoked { .. }) => {
+            bail!("your key {} was revoked from this team; its new records would be refused", key.short())
+        }
+        _ => bail!(
+            "your key {} is not a member of this team; ask an admin to run `attrib team add {} --name NAME`",
+            key.short(),
+            key.to_hex()
+        ),
+    }
 }
 
 /// Resolves a member given as a hex key or a unique name.

@@ -1,0 +1,489 @@
+//! `attrib record`: the real binary driving the real `pijul` (1.0.0-beta.26, installed by
+//! `.ci/run`). Each test gets the sandbox's HOME with a Pijul config and its own `ssh-agent`
+//! holding a fresh ed25519 key (Pijul signs changes through the agent), killed when the test
+//! ends. Without `pijul` on PATH the tests print why and pass without running.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::{Output, Sandbox, User};
+
+/// A sandbox whose HOME holds a Pijul config, plus an ssh-agent; the agent is killed on drop.
+struct PijulWorld {
+    sb: Sandbox,
+    agent: Child,
+    sock: PathBuf,
+}
+
+impl Drop for PijulWorld {
+    fn drop(&mut self) {
+        let _ = self.agent.kill();
+        let _ = self.agent.wait();
+    }
+}
+
+fn tool_missing(name: &str, arg: &str) -> bool {
+    Command::new(name)
+        .arg(arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_err()
+}
+
+impl PijulWorld {
+    /// None (after printing the reason) when `pijul` is not installed.
+    fn new(test: &str) -> Option<PijulWorld> {
+        if tool_missing("pijul", "--version") {
+            eprintln!("skipping {test}: `pijul` is not installed (.ci/run installs it)");
+            return None;
+        }
+        assert!(
+            !tool_missing("ssh-agent", "-h") && !tool_missing("ssh-keygen", "-?"),
+            "pijul is installed but ssh-agent/ssh-keygen are missing (Debian: openssh-client)"
+        );
+        let sb = Sandbox::new();
+        let home = sb.path().join("home");
+        fs::create_dir_all(home.join(".ssh")).unwrap();
+        fs::create_dir_all(home.join(".config/pijul")).unwrap();
+        let sock = sb.path().join("agent.sock");
+        // -D: stay in the foreground, so the test owns the process and can kill it.
+        let agent = Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&sock)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start ssh-agent");
+        let world = PijulWorld { sb, agent, sock };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !world.sock.exists() {
+            assert!(Instant::now() < deadline, "ssh-agent did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let key = home.join(".ssh/id_ed25519");
+        let ok = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", "test@attrib", "-f"])
+            .arg(&key)
+            .status()
+            .expect("ssh-keygen");
+        assert!(ok.success(), "ssh-keygen failed");
+        let ok = Command::new("ssh-add")
+            .arg(&key)
+            .env("SSH_AUTH_SOCK", &world.sock)
+            .stderr(Stdio::null())
+            .status()
+            .expect("ssh-add");
+        assert!(ok.success(), "ssh-add failed");
+        fs::write(
+            home.join(".config/pijul/config.toml"),
+            "[author]\nusername = \"ada\"\ndisplay_name = \"Ada\"\nemail = \"ada@example.org\"\n",
+        )
+        .unwrap();
+        Some(world)
+    }
+
+    fn home(&self) -> PathBuf {
+        self.sb.path().join("home")
+    }
+
+    /// What both `attrib` and `pijul` need to run Pijul non-interactively in this world.
+    fn env(&self) -> Vec<(String, String)> {
+        let home = self.home();
+        vec![
+            (
+                "PIJUL_CONFIG_DIR".into(),
+                home.join(".config/pijul").display().to_string(),
+            ),
+            ("SSH_AUTH_SOCK".into(), self.sock.display().to_string()),
+            ("EDITOR".into(), "false".into()),
+            ("VISUAL".into(), "false".into()),
+            ("PAGER".into(), "cat".into()),
+            ("NO_COLOR".into(), "1".into()),
+        ]
+    }
+
+    /// `pijul ARGS` in `dir` with this world's HOME and agent; must succeed.
+    #[track_caller]
+    fn pijul<I, S>(&self, dir: &Path, args: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let home = self.home();
+        let out = Command::new("pijul")
+            .args(args)
+            .current_dir(dir)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .envs(self.env())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run pijul");
+        assert!(
+            out.status.success(),
+            "pijul failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A user whose repository is a fresh Pijul repository with an attrib store of team "t".
+    fn user(&self, name: &str) -> User {
+        let u = self.sb.user(name);
+        self.pijul(&u.repo, ["init"]);
+        u.run(["init", "--team", "t", "--name", name]).ok();
+        assert!(u.repo.join(".pijul/attrib").is_dir());
+        u
+    }
+
+    /// `attrib ARGS` as `u`, with the Pijul environment and `extra` variables.
+    fn attrib<I, S>(&self, u: &User, args: I, extra: &[(&str, &str)]) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let env = self.env();
+        let mut all: Vec<(&str, &str)> =
+            env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        all.extend_from_slice(extra);
+        u.run_env(args, &all)
+    }
+
+    /// The newest change hash of `u`'s channel, from `pijul log --output-format json`.
+    fn newest_hash(&self, u: &User) -> String {
+        let text = self.pijul(&u.repo, ["log", "--output-format", "json"]);
+        let v: Value = serde_json::from_str(&text).expect("pijul log json");
+        v[0]["hash"].as_str().expect("a hash").to_string()
+    }
+
+    /// Writes `text` to `file` in `u`'s repository and tracks it.
+    fn edit(&self, u: &User, file: &str, text: &str) {
+        let path = u.repo.join(file);
+        let new = !path.exists();
+        fs::write(&path, text).unwrap();
+        if new {
+            self.pijul(&u.repo, ["add", file]);
+        }
+    }
+
+    /// How many changes `u`'s channel holds, the root change (no message) left out.
+    fn pijul_log_len(&self, u: &User) -> usize {
+        let text = self.pijul(&u.repo, ["log", "--output-format", "json"]);
+        let v: Value = serde_json::from_str(&text).expect("pijul log json");
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["message"].as_str().is_some_and(|m| !m.is_empty()))
+            .count()
+    }
+}
+
+/// The hash in `recorded HASH as …`.
+fn recorded_hash(out: &Output) -> String {
+    let rest = out
+        .stdout
+        .strip_prefix("recorded ")
+        .unwrap_or_else(|| panic!("unexpected output: {:?}", out.stdout));
+    rest.split_whitespace().next().unwrap().to_string()
+}
+
+#[test]
+fn records_ai_and_human_changes_and_reads_them_back() {
+    let Some(w) = PijulWorld::new("records_ai_and_human_changes_and_reads_them_back") else {
+        return;
+    };
+    let u = w.user("ann");
+
+    w.edit(&u, "a.txt", "one\n");
+    let out = w
+        .attrib(
+            &u,
+            [
+                "record",
+                "--ai-provider",
+                "anthropic",
+                "--ai-model",
+                "claude-sonnet-4",
+                "--ai-suggestion-type",
+                "complete",
+                "--ai-confidence",
+                "0.9",
+                "--description",
+                "first file",
+                "--",
+                "-m",
+                "add a.txt",
+            ],
+            &[],
+        )
+        .ok();
+    assert!(
+        out.stdout
+            .contains("as AI anthropic/claude-sonnet-4 complete"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("(record #"), "{}", out.stdout);
+    let ai_hash = recorded_hash(&out);
+    assert_eq!(ai_hash, w.newest_hash(&u), "the attested hash is Pijul's");
+
+    w.edit(&u, "a.txt", "one\ntwo\n");
+    let out = w
+        .attrib(&u, ["record", "--no-ai", "--", "-m", "by hand"], &[])
+        .ok();
+    assert!(out.stdout.contains(" as human "), "{}", out.stdout);
+    let human_hash = recorded_hash(&out);
+    assert_eq!(human_hash, w.newest_hash(&u));
+    assert_ne!(human_hash, ai_hash);
+
+    let show = u.show_json(&ai_hash);
+    assert_eq!(show["patch"], ai_hash);
+    assert_eq!(show["ai_assisted"], true);
+    let a = &show["attestations"][0];
+    assert_eq!(a["ai"]["provider"], "anthropic");
+    assert_eq!(a["ai"]["model"], "claude-sonnet-4");
+    assert_eq!(a["ai"]["suggestion_type"], "complete");
+    assert_eq!(a["ai"]["confidence"], 0.9);
+    assert_eq!(a["description"], "first file");
+    assert_eq!(a["verified"], true);
+    assert_eq!(a["origin"], "person");
+
+    let show = u.show_json(&human_hash);
+    assert_eq!(show["ai_assisted"], false);
+    assert_eq!(show["attestations"][0]["ai"], Value::Null);
+
+    let log = u.log_json(&[]);
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log[0]["patch"], human_hash);
+    assert_eq!(log[1]["patch"], ai_hash);
+    assert_eq!(u.log_patches(&["--ai-only"]), vec![ai_hash.clone()]);
+    assert_eq!(u.log_patches(&["--human-only"]), vec![human_hash]);
+    assert_eq!(w.pijul_log_len(&u), 2);
+}
+
+#[test]
+fn record_takes_ai_context_from_the_environment_and_prints_json() {
+    let Some(w) = PijulWorld::new("record_takes_ai_context_from_the_environment_and_prints_json")
+    else {
+        return;
+    };
+    let u = w.user("bob");
+    let env = [
+        ("ATOMIC_AI_ENABLED", "true"),
+        ("ATOMIC_AI_PROVIDER", "openai"),
+        ("ATOMIC_AI_MODEL", "gpt-5"),
+        ("ATOMIC_AI_SUGGESTION_TYPE", "collaborative"),
+        ("ATOMIC_AI_TOKEN_COUNT", "1234"),
+        ("ATOMIC_AI_REVIEW_TIME", "45"),
+    ];
+    w.edit(&u, "b.txt", "hello\n");
+    let out = w
+        .attrib(
+            &u,
+            ["record", "--json", "--origin", "agent", "--", "-am", "env"],
+            &env,
+        )
+        .ok();
+    let v = out.json();
+    let hash = w.newest_hash(&u);
+    assert_eq!(v["patch"], hash);
+    assert_eq!(v["kind"], "attestation");
+    assert_eq!(v["ai"]["provider"], "openai");
+    assert_eq!(v["ai"]["model"], "gpt-5");
+    assert_eq!(v["ai"]["suggestion_type"], "collaborative");
+    assert_eq!(v["ai"]["token_count"], 1234);
+    assert_eq!(v["ai"]["review_seconds"], 45);
+    assert_eq!(v["origin"], "agent-hook");
+
+    // A flag beats the environment; ATTRIB_AI_* beats ATOMIC_AI_*.
+    w.edit(&u, "b.txt", "hello\nagain\n");
+    let mut env2 = env.to_vec();
+    env2.push(("ATTRIB_AI_MODEL", "gpt-5-mini"));
+    let out = w
+        .attrib(
+            &u,
+            [
+                "record",
+                "--json",
+                "--ai-provider",
+                "azure",
+                "--",
+                "--message",
+                "flags",
+            ],
+            &env2,
+        )
+        .ok();
+    let v = out.json();
+    assert_eq!(v["patch"], w.newest_hash(&u));
+    assert_eq!(v["ai"]["provider"], "azure");
+    assert_eq!(v["ai"]["model"], "gpt-5-mini");
+    assert_eq!(
+        u.show_json(&hash)["attestations"][0]["ai"]["model"],
+        "gpt-5"
+    );
+
+    // --no-ai wins over an AI environment.
+    w.edit(&u, "b.txt", "hello\nagain\nthird\n");
+    let v = w
+        .attrib(
+            &u,
+            ["record", "--no-ai", "--json", "--", "-m", "mine"],
+            &env,
+        )
+        .ok()
+        .json();
+    assert_eq!(v["ai"], Value::Null);
+    assert_eq!(v["patch"], w.newest_hash(&u));
+    assert_eq!(u.log_json(&[]).len(), 3);
+}
+
+#[test]
+fn nothing_to_record_fails_without_an_attestation() {
+    let Some(w) = PijulWorld::new("nothing_to_record_fails_without_an_attestation") else {
+        return;
+    };
+    let u = w.user("cat");
+    let out = w
+        .attrib(&u, ["record", "--", "-m", "empty"], &[])
+        .fails()
+        .mentions("nothing to record");
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(u.log_json(&[]).is_empty());
+    assert_eq!(w.pijul_log_len(&u), 0);
+}
+
+#[test]
+fn record_refuses_before_running_pijul() {
+    let Some(w) = PijulWorld::new("record_refuses_before_running_pijul") else {
+        return;
+    };
+    let u = w.user("dan");
+    w.edit(&u, "d.txt", "x\n");
+
+    // No message: stdin is not a terminal, so Pijul's editor cannot ask for one.
+    w.attrib(&u, ["record"], &[]).fails().mentions("-m");
+    w.attrib(&u, ["record", "--", "-a", "d.txt"], &[])
+        .fails()
+        .mentions("message is required");
+    // Bad capture flags fail before Pijul records anything.
+    w.attrib(&u, ["record", "--ai-provider", "x", "--", "-m", "m"], &[])
+        .fails()
+        .mentions("provider and a model");
+    w.attrib(
+        &u,
+        [
+            "record",
+            "--ai-confidence",
+            "2",
+            "--ai-provider",
+            "x",
+            "--ai-model",
+            "y",
+            "--",
+            "-m",
+            "m",
+        ],
+        &[],
+    )
+    .fails();
+    assert_eq!(w.pijul_log_len(&u), 0, "nothing was recorded");
+
+    // Not a Pijul repository: a plain directory, even with an attrib store.
+    let plain = w.sb.user("plain");
+    plain.run(["init", "--team", "p", "--name", "plain"]).ok();
+    w.attrib(&plain, ["record", "--", "-m", "m"], &[])
+        .fails()
+        .mentions("not a Pijul repository");
+    let elsewhere = w.sb.dir("elsewhere");
+    w.attrib(
+        &u,
+        [
+            OsStr::new("-C"),
+            elsewhere.as_os_str(),
+            OsStr::new("record"),
+            OsStr::new("--"),
+            OsStr::new("-m"),
+            OsStr::new("m"),
+        ],
+        &[],
+    )
+    .fails()
+    .mentions("not a Pijul repository");
+
+    // A Pijul repository without an attrib store: refused before recording.
+    let bare = w.sb.user("bare");
+    bare.run(["identity", "new", "--name", "bare"]).ok();
+    w.pijul(&bare.repo, ["init"]);
+    fs::write(bare.repo.join("f"), "f\n").unwrap();
+    w.pijul(&bare.repo, ["add", "f"]);
+    w.attrib(&bare, ["record", "--", "-m", "m"], &[])
+        .fails()
+        .mentions("attrib init");
+    assert_eq!(w.pijul_log_len(&bare), 0, "nothing was recorded");
+
+    // Wrong or missing binary (ATTRIB_VCS_BINARY): a clear error, nothing recorded.
+    w.attrib(
+        &u,
+        ["record", "--", "-m", "m"],
+        &[("ATTRIB_VCS_BINARY", "attrib-no-such-pijul")],
+    )
+    .fails()
+    .mentions("was not found");
+    let fake_dir = w.sb.dir("fake-bin");
+    let fake = fake_dir.join("pijul");
+    fs::write(&fake, "#!/bin/sh\necho 'pijul 0.12.2'\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    w.attrib(
+        &u,
+        ["record", "--", "-m", "m"],
+        &[("ATTRIB_VCS_BINARY", fake.to_str().unwrap())],
+    )
+    .fails()
+    .mentions("version");
+    assert_eq!(w.pijul_log_len(&u), 0, "nothing was recorded");
+    assert!(u.log_json(&[]).is_empty());
+
+    // With everything in place the same edit records.
+    let out = w.attrib(&u, ["record", "--", "-m", "finally"], &[]).ok();
+    assert_eq!(recorded_hash(&out), w.newest_hash(&u));
+}
+
+#[test]
+fn record_runs_the_configured_binary() {
+    let Some(w) = PijulWorld::new("record_runs_the_configured_binary") else {
+        return;
+    };
+    let u = w.user("eve");
+    // A fork under another name (as Atomic would be): any version is accepted.
+    let dir = w.sb.dir("fork-bin");
+    let fork = dir.join("atomic");
+    let real = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", "command -v pijul"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    fs::write(&fork, format!("#!/bin/sh\nexec {} \"$@\"\n", real.trim())).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&fork, fs::Permissions::from_mode(0o755)).unwrap();
+    w.edit(&u, "e.txt", "e\n");
+    let out = w
+        .attrib(
+            &u,
+            ["record", "--", "-m", "via the fork"],
+            &[("ATTRIB_VCS_BINARY", fork.to_str().unwrap())],
+        )
+        .ok();
+    assert_eq!(recorded_hash(&out), w.newest_hash(&u));
+}
