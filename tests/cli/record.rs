@@ -5,108 +5,33 @@
 
 use std::ffi::OsStr;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
+
+use attrib_vcs_adapter::testing::PijulEnv;
 
 use crate::support::{Output, Sandbox, User};
 
 /// A sandbox whose HOME holds a Pijul config, plus an ssh-agent; the agent is killed on drop.
 struct PijulWorld {
+    // Declared first so the agent is stopped before the sandbox's directory goes.
+    env: PijulEnv,
     sb: Sandbox,
-    agent: Child,
-    sock: PathBuf,
-}
-
-impl Drop for PijulWorld {
-    fn drop(&mut self) {
-        let _ = self.agent.kill();
-        let _ = self.agent.wait();
-    }
-}
-
-fn tool_missing(name: &str, arg: &str) -> bool {
-    Command::new(name)
-        .arg(arg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_err()
 }
 
 impl PijulWorld {
     /// None (after printing the reason) when `pijul` is not installed.
     fn new(test: &str) -> Option<PijulWorld> {
-        if tool_missing("pijul", "--version") {
-            eprintln!("skipping {test}: `pijul` is not installed (.ci/run installs it)");
-            return None;
-        }
-        assert!(
-            !tool_missing("ssh-agent", "-h") && !tool_missing("ssh-keygen", "-?"),
-            "pijul is installed but ssh-agent/ssh-keygen are missing (Debian: openssh-client)"
-        );
         let sb = Sandbox::new();
-        let home = sb.path().join("home");
-        fs::create_dir_all(home.join(".ssh")).unwrap();
-        fs::create_dir_all(home.join(".config/pijul")).unwrap();
-        let sock = sb.path().join("agent.sock");
-        // -D: stay in the foreground, so the test owns the process and can kill it.
-        let agent = Command::new("ssh-agent")
-            .arg("-D")
-            .arg("-a")
-            .arg(&sock)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start ssh-agent");
-        let world = PijulWorld { sb, agent, sock };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !world.sock.exists() {
-            assert!(Instant::now() < deadline, "ssh-agent did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let key = home.join(".ssh/id_ed25519");
-        let ok = Command::new("ssh-keygen")
-            .args(["-q", "-t", "ed25519", "-N", "", "-C", "test@attrib", "-f"])
-            .arg(&key)
-            .status()
-            .expect("ssh-keygen");
-        assert!(ok.success(), "ssh-keygen failed");
-        let ok = Command::new("ssh-add")
-            .arg(&key)
-            .env("SSH_AUTH_SOCK", &world.sock)
-            .stderr(Stdio::null())
-            .status()
-            .expect("ssh-add");
-        assert!(ok.success(), "ssh-add failed");
-        fs::write(
-            home.join(".config/pijul/config.toml"),
-            "[author]\nusername = \"ada\"\ndisplay_name = \"Ada\"\nemail = \"ada@example.org\"\n",
-        )
-        .unwrap();
-        Some(world)
-    }
-
-    fn home(&self) -> PathBuf {
-        self.sb.path().join("home")
+        let env = PijulEnv::start(sb.path(), test)?;
+        Some(PijulWorld { env, sb })
     }
 
     /// What both `attrib` and `pijul` need to run Pijul non-interactively in this world.
     fn env(&self) -> Vec<(String, String)> {
-        let home = self.home();
-        vec![
-            (
-                "PIJUL_CONFIG_DIR".into(),
-                home.join(".config/pijul").display().to_string(),
-            ),
-            ("SSH_AUTH_SOCK".into(), self.sock.display().to_string()),
-            ("EDITOR".into(), "false".into()),
-            ("VISUAL".into(), "false".into()),
-            ("PAGER".into(), "cat".into()),
-            ("NO_COLOR".into(), "1".into()),
-        ]
+        self.env.vars()
     }
 
     /// `pijul ARGS` in `dir` with this world's HOME and agent; must succeed.
@@ -116,12 +41,9 @@ impl PijulWorld {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let home = self.home();
         let out = Command::new("pijul")
             .args(args)
             .current_dir(dir)
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join(".config"))
             .envs(self.env())
             .stdin(Stdio::null())
             .output()

@@ -17,6 +17,8 @@
 pub mod error;
 pub mod pijul;
 pub mod reconcile;
+#[doc(hidden)]
+pub mod testing;
 
 pub use error::VcsError;
 pub use pijul::{Amend, ChangeInfo, CreditEntry, Pijul, DEFAULT_BINARY, SUPPORTED_VERSIONS};

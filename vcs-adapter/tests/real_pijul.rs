@@ -6,106 +6,32 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
 use attrib_overlay::PatchId;
+use attrib_vcs_adapter::testing::PijulEnv;
 use attrib_vcs_adapter::{Event, Hint, Pijul, Seen, VcsError};
 
-/// A temp HOME with an ssh-agent; killed on drop.
+/// A temp dir with a Pijul environment (HOME, config, ssh-agent killed on drop).
 struct Sandbox {
+    // Declared first so the agent is stopped before its directory goes.
+    env: PijulEnv,
     dir: tempfile::TempDir,
-    agent: Child,
-    sock: PathBuf,
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.agent.kill();
-        let _ = self.agent.wait();
-    }
-}
-
-fn tool_missing(name: &str, arg: &str) -> bool {
-    Command::new(name)
-        .arg(arg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_err()
 }
 
 impl Sandbox {
     /// None (after printing the reason) when `pijul` is not installed.
     fn new(test: &str) -> Option<Sandbox> {
-        if tool_missing("pijul", "--version") {
-            eprintln!("skipping {test}: `pijul` is not installed (.ci/run installs it)");
-            return None;
-        }
-        assert!(
-            !tool_missing("ssh-agent", "-h") && !tool_missing("ssh-keygen", "-?"),
-            "pijul is installed but ssh-agent/ssh-keygen are missing (Debian: openssh-client)"
-        );
         let dir = tempfile::tempdir().expect("temp dir");
-        let home = dir.path().join("home");
-        fs::create_dir_all(home.join(".ssh")).unwrap();
-        fs::create_dir_all(home.join(".config/pijul")).unwrap();
-        let sock = dir.path().join("agent.sock");
-        // -D: stay in the foreground, so the test owns the process and can kill it.
-        let agent = Command::new("ssh-agent")
-            .arg("-D")
-            .arg("-a")
-            .arg(&sock)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start ssh-agent");
-        let sandbox = Sandbox { dir, agent, sock };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !sandbox.sock.exists() {
-            assert!(Instant::now() < deadline, "ssh-agent did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let key = home.join(".ssh/id_ed25519");
-        let ok = Command::new("ssh-keygen")
-            .args(["-q", "-t", "ed25519", "-N", "", "-C", "test@attrib", "-f"])
-            .arg(&key)
-            .status()
-            .expect("ssh-keygen");
-        assert!(ok.success(), "ssh-keygen failed");
-        let ok = Command::new("ssh-add")
-            .arg(&key)
-            .env("SSH_AUTH_SOCK", &sandbox.sock)
-            .stderr(Stdio::null())
-            .status()
-            .expect("ssh-add");
-        assert!(ok.success(), "ssh-add failed");
-        // The author Pijul writes into changes (identities are created from it on first record).
-        fs::write(
-            home.join(".config/pijul/config.toml"),
-            "[author]\nusername = \"ada\"\ndisplay_name = \"Ada\"\nemail = \"ada@example.org\"\n",
-        )
-        .unwrap();
-        Some(sandbox)
-    }
-
-    fn home(&self) -> PathBuf {
-        self.dir.path().join("home")
+        let env = PijulEnv::start(dir.path(), test)?;
+        Some(Sandbox { env, dir })
     }
 
     /// A driver for `name` (a directory in the sandbox, created if needed) in this sandbox.
     fn pijul(&self, name: &str) -> Pijul {
         let repo = self.dir.path().join(name);
         fs::create_dir_all(&repo).unwrap();
-        let home = self.home();
-        Pijul::new(repo)
-            .with_env("HOME", &home)
-            .with_env("XDG_CONFIG_HOME", home.join(".config"))
-            .with_env("PIJUL_CONFIG_DIR", home.join(".config/pijul"))
-            .with_env("SSH_AUTH_SOCK", &self.sock)
-            .with_env("EDITOR", "false")
-            .with_env("VISUAL", "false")
+        self.env.driver(repo)
     }
 
     fn repo(&self, name: &str) -> Pijul {
