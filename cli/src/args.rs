@@ -41,6 +41,9 @@ pub enum Command {
     Log(LogArgs),
     /// Show every author's attestation and every review of one patch.
     Show(ShowArgs),
+    /// For every line of a file, the Pijul change that inserted it and how that change was
+    /// written (AI, human or unattested).
+    Blame(BlameArgs),
     /// Re-check every signature and the whole view from scratch.
     Verify(JsonFlag),
     /// Write every signed record as JSON Lines.
@@ -257,6 +260,26 @@ pub struct LogArgs {
 #[derive(Args, Debug)]
 pub struct ShowArgs {
     pub patch: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `attrib blame FILE`: per-line attribution from `pijul credit` and the overlay.
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Each line is credited to the change that inserted its content (the earliest of the\n\
+changes `pijul credit` lists for it: a change that only inserts a line above or below does\n\
+not take the credit), with that change's attribution: AI (provider/model, suggestion type),\n\
+human, or unattested (no attestation in the overlay); \"reviewed\" when the change has a review.\n\n\
+When an attestation marks only some of a change's added lines as AI-written (line spans,\n\
+`annotate --ai-lines`), attrib does not map those spans onto today's line numbers (later\n\
+changes may have deleted some of the added lines): such lines show as \"partially AI (spans)\"\n\
+(`\"ai_lines\": \"partial\"` in --json); `attrib show CHANGE` lists the spans.\n\n\
+Conflicts are shown as marker rows, and the lines inside carry the conflict's number."
+)]
+pub struct BlameArgs {
+    /// The file, relative to the repository (or the directory given with -C).
+    pub file: PathBuf,
     #[arg(long)]
     pub json: bool,
 }

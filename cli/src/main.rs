@@ -8,6 +8,7 @@ mod capture;
 mod commands;
 mod context;
 mod render;
+mod vcs;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -63,6 +64,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Review(a) => commands::annotate::review(&ctx, out, a),
         Command::Log(a) => commands::query::log(&ctx, out, a),
         Command::Show(a) => commands::query::show(&ctx, out, a),
+        Command::Blame(a) => commands::blame::run(&ctx, out, a),
         Command::Verify(f) => commands::verify::run(&ctx, out, f.json),
         Command::Export(a) => commands::exchange::export(&ctx, out, a),
         Command::Import(a) => commands::exchange::import(&ctx, out, a),

@@ -4,8 +4,10 @@
 //! Every failing command is checked against the error contract (non-zero exit, exactly one
 //! `attrib: ` line on stderr, no panic); usage errors must exit with 2.
 
+mod blame;
 mod claims;
 mod exchange;
+mod pijul_world;
 mod record;
 mod setup;
 mod support;

@@ -2,6 +2,7 @@
 //! several members through exactly the code the CLI runs.
 
 pub mod annotate;
+pub mod blame;
 pub mod demo;
 pub mod exchange;
 pub mod identity;

@@ -5,20 +5,17 @@
 //! team does not admit, bad capture flags) is checked *before* Pijul records, so in the usual
 //! cases a change never ends up recorded but unattested.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::io::Write;
-use std::path::Path;
 
 use anyhow::{anyhow, bail, Result};
-use attrib_vcs_adapter::{Pijul, VcsError, DEFAULT_BINARY};
+use attrib_vcs_adapter::VcsError;
 
 use super::annotate::{attest, report_attestation, Claim};
 use super::check_can_sign;
 use crate::args::RecordArgs;
 use crate::context::Ctx;
-
-/// The environment variable naming the binary to run instead of `pijul` (e.g. `atomic`).
-pub const BINARY_ENV: &str = "ATTRIB_VCS_BINARY";
+use crate::vcs::driver;
 
 /// What the pass-through arguments ask of `pijul record`.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -80,28 +77,6 @@ fn scan(args: &[OsString]) -> PassThrough {
         }
     }
     seen
-}
-
-/// The driver for the repository in the working directory, with the configured binary.
-fn driver(ctx: &Ctx) -> Result<Pijul> {
-    if !ctx.cwd.join(".pijul").is_dir() {
-        bail!(
-            "not a Pijul repository: {} has no .pijul directory (run `pijul init`, or give the repository with -C DIR)",
-            ctx.cwd.display()
-        );
-    }
-    let bin = match std::env::var_os(BINARY_ENV) {
-        Some(b) if !b.is_empty() => b,
-        _ => OsString::from(DEFAULT_BINARY),
-    };
-    // Only Pijul's own version numbers are known; a fork such as Atomic numbers its releases
-    // differently and is taken as it is.
-    let is_pijul = Path::new(&bin).file_name() == Some(OsStr::new(DEFAULT_BINARY));
-    let mut pijul = Pijul::new(&ctx.cwd).with_binary(bin);
-    if !is_pijul {
-        pijul = pijul.accept_versions(None);
-    }
-    Ok(pijul)
 }
 
 pub fn run(ctx: &Ctx, out: &mut dyn Write, args: RecordArgs) -> Result<()> {

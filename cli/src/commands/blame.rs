@@ -1,0 +1,393 @@
+//! `attrib blame FILE [--json]`: for every line of FILE in the current channel, the change that
+//! inserted its content (`pijul credit` through the VCS adapter, narrowed to the inserter) and
+//! that change's attribution from the overlay.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Result};
+use attrib_overlay::{PatchId, Payload, Snapshot};
+use attrib_vcs_adapter::{CreditEntry, VcsError};
+use serde_json::{json, Value};
+
+use crate::args::BlameArgs;
+use crate::context::Ctx;
+use crate::render;
+use crate::vcs::driver;
+
+/// How the change that inserted a line was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attribution {
+    pub kind: Kind,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    pub suggestion_type: Option<String>,
+    /// The change has at least one review.
+    pub reviewed: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// AI-assisted, the whole change.
+    Ai,
+    /// AI-assisted, but the attestation marks only some added lines of this file as AI-written
+    /// (line spans), which are not mapped onto current line numbers.
+    AiPartial,
+    Human,
+    Unattested,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Ai | Kind::AiPartial => "ai",
+            Kind::Human => "human",
+            Kind::Unattested => "unattested",
+        }
+    }
+}
+
+impl Attribution {
+    fn unattested(reviewed: bool) -> Self {
+        Attribution {
+            kind: Kind::Unattested,
+            provider: None,
+            model: None,
+            suggestion_type: None,
+            reviewed,
+        }
+    }
+
+    /// The attribution column of the text table.
+    fn text(&self) -> String {
+        let mut s = match self.kind {
+            Kind::Human => "human".to_string(),
+            Kind::Unattested => "unattested".to_string(),
+            Kind::Ai | Kind::AiPartial => {
+                let head = if self.kind == Kind::Ai {
+                    "AI"
+                } else {
+                    "partially AI (spans)"
+                };
+                format!(
+                    "{head} {}/{} {}",
+                    self.provider.as_deref().unwrap_or("?"),
+                    self.model.as_deref().unwrap_or("?"),
+                    self.suggestion_type.as_deref().unwrap_or("?")
+                )
+            }
+        };
+        if self.reviewed {
+            s.push_str(", reviewed");
+        }
+        s
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "kind": self.kind.as_str(),
+            "provider": self.provider,
+            "model": self.model,
+            "suggestion_type": self.suggestion_type,
+            "reviewed": self.reviewed,
+            "ai_lines": match self.kind {
+                Kind::Ai => json!("all"),
+                Kind::AiPartial => json!("partial"),
+                _ => Value::Null,
+            },
+        })
+    }
+}
+
+/// One row of the blame: a line of the file, or a conflict marker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Row {
+    Line {
+        line: usize,
+        change: Option<PatchId>,
+        /// The conflict the line belongs to, if any.
+        conflict: Option<usize>,
+        text: String,
+    },
+    Marker {
+        id: usize,
+        marker: String,
+        sides: Vec<String>,
+    },
+}
+
+/// Splits `pijul credit`'s entries into one row per line (and one per conflict marker), each
+/// line credited to its inserter given each change's position in channel order.
+pub fn rows(entries: &[CreditEntry], positions: &HashMap<PatchId, usize>) -> Vec<Row> {
+    let mut out = Vec::new();
+    for e in entries {
+        match e {
+            CreditEntry::Line {
+                start_line,
+                line_count,
+                conflict,
+                content,
+                ..
+            } => {
+                let change = e.inserter(positions);
+                let mut texts = content
+                    .split_inclusive('\n')
+                    .map(|l| l.trim_end_matches('\n').trim_end_matches('\r'));
+                // Pijul's count is authoritative; content with fewer lines pads with empty text.
+                let count = (*line_count).max(1);
+                for i in 0..count {
+                    out.push(Row::Line {
+                        line: start_line + i,
+                        change: change.clone(),
+                        conflict: *conflict,
+                        text: texts.next().unwrap_or("").to_string(),
+                    });
+                }
+            }
+            CreditEntry::Conflict { marker, id, sides } => out.push(Row::Marker {
+                id: *id,
+                marker: marker.clone(),
+                sides: sides.clone(),
+            }),
+        }
+    }
+    out
+}
+
+/// The attribution of `patch` in the overlay, for lines of `file`.
+pub fn attribution(snap: &Snapshot<'_>, patch: &PatchId, file: &str) -> Result<Attribution> {
+    let view = snap.patch(patch)?;
+    let reviewed = !view.reviews.is_empty();
+    let attests: Vec<_> = view
+        .attestations
+        .values()
+        .filter_map(|r| match &r.record.payload {
+            Payload::Attest(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    // Several authors may attest one change: an AI claim by any of them is what blame shows.
+    let chosen = attests
+        .iter()
+        .find(|a| a.ai.is_some())
+        .or_else(|| attests.first());
+    let Some(a) = chosen else {
+        return Ok(Attribution::unattested(reviewed));
+    };
+    Ok(match &a.ai {
+        None => Attribution {
+            kind: Kind::Human,
+            provider: None,
+            model: None,
+            suggestion_type: None,
+            reviewed,
+        },
+        Some(ai) => {
+            let partial = a.line_spans.iter().any(|s| same_file(&s.file, file));
+            Attribution {
+                kind: if partial { Kind::AiPartial } else { Kind::Ai },
+                provider: Some(ai.provider.clone()),
+                model: Some(ai.model.clone()),
+                suggestion_type: Some(ai.suggestion_type.as_str().to_string()),
+                reviewed,
+            }
+        }
+    })
+}
+
+fn same_file(span_file: &str, file: &str) -> bool {
+    let norm = |s: &str| s.trim_start_matches("./").to_string();
+    norm(span_file) == norm(file)
+}
+
+/// FILE as a path relative to the repository root (the working directory).
+fn relative(ctx: &Ctx, file: &Path) -> Result<PathBuf> {
+    if file.is_relative() {
+        return Ok(file.to_path_buf());
+    }
+    if let Ok(rel) = file.strip_prefix(&ctx.cwd) {
+        return Ok(rel.to_path_buf());
+    }
+    let canon = |p: &Path| p.canonicalize().ok();
+    if let (Some(f), Some(root)) = (canon(file), canon(&ctx.cwd)) {
+        if let Ok(rel) = f.strip_prefix(&root) {
+            return Ok(rel.to_path_buf());
+        }
+    }
+    bail!(
+        "{} is outside the repository {}",
+        file.display(),
+        ctx.cwd.display()
+    )
+}
+
+pub fn run(ctx: &Ctx, out: &mut dyn Write, args: BlameArgs) -> Result<()> {
+    let pijul = driver(ctx)?;
+    let rel = relative(ctx, &args.file)?;
+    let shown = rel.display().to_string();
+    pijul.check_version()?;
+    let entries = match pijul.credit(&rel) {
+        Ok(e) => e,
+        Err(VcsError::Failed { stderr, .. }) if stderr.contains("Path not found") => {
+            if ctx.cwd.join(&rel).exists() {
+                bail!(
+                    "{shown} is not tracked in the current channel (`{} add {shown}` and record it first)",
+                    pijul.binary()
+                )
+            }
+            bail!("{shown}: no such file in the repository or the current channel")
+        }
+        Err(VcsError::Failed { stderr, .. }) if stderr.contains("No such file") => {
+            bail!("{shown}: no such file in the repository")
+        }
+        Err(e) => return Err(anyhow!(e)),
+    };
+    let positions: HashMap<PatchId, usize> = pijul
+        .hashes()?
+        .into_iter()
+        .enumerate()
+        .map(|(i, h)| (h, i))
+        .collect();
+    let rows = rows(&entries, &positions);
+
+    let store = ctx.open_store()?;
+    let snap = store.snapshot()?;
+    let file_key = rel.to_string_lossy().into_owned();
+    let mut cache: HashMap<PatchId, Attribution> = HashMap::new();
+    let mut attr_of = |p: &Option<PatchId>| -> Result<Attribution> {
+        let Some(p) = p else {
+            return Ok(Attribution::unattested(false));
+        };
+        if let Some(a) = cache.get(p) {
+            return Ok(a.clone());
+        }
+        let a = attribution(&snap, p, &file_key)?;
+        cache.insert(p.clone(), a.clone());
+        Ok(a)
+    };
+
+    if args.json {
+        let mut v = Vec::with_capacity(rows.len());
+        for row in &rows {
+            v.push(match row {
+                Row::Line {
+                    line,
+                    change,
+                    conflict,
+                    text,
+                } => json!({
+                    "line": line,
+                    "change": change.as_ref().map(|c| c.as_str()),
+                    "attribution": attr_of(change)?.json(),
+                    "conflict": conflict,
+                    "text": text,
+                }),
+                Row::Marker { id, marker, sides } => json!({
+                    "line": Value::Null,
+                    "change": Value::Null,
+                    "attribution": Value::Null,
+                    "conflict": id,
+                    "marker": marker,
+                    "sides": sides,
+                    "text": Value::Null,
+                }),
+            });
+        }
+        serde_json::to_writer_pretty(&mut *out, &v)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if rows.is_empty() {
+        writeln!(out, "{shown} is empty")?;
+        return Ok(());
+    }
+    let mut table = Vec::with_capacity(rows.len());
+    for row in &rows {
+        table.push(match row {
+            Row::Line {
+                line,
+                change,
+                conflict,
+                text,
+            } => {
+                let short = change
+                    .as_ref()
+                    .map(|c| c.as_str().chars().take(10).collect())
+                    .unwrap_or_else(|| "?".to_string());
+                let mut a = attr_of(change)?.text();
+                if let Some(id) = conflict {
+                    a.push_str(&format!(" [conflict {id}]"));
+                }
+                vec![line.to_string(), short, a, text.clone()]
+            }
+            Row::Marker { id, marker, sides } => {
+                let mut t = format!("<<< conflict {id} {marker}");
+                if !sides.is_empty() {
+                    let s: Vec<String> =
+                        sides.iter().map(|s| s.chars().take(10).collect()).collect();
+                    t.push_str(&format!(" ({})", s.join(", ")));
+                }
+                vec![String::new(), String::new(), "CONFLICT".to_string(), t]
+            }
+        });
+    }
+    out.write_all(render::table(&["LINE", "CHANGE", "ATTRIBUTION", "TEXT"], &table).as_bytes())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H1: &str = "MNYNGT2VGEQZX4QA43FWBDVYQY7CGXN4J2CGE5FDFIHOWQFKFIJQC";
+    const H2: &str = "SXEYMYF7P4RZMZ46WPL4IZUTSQ2ATBWYZX7QNVDHBLHAKLTCBHHQC";
+
+    #[test]
+    fn rows_split_runs_credit_inserters_and_keep_conflicts() {
+        let text = format!(
+            r#"[{{"type":"line","startLine":1,"lineCount":2,"changes":["{H2}","{H1}"],"content":"a\nb\n"}},
+               {{"type":"conflict","marker":"start","id":0,"sides":["{H1}","{H2}"]}},
+               {{"type":"line","startLine":3,"lineCount":1,"changes":["{H2}"],"conflict":0,"content":"c"}},
+               {{"type":"line","startLine":4,"lineCount":1,"changes":["UNKNOWN"],"conflict":0,"content":"d\n"}},
+               {{"type":"conflict","marker":"end","id":0}}]"#
+        );
+        let entries: Vec<CreditEntry> = serde_json::from_str(&text).unwrap();
+        let positions: HashMap<PatchId, usize> = [
+            (PatchId::new(H1).unwrap(), 0),
+            (PatchId::new(H2).unwrap(), 1),
+        ]
+        .into_iter()
+        .collect();
+        let rows = rows(&entries, &positions);
+        assert_eq!(rows.len(), 6);
+        let h1 = Some(PatchId::new(H1).unwrap());
+        let h2 = Some(PatchId::new(H2).unwrap());
+        assert_eq!(
+            rows[1],
+            Row::Line {
+                line: 2,
+                change: h1,
+                conflict: None,
+                text: "b".into()
+            }
+        );
+        assert!(matches!(&rows[2], Row::Marker { id: 0, marker, .. } if marker == "start"));
+        assert_eq!(
+            rows[3],
+            Row::Line {
+                line: 3,
+                change: h2,
+                conflict: Some(0),
+                text: "c".into()
+            }
+        );
+        assert!(matches!(&rows[4], Row::Line { change: None, .. }));
+    }
+
+    #[test]
+    fn spans_match_the_file_with_or_without_dot_slash() {
+        assert!(same_file("./src/a.rs", "src/a.rs"));
+        assert!(!same_file("src/b.rs", "src/a.rs"));
+    }
+}
