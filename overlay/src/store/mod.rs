@@ -998,4 +998,65 @@ impl<'s> Snapshot<'s> {
     pub fn record_count(&self) -> Result<u64, StoreError> {
         Ok(btree::iter(&self.txn, &self.tables.seqs, None)?.count() as u64)
     }
+
+    /// Length of the record log in bytes. The log only grows, so a length read earlier is a
+    /// cursor: [`Snapshot::records_from`] that offset yields exactly the records stored since,
+    /// whoever wrote them (this process or another `attrib` command).
+    pub fn log_len(&self) -> u64 {
+        self.log.len
+    }
+
+    /// Up to `max` records in log order starting at the entry at `offset` (a value returned by
+    /// [`Snapshot::log_len`] or by an earlier call), with the offset after the last one returned.
+    pub fn records_from(
+        &self,
+        offset: u64,
+        max: usize,
+    ) -> Result<(Vec<SignedRecord>, u64), StoreError> {
+        let team = self.team();
+        let reader = self.reader();
+        let mut out = Vec::new();
+        let mut off = offset;
+        while off < self.log.len && out.len() < max {
+            let (entry, _) = self.log.entry_at(off)?;
+            out.push(reader.record_at(off, team)?);
+            off += entry.len as u64;
+        }
+        Ok((out, off))
+    }
+
+    /// The records `author` signed with sequence numbers in `first..=last`, in sequence order
+    /// (both versions of an equivocated number), read through the index by author: a range scan,
+    /// whatever the size of the store. Stops before the record that would take the total of
+    /// canonical body bytes past `max_body_bytes` (but always returns at least one record when
+    /// there is one) and says whether the range was complete.
+    pub fn records_by_author(
+        &self,
+        author: &PublicKey,
+        first: u32,
+        last: u32,
+        max_body_bytes: usize,
+    ) -> Result<(Vec<SignedRecord>, bool), StoreError> {
+        let Some(a) = self.authors.iter().position(|k| k == author) else {
+            return Ok((Vec::new(), true));
+        };
+        let a = a as u32;
+        let team = self.team();
+        let reader = self.reader();
+        let (mut out, mut bytes) = (Vec::new(), 0usize);
+        let start = seq_key(a, first);
+        for entry in btree::iter(&self.txn, &self.tables.seqs, Some((&start, None)))? {
+            let (k, off) = entry?;
+            if (*k >> 32) as u32 != a || (*k as u32) > last {
+                break;
+            }
+            let r = reader.record_at(*off, team)?;
+            if !out.is_empty() && bytes + r.body.len() > max_body_bytes {
+                return Ok((out, false));
+            }
+            bytes += r.body.len();
+            out.push(r);
+        }
+        Ok((out, true))
+    }
 }
