@@ -1,0 +1,1084 @@
+//! The sans-I/O sync state machine: messages and time in, messages and decisions out.
+//!
+//! One [`Engine`] per node. Its driver (the libp2p node, the simulator, a test pipe) tells it
+//! when a peer connects or leaves, hands it every request, response and gossip message as bytes
+//! together with the current time, and calls [`Engine::tick`] now and then. The engine answers
+//! with [`Action`]s (requests to send, records to publish, peers to drop), gossip verdicts and
+//! responses. It never blocks on the network and never reads a clock, so the simulator drives
+//! exactly this code with virtual time.
+//!
+//! **Protocol.** Anti-entropy is *pull only*: a node sends a peer its heads (per author: the
+//! sequence numbers it holds and a digest, see [`super::heads`]); the peer answers with every
+//! record the requester lacks and with its own heads. Both sides pull when they connect and
+//! then every [`Config::periodic_sync_ms`], so after one round trip each way both hold the
+//! union, and nobody ever sends a record the other already told it it holds. New local records
+//! are also pushed eagerly on gossip; the [`GossipVerdict`] tells the gossip layer whether to
+//! forward a message (Accept) or punish its source (Reject).
+//!
+//! **Reconnects cost what is new.** Heads travel as deltas: per peer and per direction the
+//! engine remembers the heads it last sent and the heads it last received ([`Engine::save_memory`]
+//! persists them). A delta names only the authors that changed and carries a fingerprint of the
+//! sender's whole heads; a receiver whose copy does not reproduce the fingerprint answers
+//! "resend in full", so lost state costs one extra round trip, never a wrong answer.
+//!
+//! **Equivocation.** Two different records under one sequence number look the same in ranges
+//! but not in digests. When a peer's heads claim nothing we lack yet the digests differ, the
+//! requester probes: the responder returns the digests of 16 buckets of the author's range, and
+//! the requester narrows down to buckets of at most [`LEAF`] numbers, whose records it asks for
+//! whole. The store keeps both versions as evidence and flags the key.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::sync::Arc;
+
+use attrib_overlay::{Outcome, PublicKey, RecordId, SignedRecord, TeamId};
+use serde::{Deserialize, Serialize};
+
+use super::heads::{add_record, delta, digest_of, fingerprint, xor_into, Digest, Heads};
+use super::score::{Bucket, Counters, Offence};
+use super::set::{RecordSet, SetError};
+use super::wire::{
+    decode, encode, status_response, Gossip, HeadsUpdate, ProbeAnswer, SeqSpan, Status,
+    SyncRequest, SyncResponse, Validate, WireError, WireRecord, MAX_GOSSIP_BYTES,
+    MAX_MESSAGE_BYTES, MAX_WANTS,
+};
+
+/// A probe bucket this small is fetched whole instead of split again.
+pub const LEAF: u64 = 16;
+
+/// Tunables. The defaults suit a real network; the simulator shortens the timers.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Pull from every connected peer this often, besides on connect.
+    pub periodic_sync_ms: u64,
+    /// A request unanswered this long has failed.
+    pub request_timeout_ms: u64,
+    /// Wait this long before pulling again after a failure or a busy answer.
+    pub retry_ms: u64,
+    /// Most wire bytes of records in one response; the rest follows in further rounds.
+    pub response_budget_bytes: usize,
+    /// Most rounds in one sync session (a session ends when nothing is left to ask for).
+    pub max_rounds: u32,
+    /// A peer whose score falls to this is disconnected and banned.
+    pub disconnect_below: i64,
+    pub ban_ms: u64,
+    /// Score points a peer regains per second of good behaviour, up to 0.
+    pub recovery_per_sec: i64,
+    pub gossip_burst: u32,
+    pub gossip_per_sec: u32,
+    pub request_burst: u32,
+    pub request_per_sec: u32,
+    /// Already-held records a peer may gossip before it counts as replaying.
+    pub replay_burst: u32,
+    pub replay_per_sec: u32,
+    /// Most local records kept for publishing while no peer is connected.
+    pub outbox_max: usize,
+    /// Most peers whose sync state is remembered.
+    pub remembered_peers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            periodic_sync_ms: 30_000,
+            request_timeout_ms: 10_000,
+            retry_ms: 2_000,
+            response_budget_bytes: 4 << 20,
+            max_rounds: 64,
+            disconnect_below: -100,
+            ban_ms: 10 * 60 * 1000,
+            recovery_per_sec: 1,
+            gossip_burst: 1000,
+            gossip_per_sec: 200,
+            request_burst: 30,
+            request_per_sec: 5,
+            replay_burst: 500,
+            replay_per_sec: 50,
+            outbox_max: 256,
+            remembered_peers: 1024,
+        }
+    }
+}
+
+/// What the driver must do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action<P> {
+    /// Send a sync request to `peer`; hand its response to [`Engine::handle_response`] or its
+    /// failure to [`Engine::request_failed`].
+    Request { peer: P, bytes: Vec<u8> },
+    /// Publish a gossip message on the team's topic.
+    Publish { bytes: Vec<u8> },
+    /// Close the connection to `peer` (it is banned for [`Config::ban_ms`]).
+    Disconnect { peer: P, offence: Offence },
+}
+
+/// What the gossip layer should do with a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GossipVerdict {
+    /// New and valid: deliver and forward.
+    Accept,
+    /// Not forwarded, no penalty (already held, or refused for a reason an honest relay can
+    /// have: a grant not yet seen, clock skew, another version of an equivocation).
+    Ignore,
+    /// Invalid: not forwarded, and the gossip layer should punish the source.
+    Reject,
+}
+
+/// A peer's standing, for `attrib peers`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PeerInfo {
+    pub key: PublicKey,
+    pub score: i64,
+    /// A sync session is running with this peer.
+    pub syncing: bool,
+    /// At least one sync session with this peer has completed since it connected.
+    pub synced: bool,
+    pub sessions: u64,
+    pub rounds: u64,
+    pub records_received: u64,
+}
+
+/// What is remembered about a peer between connections, per direction. Invariant: `*_told` is
+/// what this node last sent the peer on that channel (requests or responses) and `*_heard` what
+/// it last received and verified; a delta is always taken against `*_told` and applied to the
+/// peer's `*_heard`, and the fingerprint catches any disagreement between the two.
+#[derive(Clone, Debug, Default)]
+struct Memory {
+    req_told: Option<Arc<Heads>>,
+    req_heard: Option<Heads>,
+    resp_told: Option<Arc<Heads>>,
+    resp_heard: Option<Heads>,
+    last_seen_ms: u64,
+}
+
+/// [`Memory`] as saved to disk.
+#[derive(Serialize, Deserialize)]
+struct SavedPeer {
+    key: PublicKey,
+    req_told: Option<Heads>,
+    req_heard: Option<Heads>,
+    resp_told: Option<Heads>,
+    resp_heard: Option<Heads>,
+    last_seen_ms: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedMemory {
+    team: TeamId,
+    peers: Vec<SavedPeer>,
+}
+
+impl Validate for SavedMemory {
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// The one outstanding request to a peer. Invariant: at most one per peer, so responses need
+/// no matching beyond `round`.
+#[derive(Clone, Debug)]
+struct InFlight {
+    round: u32,
+    sent_at: u64,
+    wants: Vec<SeqSpan>,
+}
+
+/// A run of rounds with one peer, from a pull until nothing is left to ask for.
+#[derive(Clone, Debug, Default)]
+struct Session {
+    rounds: u32,
+    /// Spans to fetch whole next round (probe leaves).
+    wants: Vec<SeqSpan>,
+    /// Spans whose bucket digests to ask for next round.
+    probes: Vec<SeqSpan>,
+    /// The peer's heads copy is lost: ask it to send them whole.
+    ask_full_heads: bool,
+}
+
+struct Peer {
+    key: PublicKey,
+    score: i64,
+    score_at: u64,
+    gossip: Bucket,
+    requests: Bucket,
+    replays: Bucket,
+    in_flight: Option<InFlight>,
+    /// When the next session starts, if none is running.
+    next_sync_at: u64,
+    session: Option<Session>,
+    /// Per author, the (our digest, their digest) pair last probed, so that a difference that
+    /// is on the peer's side (it lacks our version) is probed once, not every round.
+    probed: HashMap<PublicKey, (Digest, Digest)>,
+    stats: PeerInfo,
+}
+
+/// The sync state machine of one node. `P` is the driver's name for a connection's peer.
+pub struct Engine<P> {
+    config: Config,
+    team: TeamId,
+    local_key: PublicKey,
+    /// What the local set holds. Invariant: equals the heads of every record the set returned
+    /// from `records_since` up to `cursor`, which is everything it holds.
+    heads: Arc<Heads>,
+    fingerprint: [u8; 16],
+    cursor: u64,
+    peers: HashMap<P, Peer>,
+    memory: HashMap<PublicKey, Memory>,
+    banned: HashMap<PublicKey, u64>,
+    /// Local records written while no peer was connected, published when one connects.
+    outbox: Vec<SignedRecord>,
+    counters: Counters,
+    next_round: u32,
+    /// Start-up has read the set: from now on, records that did not come from a peer are local
+    /// writes to publish.
+    started: bool,
+}
+
+/// What one ingest did.
+#[derive(Clone, Copy, Debug, Default)]
+struct Ingested {
+    accepted: u64,
+    duplicates: u64,
+}
+
+impl<P: Clone + Eq + Hash + std::fmt::Debug> Engine<P> {
+    /// An engine for the replica `set`, whose own device key is `local_key`. Reads every record
+    /// once to build the heads.
+    pub fn new<S: RecordSet>(
+        config: Config,
+        local_key: PublicKey,
+        set: &S,
+    ) -> Result<Engine<P>, SetError> {
+        let mut e = Engine {
+            config,
+            team: set.team(),
+            local_key,
+            heads: Arc::new(Heads::new()),
+            fingerprint: fingerprint(&Heads::new()),
+            cursor: 0,
+            peers: HashMap::new(),
+            memory: HashMap::new(),
+            banned: HashMap::new(),
+            outbox: Vec::new(),
+            counters: Counters::default(),
+            next_round: 1,
+            started: false,
+        };
+        // Everything already stored is old news: anti-entropy carries it, gossip does not.
+        e.absorb(set, None)?;
+        e.started = true;
+        Ok(e)
+    }
+
+    pub fn team(&self) -> TeamId {
+        self.team
+    }
+
+    pub fn heads(&self) -> &Heads {
+        &self.heads
+    }
+
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn outbox_len(&self) -> usize {
+        self.outbox.len()
+    }
+
+    pub fn peer(&self, p: &P) -> Option<PeerInfo> {
+        self.peers.get(p).map(|peer| {
+            let mut info = peer.stats.clone();
+            info.score = peer.score;
+            info.syncing = peer.session.is_some();
+            info
+        })
+    }
+
+    pub fn peers(&self) -> Vec<(P, PeerInfo)> {
+        self.peers
+            .keys()
+            .filter_map(|p| Some((p.clone(), self.peer(p)?)))
+            .collect()
+    }
+
+    /// Is `key` banned at `now`?
+    pub fn is_banned(&self, key: &PublicKey, now: u64) -> bool {
+        self.banned.get(key).is_some_and(|until| *until > now)
+    }
+
+    /// A connection to `peer`, whose device key is `key`, is up. Refuses non-members, banned
+    /// keys and this node's own key; otherwise starts a sync session and flushes the outbox.
+    pub fn connected<S: RecordSet>(
+        &mut self,
+        peer: P,
+        key: PublicKey,
+        now: u64,
+        set: &S,
+    ) -> Vec<Action<P>> {
+        let refuse = if self.is_banned(&key, now) {
+            Some(Offence::Banned)
+        } else if key == self.local_key || !set.is_member(&key) {
+            Some(Offence::NotMemberPeer)
+        } else {
+            None
+        };
+        if let Some(offence) = refuse {
+            self.counters.gated += 1;
+            *self.counters.offences.entry(offence).or_default() += 1;
+            return vec![Action::Disconnect { peer, offence }];
+        }
+        let c = &self.config;
+        self.peers.insert(
+            peer.clone(),
+            Peer {
+                key,
+                score: 0,
+                score_at: now,
+                gossip: Bucket::new(c.gossip_burst, now),
+                requests: Bucket::new(c.request_burst, now),
+                replays: Bucket::new(c.replay_burst, now),
+                in_flight: None,
+                next_sync_at: now,
+                session: None,
+                probed: HashMap::new(),
+                stats: PeerInfo {
+                    key,
+                    score: 0,
+                    syncing: false,
+                    synced: false,
+                    sessions: 0,
+                    rounds: 0,
+                    records_received: 0,
+                },
+            },
+        );
+        self.remember(key, now);
+        let mut actions = self.flush_outbox();
+        actions.extend(self.start_round(&peer, now));
+        actions
+    }
+
+    /// The connection to `peer` is gone (closed by either side, or after a Disconnect).
+    pub fn disconnected(&mut self, peer: &P, now: u64) {
+        if let Some(p) = self.peers.remove(peer) {
+            self.remember(p.key, now);
+        }
+    }
+
+    /// Time passes: starts due sessions, times out requests, and publishes records that other
+    /// processes wrote to the local set. Call it every few hundred milliseconds.
+    pub fn tick<S: RecordSet>(&mut self, now: u64, set: &S) -> Vec<Action<P>> {
+        let mut actions = self.local_writes(set);
+        let due: Vec<P> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| match &p.in_flight {
+                Some(f) => now.saturating_sub(f.sent_at) >= self.config.request_timeout_ms,
+                None => p.session.is_none() && now >= p.next_sync_at,
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for p in due {
+            let timed_out = self.peers.get(&p).is_some_and(|x| x.in_flight.is_some());
+            if timed_out {
+                self.request_failed(&p, now);
+            } else {
+                actions.extend(self.start_round(&p, now));
+            }
+        }
+        actions
+    }
+
+    /// Records written locally (by this process through the set, or by another `attrib`
+    /// command) since the engine last looked: published on gossip, or kept in the outbox while
+    /// no peer is connected.
+    pub fn local_writes<S: RecordSet>(&mut self, set: &S) -> Vec<Action<P>> {
+        match self.absorb(set, None) {
+            Ok(fresh) => self.queue(fresh),
+            Err(_) => self.counters.store_errors += 1,
+        }
+        if self.peers.is_empty() {
+            return Vec::new();
+        }
+        self.flush_outbox()
+    }
+
+    /// Adds local records to the outbox. Past its bound they are dropped from it: anti-entropy
+    /// on the next connection still delivers them.
+    fn queue(&mut self, fresh: Vec<SignedRecord>) {
+        let room = self.config.outbox_max.saturating_sub(self.outbox.len());
+        self.outbox.extend(fresh.into_iter().take(room));
+    }
+
+    fn flush_outbox(&mut self) -> Vec<Action<P>> {
+        self.counters.records_published += self.outbox.len() as u64;
+        self.outbox
+            .drain(..)
+            .map(|r| Action::Publish {
+                bytes: encode(&Gossip {
+                    record: WireRecord::from_signed(&r),
+                }),
+            })
+            .collect()
+    }
+
+    /// A request to `peer` failed (timeout, closed stream). The next session starts after
+    /// [`Config::retry_ms`], sending full heads since the peer may not have seen the delta.
+    pub fn request_failed(&mut self, peer: &P, now: u64) {
+        self.counters.request_failures += 1;
+        if let Some(p) = self.peers.get_mut(peer) {
+            p.in_flight = None;
+            p.session = None;
+            p.next_sync_at = now + self.config.retry_ms;
+            if let Some(m) = self.memory.get_mut(&p.key) {
+                m.req_told = None;
+            }
+        }
+    }
+
+    /// A sync request from `peer`. Returns the response to send back (none when the request
+    /// was garbage: the stream is just closed) and any actions.
+    pub fn handle_request<S: RecordSet>(
+        &mut self,
+        peer: &P,
+        bytes: &[u8],
+        now: u64,
+        set: &S,
+    ) -> (Option<Vec<u8>>, Vec<Action<P>>) {
+        self.counters.bytes_received += bytes.len() as u64;
+        let Some(p) = self.peers.get_mut(peer) else {
+            return (None, Vec::new());
+        };
+        let (burst, rate) = (self.config.request_burst, self.config.request_per_sec);
+        if !p.requests.take(burst, rate, now) {
+            let actions = self.penalise(peer, Offence::Flood, now);
+            return (Some(self.reply(status_response(0, Status::Busy))), actions);
+        }
+        let req = match decode::<SyncRequest>(bytes, MAX_MESSAGE_BYTES) {
+            Ok(r) => r,
+            Err(e) => return (None, self.penalise(peer, offence_of(&e), now)),
+        };
+        if req.team != self.team {
+            let actions = self.penalise(peer, Offence::WrongTeam, now);
+            let resp = status_response(req.round, Status::WrongTeam);
+            return (Some(self.reply(resp)), actions);
+        }
+        let key = p.key;
+        let mem = self.memory.entry(key).or_default();
+        let Some(theirs) = req.heads.apply(mem.req_heard.as_ref()) else {
+            mem.req_heard = None;
+            let resp = status_response(req.round, Status::ResendFullHeads);
+            return (Some(self.reply(resp)), Vec::new());
+        };
+        // Everything we hold that their heads do not, then what they asked for by name.
+        let empty = Default::default();
+        let mut spans: Vec<SeqSpan> = Vec::new();
+        for (author, mine) in self.heads.iter() {
+            let their_ranges = theirs.get(author).map_or(&empty, |h| &h.ranges);
+            for (first, last) in mine.ranges.minus(their_ranges) {
+                spans.push(SeqSpan {
+                    author: *author,
+                    first,
+                    last,
+                });
+            }
+        }
+        mem.req_heard = Some(theirs);
+        spans.extend(
+            req.wants
+                .iter()
+                .filter(|w| self.heads.contains_key(&w.author)),
+        );
+        let budget = self.config.response_budget_bytes;
+        let (records, complete) = match set.records_in(&spans, budget) {
+            Ok(x) => x,
+            Err(_) => {
+                self.counters.store_errors += 1;
+                return (
+                    Some(self.reply(status_response(req.round, Status::Busy))),
+                    Vec::new(),
+                );
+            }
+        };
+        let mut wire = Vec::with_capacity(records.len());
+        let mut used = 0usize;
+        let mut more = !complete;
+        for r in &records {
+            let w = WireRecord::from_signed(r);
+            // Four bytes cover a record's length prefixes on the wire.
+            if !wire.is_empty() && used + w.signed_len() + 4 > budget {
+                more = true;
+                break;
+            }
+            used += w.signed_len() + 4;
+            wire.push(w);
+        }
+        // The requester will hold what we send (an honest one; a refusal on its side shows up as
+        // a fingerprint mismatch later). Both sides fold the sent records into their copy of its
+        // heads, so its next delta names only what changed besides.
+        if let Some(h) = self.memory.get_mut(&key).and_then(|m| m.req_heard.as_mut()) {
+            for r in &records[..wire.len()] {
+                add_record(h, r.signer, r.record.seq, &r.id());
+            }
+        }
+        let mut probe_answers = Vec::new();
+        for span in req.probes.iter().take(MAX_WANTS) {
+            match self.bucket_digests(set, span) {
+                Ok(digests) => probe_answers.push(ProbeAnswer {
+                    span: *span,
+                    digests,
+                }),
+                Err(_) => self.counters.store_errors += 1,
+            }
+        }
+        let mem = self.memory.entry(key).or_default();
+        let heads = match (&mem.resp_told, req.send_full_heads) {
+            (Some(told), false) => {
+                HeadsUpdate::new(false, delta(&self.heads, told), self.fingerprint)
+            }
+            _ => HeadsUpdate::new(true, full(&self.heads), self.fingerprint),
+        };
+        mem.resp_told = Some(self.heads.clone());
+        self.counters.requests_answered += 1;
+        let resp = SyncResponse {
+            round: req.round,
+            status: Status::Ok,
+            heads: Some(heads),
+            records: wire,
+            more,
+            probe_answers,
+        };
+        (Some(self.reply(resp)), Vec::new())
+    }
+
+    /// The response to this node's request to `peer`. Ingests the records, updates what it
+    /// knows of the peer, and starts the next round at once when something is left to ask for.
+    pub fn handle_response<S: RecordSet>(
+        &mut self,
+        peer: &P,
+        bytes: &[u8],
+        now: u64,
+        set: &mut S,
+    ) -> Vec<Action<P>> {
+        self.counters.bytes_received += bytes.len() as u64;
+        let Some(p) = self.peers.get_mut(peer) else {
+            return Vec::new();
+        };
+        let resp = match decode::<SyncResponse>(bytes, MAX_MESSAGE_BYTES) {
+            Ok(r) => r,
+            Err(e) => {
+                p.in_flight = None;
+                p.session = None;
+                p.next_sync_at = now + self.config.retry_ms;
+                return self.penalise(peer, offence_of(&e), now);
+            }
+        };
+        let in_flight = match p.in_flight.take() {
+            Some(f) if f.round == resp.round => f,
+            other => {
+                p.in_flight = other;
+                // A late answer to a request this node gave up on is no fault; an answer to a
+                // request it never sent is.
+                if resp.round == 0 || resp.round >= self.next_round {
+                    return self.penalise(peer, Offence::Unsolicited, now);
+                }
+                return Vec::new();
+            }
+        };
+        let key = p.key;
+        p.stats.rounds += 1;
+        let mut again = false;
+        match resp.status {
+            Status::Ok => {}
+            Status::ResendFullHeads => {
+                if let Some(m) = self.memory.get_mut(&key) {
+                    m.req_told = None;
+                }
+                return self.continue_or_finish(peer, true, now);
+            }
+            Status::WrongTeam => return self.penalise(peer, Offence::WrongTeam, now),
+            Status::Busy => {
+                p.session = None;
+                p.next_sync_at = now + self.config.retry_ms;
+                return Vec::new();
+            }
+        }
+        let mem = self.memory.entry(key).or_default();
+        if let Some(update) = &resp.heads {
+            match update.apply(mem.resp_heard.as_ref()) {
+                Some(h) => mem.resp_heard = Some(h),
+                None => {
+                    mem.resp_heard = None;
+                    if let Some(s) = p.session.as_mut() {
+                        s.ask_full_heads = true;
+                    }
+                    again = true;
+                }
+            }
+        }
+
+        // Records: only those the request asked for, explicitly or by lacking them.
+        let told = mem.req_told.clone();
+        // The responder folds what it sent into its copy of our heads; do the same to ours.
+        let mut predicted = told.as_deref().cloned();
+        let mut actions = Vec::new();
+        let mut records = Vec::with_capacity(resp.records.len());
+        let mut offences = Vec::new();
+        for w in resp.records {
+            let r = match w.into_signed(self.team) {
+                Ok(r) => r,
+                Err(_) => {
+                    offences.push(Offence::Malformed);
+                    continue;
+                }
+            };
+            if let Some(h) = predicted.as_mut() {
+                add_record(h, r.signer, r.record.seq, &r.id());
+            }
+            let wanted = in_flight
+                .wants
+                .iter()
+                .any(|s| s.author == r.signer && (s.first..=s.last).contains(&r.record.seq));
+            let claimed_held = told.as_ref().is_some_and(|t| {
+                t.get(&r.signer)
+                    .is_some_and(|h| h.ranges.contains(r.record.seq))
+            });
+            if claimed_held && !wanted {
+                offences.push(Offence::Replay);
+                continue;
+            }
+            records.push(r);
+        }
+        if let Some(m) = self.memory.get_mut(&key) {
+            m.req_told = predicted.map(Arc::new);
+        }
+        let accepted = self
+            .ingest(key, &records, now, set, false, &mut offences)
+            .accepted;
+        for o in offences {
+            actions.extend(self.penalise(peer, o, now));
+        }
+        if !self.peers.contains_key(peer) {
+            return actions;
+        }
+        if let Some(p) = self.peers.get_mut(peer) {
+            p.stats.records_received += accepted;
+        }
+        if resp.more && accepted > 0 {
+            again = true;
+        }
+
+        // Probe answers: narrow each differing bucket down to leaves, then fetch the leaves.
+        let mut wants = Vec::new();
+        let mut probes = Vec::new();
+        for answer in &resp.probe_answers {
+            let Ok(mine) = self.bucket_digests(set, &answer.span) else {
+                self.counters.store_errors += 1;
+                continue;
+            };
+            for ((bucket, a), b) in answer
+                .span
+                .buckets()
+                .into_iter()
+                .zip(&mine)
+                .zip(&answer.digests)
+            {
+                if a != b {
+                    if bucket.count() <= LEAF {
+                        wants.push(bucket);
+                    } else {
+                        probes.push(bucket);
+                    }
+                }
+            }
+        }
+        // Authors where the peer claims nothing we lack but holds a different set: probe.
+        if let (Some(p), Some(theirs)) = (
+            self.peers.get_mut(peer),
+            self.memory.get(&key).and_then(|m| m.resp_heard.as_ref()),
+        ) {
+            for (author, t) in theirs {
+                let Some(mine) = self.heads.get(author) else {
+                    continue;
+                };
+                let (Some(first), Some(last)) =
+                    (t.ranges.ranges().first(), t.ranges.ranges().last())
+                else {
+                    continue;
+                };
+                let pair = (mine.digest, t.digest);
+                if mine.digest != t.digest
+                    && t.ranges.minus(&mine.ranges).is_empty()
+                    && p.probed.get(author) != Some(&pair)
+                {
+                    p.probed.insert(*author, pair);
+                    probes.push(SeqSpan {
+                        author: *author,
+                        first: first.0,
+                        last: last.1,
+                    });
+                }
+            }
+            if let Some(s) = p.session.as_mut() {
+                again |= !wants.is_empty() || !probes.is_empty();
+                s.wants.extend(wants);
+                s.probes.extend(probes);
+            }
+        }
+        actions.extend(self.continue_or_finish(peer, again, now));
+        actions
+    }
+
+    /// A gossip message from `peer` (the source that delivered it). Returns the verdict for the
+    /// gossip layer.
+    pub fn handle_gossip<S: RecordSet>(
+        &mut self,
+        peer: &P,
+        bytes: &[u8],
+        now: u64,
+        set: &mut S,
+    ) -> (GossipVerdict, Vec<Action<P>>) {
+        self.counters.bytes_received += bytes.len() as u64;
+        let Some(p) = self.peers.get_mut(peer) else {
+            return (GossipVerdict::Ignore, Vec::new());
+        };
+        let key = p.key;
+        let (burst, rate) = (self.config.gossip_burst, self.config.gossip_per_sec);
+        if !p.gossip.take(burst, rate, now) {
+            return (
+                GossipVerdict::Ignore,
+                self.penalise(peer, Offence::Flood, now),
+            );
+        }
+        let msg = match decode::<Gossip>(bytes, MAX_GOSSIP_BYTES) {
+            Ok(m) => m,
+            Err(e) => {
+                return (
+                    GossipVerdict::Reject,
+                    self.penalise(peer, offence_of(&e), now),
+                )
+            }
+        };
+        let record = match msg.record.into_signed(self.team) {
+            Ok(r) => r,
+            Err(_) => {
+                return (
+                    GossipVerdict::Reject,
+                    self.penalise(peer, Offence::Malformed, now),
+                )
+            }
+        };
+        let mut offences = Vec::new();
+        let done = self.ingest(
+            key,
+            std::slice::from_ref(&record),
+            now,
+            set,
+            true,
+            &mut offences,
+        );
+        let duplicate = done.duplicates > 0;
+        let mut actions = Vec::new();
+        let verdict = if done.accepted > 0 {
+            GossipVerdict::Accept
+        } else if offences
+            .iter()
+            .any(|o| o.weight() >= Offence::Flood.weight())
+        {
+            GossipVerdict::Reject
+        } else {
+            GossipVerdict::Ignore
+        };
+        if duplicate {
+            let (burst, rate) = (self.config.replay_burst, self.config.replay_per_sec);
+            if let Some(p) = self.peers.get_mut(peer) {
+                if !p.replays.take(burst, rate, now) {
+                    offences.push(Offence::Replay);
+                }
+            }
+        }
+        for o in offences {
+            actions.extend(self.penalise(peer, o, now));
+        }
+        (verdict, actions)
+    }
+
+    /// The per-peer sync state, for saving next to the store.
+    pub fn save_memory(&self) -> Vec<u8> {
+        let peers = self
+            .memory
+            .iter()
+            .map(|(key, m)| SavedPeer {
+                key: *key,
+                req_told: m.req_told.as_deref().cloned(),
+                req_heard: m.req_heard.clone(),
+                resp_told: m.resp_told.as_deref().cloned(),
+                resp_heard: m.resp_heard.clone(),
+                last_seen_ms: m.last_seen_ms,
+            })
+            .collect();
+        encode(&SavedMemory {
+            team: self.team,
+            peers,
+        })
+    }
+
+    /// Restores state saved by [`Engine::save_memory`]. State of another team is ignored.
+    pub fn load_memory(&mut self, bytes: &[u8]) -> Result<(), WireError> {
+        let saved: SavedMemory = decode(bytes, usize::MAX)?;
+        if saved.team != self.team {
+            return Ok(());
+        }
+        for s in saved.peers {
+            self.memory.insert(
+                s.key,
+                Memory {
+                    req_told: s.req_told.map(Arc::new),
+                    req_heard: s.req_heard,
+                    resp_told: s.resp_told.map(Arc::new),
+                    resp_heard: s.resp_heard,
+                    last_seen_ms: s.last_seen_ms,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    // ----- internals -----
+
+    fn reply(&mut self, resp: SyncResponse) -> Vec<u8> {
+        let bytes = encode(&resp);
+        self.counters.bytes_sent += bytes.len() as u64;
+        bytes
+    }
+
+    /// Starts the next round of `peer`'s session (a new session if none is running).
+    fn start_round(&mut self, peer: &P, now: u64) -> Option<Action<P>> {
+        let p = self.peers.get_mut(peer)?;
+        if p.in_flight.is_some() {
+            return None;
+        }
+        if p.session.is_none() {
+            p.stats.sessions += 1;
+        }
+        let session = p.session.get_or_insert_with(Session::default);
+        session.rounds += 1;
+        let mem = self.memory.entry(p.key).or_default();
+        let heads = match &mem.req_told {
+            Some(told) => HeadsUpdate::new(false, delta(&self.heads, told), self.fingerprint),
+            None => HeadsUpdate::new(true, full(&self.heads), self.fingerprint),
+        };
+        mem.req_told = Some(self.heads.clone());
+        let round = self.next_round;
+        self.next_round = self.next_round.wrapping_add(1).max(1);
+        let n = session.wants.len().min(MAX_WANTS);
+        let wants: Vec<SeqSpan> = session.wants.drain(..n).collect();
+        let n = session.probes.len().min(MAX_WANTS);
+        let probes: Vec<SeqSpan> = session.probes.drain(..n).collect();
+        let req = SyncRequest {
+            team: self.team,
+            round,
+            heads,
+            send_full_heads: mem.resp_heard.is_none() || session.ask_full_heads,
+            wants: wants.clone(),
+            probes,
+        };
+        session.ask_full_heads = false;
+        p.in_flight = Some(InFlight {
+            round,
+            sent_at: now,
+            wants,
+        });
+        let bytes = encode(&req);
+        self.counters.requests_sent += 1;
+        self.counters.bytes_sent += bytes.len() as u64;
+        Some(Action::Request {
+            peer: peer.clone(),
+            bytes,
+        })
+    }
+
+    /// After a response: another round, or the end of the session.
+    fn continue_or_finish(&mut self, peer: &P, again: bool, now: u64) -> Vec<Action<P>> {
+        let Some(p) = self.peers.get_mut(peer) else {
+            return Vec::new();
+        };
+        let rounds = p.session.as_ref().map_or(0, |s| s.rounds);
+        let leftovers = p
+            .session
+            .as_ref()
+            .is_some_and(|s| !s.wants.is_empty() || !s.probes.is_empty());
+        if (again || leftovers) && rounds < self.config.max_rounds {
+            return self.start_round(peer, now).into_iter().collect();
+        }
+        p.session = None;
+        p.stats.synced = true;
+        p.next_sync_at = now + self.config.periodic_sync_ms;
+        Vec::new()
+    }
+
+    /// Ingests records received from `peer` and records the offences their refusals imply.
+    /// Returns how many were accepted as new.
+    fn ingest<S: RecordSet>(
+        &mut self,
+        key: PublicKey,
+        records: &[SignedRecord],
+        now: u64,
+        set: &mut S,
+        via_gossip: bool,
+        offences: &mut Vec<Offence>,
+    ) -> Ingested {
+        let mut done = Ingested::default();
+        if records.is_empty() {
+            return done;
+        }
+        let outcomes = match set.ingest(records, now) {
+            Ok(o) => o,
+            Err(_) => {
+                self.counters.store_errors += 1;
+                return done;
+            }
+        };
+        for (r, outcome) in records.iter().zip(&outcomes) {
+            match outcome {
+                Outcome::Accepted => {
+                    done.accepted += 1;
+                    self.counters.records_accepted += 1;
+                }
+                Outcome::Duplicate => {
+                    done.duplicates += 1;
+                    self.counters.records_duplicate += 1;
+                }
+                Outcome::Refused(why) => {
+                    self.counters.records_refused += 1;
+                    // A catch-up may deliver a member's records before the grant that admits
+                    // them (the store keeps them, bounded, until it comes): no fault in sync.
+                    let timing = matches!(
+                        why,
+                        attrib_overlay::Refusal::NonMember
+                            | attrib_overlay::Refusal::Revoked { .. }
+                    );
+                    if via_gossip || !timing {
+                        offences.extend(Offence::of_refusal(why, r.signer == key));
+                    }
+                }
+            }
+        }
+        let remote: HashSet<RecordId> = records.iter().map(SignedRecord::id).collect();
+        let fresh = match self.absorb(set, Some(&remote)) {
+            Ok(f) => f,
+            Err(_) => {
+                self.counters.store_errors += 1;
+                Vec::new()
+            }
+        };
+        // Records another process wrote meanwhile: published with the next local writes.
+        self.queue(fresh);
+        done
+    }
+
+    /// Reads what the set stored since the cursor into the heads. Returns the records that did
+    /// not come from a peer (`remote`); with `remote` `None`, none are returned (start-up).
+    fn absorb<S: RecordSet>(
+        &mut self,
+        set: &S,
+        remote: Option<&HashSet<RecordId>>,
+    ) -> Result<Vec<SignedRecord>, SetError> {
+        let mut fresh = Vec::new();
+        let mut changed = false;
+        loop {
+            let (records, next) = set.records_since(self.cursor, 4096)?;
+            if records.is_empty() {
+                break;
+            }
+            let heads = Arc::make_mut(&mut self.heads);
+            for r in records {
+                let id = r.id();
+                changed |= add_record(heads, r.signer, r.record.seq, &id);
+                let from_peer = remote.is_some_and(|ids| ids.contains(&id));
+                if self.started && !from_peer {
+                    fresh.push(r);
+                }
+            }
+            self.cursor = next;
+        }
+        if changed {
+            self.fingerprint = fingerprint(&self.heads);
+        }
+        Ok(fresh)
+    }
+
+    /// The digests of `span`'s buckets in the local set.
+    fn bucket_digests<S: RecordSet>(
+        &self,
+        set: &S,
+        span: &SeqSpan,
+    ) -> Result<Vec<Digest>, SetError> {
+        let buckets = span.buckets();
+        let mut digests = vec![[0u8; 8]; buckets.len()];
+        let (records, _) = set.records_in(std::slice::from_ref(span), usize::MAX)?;
+        for r in records {
+            let i = buckets.partition_point(|b| b.last < r.record.seq);
+            if let Some(d) = digests.get_mut(i) {
+                xor_into(d, &digest_of(&r.id()));
+            }
+        }
+        Ok(digests)
+    }
+
+    fn remember(&mut self, key: PublicKey, now: u64) {
+        self.memory.entry(key).or_default().last_seen_ms = now;
+        if self.memory.len() > self.config.remembered_peers {
+            let connected: HashSet<PublicKey> = self.peers.values().map(|p| p.key).collect();
+            if let Some(oldest) = self
+                .memory
+                .iter()
+                .filter(|(k, _)| !connected.contains(*k))
+                .min_by_key(|(_, m)| m.last_seen_ms)
+                .map(|(k, _)| *k)
+            {
+                self.memory.remove(&oldest);
+            }
+        }
+    }
+
+    /// Charges `peer` for an offence; disconnects and bans it when its score runs out.
+    fn penalise(&mut self, peer: &P, offence: Offence, now: u64) -> Vec<Action<P>> {
+        *self.counters.offences.entry(offence).or_default() += 1;
+        let Some(p) = self.peers.get_mut(peer) else {
+            return Vec::new();
+        };
+        let regained =
+            (now.saturating_sub(p.score_at) / 1000) as i64 * self.config.recovery_per_sec;
+        p.score = (p.score + regained).min(0) - offence.weight();
+        p.score_at = now;
+        if p.score > self.config.disconnect_below {
+            return Vec::new();
+        }
+        let key = p.key;
+        self.peers.remove(peer);
+        self.banned.insert(key, now + self.config.ban_ms);
+        self.counters.disconnects += 1;
+        vec![Action::Disconnect {
+            peer: peer.clone(),
+            offence,
+        }]
+    }
+}
+
+fn full(heads: &Heads) -> Vec<(PublicKey, super::heads::AuthorHeads)> {
+    heads.iter().map(|(k, v)| (*k, v.clone())).collect()
+}
+
+fn offence_of(e: &WireError) -> Offence {
+    match e {
+        WireError::Oversize { .. } => Offence::Oversize,
+        WireError::Malformed(_) => Offence::Malformed,
+        WireError::Version(_) | WireError::Undecodable(_) => Offence::Undecodable,
+    }
+}
