@@ -41,6 +41,9 @@ pub enum Command {
     Log(LogArgs),
     /// Show every author's attestation and every review of one patch.
     Show(ShowArgs),
+    /// How much of the work AI did: share of patches and of the current tree's lines, by
+    /// provider and model.
+    Stats(StatsArgs),
     /// For every line of a file, the Pijul change that inserted it and how that change was
     /// written (AI, human or unattested).
     Blame(BlameArgs),
@@ -53,6 +56,21 @@ pub enum Command {
     /// Run the whole story end to end in a temporary directory: three members, offline work,
     /// merges in different orders, a forgery refused.
     Demo(DemoArgs),
+    /// Entry points Pijul calls (installed by `attrib init --install-hooks`).
+    #[command(subcommand, hide = true)]
+    Hook(HookCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HookCommand {
+    /// Before `pijul record`: remember the pending AI context for the change about to be made.
+    PreRecord,
+}
+
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -69,6 +87,10 @@ pub struct InitArgs {
     /// Your email, if an identity has to be created.
     #[arg(long)]
     pub email: Option<String>,
+    /// Add attrib's pre-record hook to the Pijul repository, so a plain `pijul record` keeps
+    /// its AI context (runs on an existing store too).
+    #[arg(long)]
+    pub install_hooks: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -250,6 +272,13 @@ pub struct LogArgs {
     /// Only AI-assisted patches with this model (e.g. claude-sonnet-4).
     #[arg(long)]
     pub model: Option<String>,
+    /// Only changes of the current channel nobody has attested yet.
+    #[arg(long, conflicts_with_all = ["ai_only", "human_only", "author", "provider", "model"])]
+    pub unattested: bool,
+    /// In a Pijul repository, also list changes that are not on the current channel
+    /// (unrecorded, amended away, or never applied here) but have attestations.
+    #[arg(long)]
+    pub all: bool,
     /// At most N rows.
     #[arg(short = 'n', long = "max-count", value_name = "N")]
     pub max_count: Option<usize>,

@@ -1,12 +1,25 @@
-//! Capture of how AI helped: flags first, then `ATTRIB_AI_*` / `ATOMIC_AI_*` environment
-//! variables (the names Atomic uses), so agent hooks can export a session once.
+//! Capture of how AI helped, most explicit source first: flags, then `ATTRIB_AI_*` /
+//! `ATOMIC_AI_*` environment variables (the names Atomic uses, so agent hooks can export a
+//! session once), then the config's `[ai]` table. Message trailers, the weakest source, are read
+//! by the caller when none of these decided ([`Captured::decided`]).
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use attrib_overlay::model::{parse_confidence, parse_milli};
 use attrib_overlay::{AiAssistance, PromptCommitment, SuggestionType};
 
 use crate::args::CaptureArgs;
+use crate::config::AiConfig;
 use crate::context::Ctx;
+
+/// What the capture sources said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Captured {
+    /// How AI helped; `None` for a human-written patch (or when nothing said).
+    pub ai: Option<AiAssistance>,
+    /// A flag, a variable or the config said whether AI helped. When nothing did, a caller may
+    /// still detect AI help from the message's trailers.
+    pub decided: bool,
+}
 
 /// Reads one capture variable: `ATTRIB_AI_<NAME>` wins over `ATOMIC_AI_<NAME>`; empty is unset.
 pub fn env_var(name: &str) -> Option<(String, String)> {
@@ -47,13 +60,25 @@ fn parse_int<T: std::str::FromStr>(v: Option<(String, String)>) -> Result<Option
     .transpose()
 }
 
-/// Builds the AI part of an attestation, or `None` for a human-written patch.
-pub fn capture(args: &CaptureArgs, ctx: &Ctx) -> Result<Option<AiAssistance>> {
+/// A config value, with its key to blame in errors.
+fn from_config(value: &Option<String>, key: &str) -> Option<(String, String)> {
+    value
+        .as_ref()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| (format!("config key {key}"), v.clone()))
+}
+
+/// Builds the AI part of an attestation from flags, environment and config.
+pub fn capture(args: &CaptureArgs, ctx: &Ctx) -> Result<Captured> {
+    let config: &AiConfig = &ctx.config()?.ai;
     if args.no_ai {
-        return Ok(None);
+        return Ok(Captured {
+            ai: None,
+            decided: true,
+        });
     }
-    let provider = pick(&args.ai_provider, "--ai-provider", "PROVIDER");
-    let model = pick(&args.ai_model, "--ai-model", "MODEL");
+    let env_provider = pick(&args.ai_provider, "--ai-provider", "PROVIDER");
+    let env_model = pick(&args.ai_model, "--ai-model", "MODEL");
     let enabled_env = env_var("ENABLED").map(|(var, v)| {
         let v = v.trim().to_ascii_lowercase();
         match v.as_str() {
@@ -64,11 +89,15 @@ pub fn capture(args: &CaptureArgs, ctx: &Ctx) -> Result<Option<AiAssistance>> {
     });
     let enabled_env = enabled_env.transpose()?;
     let flagged = args.ai_assisted || args.ai_provider.is_some() || args.ai_model.is_some();
+    let named_in_env = env_provider.is_some() || env_model.is_some();
     let enabled = flagged
         || match enabled_env {
             Some(e) => e,
-            None => provider.is_some() || model.is_some(),
+            None => named_in_env || config.enabled == Some(true),
         };
+    let decided = flagged || enabled_env.is_some() || named_in_env || config.enabled.is_some();
+    let provider = env_provider.or_else(|| from_config(&config.provider, "ai.provider"));
+    let model = env_model.or_else(|| from_config(&config.model, "ai.model"));
     if !enabled {
         // An explicit detail flag with nothing to attach it to is a mistake, not a human patch;
         // environment variables are ambient and simply unused here.
@@ -89,12 +118,13 @@ pub fn capture(args: &CaptureArgs, ctx: &Ctx) -> Result<Option<AiAssistance>> {
                  (or drop {flag} for a human-written patch)"
             );
         }
-        return Ok(None);
+        return Ok(Captured { ai: None, decided });
     }
     let (Some((_, provider)), Some((_, model))) = (provider, model) else {
         bail!(
             "an AI-assisted patch needs a provider and a model: pass --ai-provider and --ai-model \
-             (or set ATOMIC_AI_PROVIDER and ATOMIC_AI_MODEL)"
+             (or set ATOMIC_AI_PROVIDER and ATOMIC_AI_MODEL, or `provider` and `model` in the \
+             config's [ai] table)"
         );
     };
     let suggestion_type = parse_with(
@@ -106,8 +136,17 @@ pub fn capture(args: &CaptureArgs, ctx: &Ctx) -> Result<Option<AiAssistance>> {
         |s| s.parse::<SuggestionType>(),
     )?
     .unwrap_or(SuggestionType::Partial);
+    // A prompt file from the environment is read only when the config opts in
+    // (`track_prompts`); a --prompt-file flag is an explicit request either way.
+    let prompt_file = args.prompt_file.clone().or_else(|| {
+        if config.track_prompts == Some(true) {
+            env_var("PROMPT_FILE").map(|(_, v)| std::path::PathBuf::from(v.trim()))
+        } else {
+            None
+        }
+    });
     let prompt_commitment = match (
-        &args.prompt_file,
+        &prompt_file,
         pick(&args.ai_prompt_hash, "--ai-prompt-hash", "PROMPT_HASH"),
     ) {
         (Some(path), _) => {
@@ -155,5 +194,29 @@ pub fn capture(args: &CaptureArgs, ctx: &Ctx) -> Result<Option<AiAssistance>> {
     if ai.provider.is_empty() || ai.model.is_empty() {
         bail!("the AI provider and model must not be empty");
     }
-    Ok(Some(ai))
+    Ok(Captured {
+        ai: Some(ai),
+        decided: true,
+    })
+}
+
+/// The confidence a claim read from message trailers gets when nothing else says: it is a
+/// convention in a message, not a statement by the author at the keyboard.
+pub const DETECTED_CONFIDENCE_PERMILLE: u16 = 500;
+
+/// AI help read from a message's trailers, as an attestation's AI part.
+pub fn detected(message: &str) -> Option<AiAssistance> {
+    let d = attrib_vcs_adapter::trailers::detect(message)?;
+    Some(AiAssistance {
+        provider: d.provider,
+        model: d.model,
+        suggestion_type: SuggestionType::Partial,
+        prompt_commitment: None,
+        confidence_permille: Some(DETECTED_CONFIDENCE_PERMILLE),
+        token_count: None,
+        temperature_milli: None,
+        max_tokens: None,
+        top_p_milli: None,
+        review_seconds: None,
+    })
 }

@@ -6,9 +6,14 @@ use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use std::cell::{OnceCell, RefCell, RefMut};
+
 use anyhow::{anyhow, bail, Context as _, Result};
 use attrib_overlay::{Identity, PublicKey, Snapshot, Store};
 use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::follow::{self, Followed};
 
 /// Everything a command needs to know about its surroundings.
 pub struct Ctx {
@@ -16,6 +21,13 @@ pub struct Ctx {
     pub config_dir: PathBuf,
     /// The directory the command runs in.
     pub cwd: PathBuf,
+    /// The merged config, read on first use.
+    config: OnceCell<Config>,
+    /// The repository's channel as reconciled by [`Ctx::open_store`], when it is a Pijul
+    /// repository.
+    followed: RefCell<Option<Followed>>,
+    /// Why reconciliation could not run, when it could not.
+    follow_error: RefCell<Option<String>>,
 }
 
 /// The identity file: `identity.toml`, mode 0600.
@@ -68,7 +80,28 @@ impl Ctx {
                 .with_context(|| format!("cannot enter {}", r.display()))?;
         }
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
-        Ok(Ctx { config_dir, cwd })
+        Ok(Ctx::new(config_dir, cwd))
+    }
+
+    /// A context for `config_dir` working in `cwd` (the demo makes one per member).
+    pub fn new(config_dir: PathBuf, cwd: PathBuf) -> Ctx {
+        Ctx {
+            config_dir,
+            cwd,
+            config: OnceCell::new(),
+            followed: RefCell::new(None),
+            follow_error: RefCell::new(None),
+        }
+    }
+
+    /// The user's config overlaid with the repository's.
+    pub fn config(&self) -> Result<&Config> {
+        if let Some(c) = self.config.get() {
+            return Ok(c);
+        }
+        let repo = self.find_store_dir().ok();
+        let loaded = Config::load(&self.config_dir, repo.as_deref())?;
+        Ok(self.config.get_or_init(|| loaded))
     }
 
     fn identity_path(&self) -> PathBuf {
@@ -170,9 +203,43 @@ impl Ctx {
         )
     }
 
+    /// Opens the repository's store and, in a Pijul repository, first reconciles it with the
+    /// current channel (see [`crate::follow`]). A reconciliation that cannot run (no `pijul`, a
+    /// broken repository) does not stop commands that only read the overlay: commands that
+    /// need the channel fail with the reason ([`Ctx::channel`]), those that can do without it
+    /// say so in a warning ([`Ctx::channel_or_warn`]).
     pub fn open_store(&self) -> Result<Store> {
         let dir = self.find_store_dir()?;
-        Store::open(&dir).with_context(|| format!("cannot open the store in {}", dir.display()))
+        let store = Store::open(&dir)
+            .with_context(|| format!("cannot open the store in {}", dir.display()))?;
+        if self.followed.borrow().is_none() && self.follow_error.borrow().is_none() {
+            match follow::follow(self, &store, &dir) {
+                Ok(f) => *self.followed.borrow_mut() = f,
+                Err(e) => *self.follow_error.borrow_mut() = Some(format!("{e:#}")),
+            }
+        }
+        Ok(store)
+    }
+
+    /// The reconciled channel, for commands that need it; `None` outside a Pijul repository.
+    /// Call after [`Ctx::open_store`].
+    pub fn channel(&self) -> Result<Option<RefMut<'_, Followed>>> {
+        if let Some(reason) = self.follow_error.borrow().as_ref() {
+            bail!("{reason}");
+        }
+        Ok(RefMut::filter_map(self.followed.borrow_mut(), Option::as_mut).ok())
+    }
+
+    /// The reconciled channel, or `None` with a warning on stderr when it could not be read:
+    /// for commands that can answer from the overlay alone.
+    pub fn channel_or_warn(&self) -> Option<RefMut<'_, Followed>> {
+        match self.channel() {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("attrib: warning: answering from the overlay alone: {e:#}");
+                None
+            }
+        }
     }
 
     /// The next sequence number for this device in this team. The counter in the config dir

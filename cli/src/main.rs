@@ -6,7 +6,9 @@
 mod args;
 mod capture;
 mod commands;
+mod config;
 mod context;
+mod follow;
 mod render;
 mod vcs;
 
@@ -15,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command, IdentityCommand};
+use args::{Cli, Command, HookCommand, IdentityCommand};
 use context::Ctx;
 
 fn main() -> ExitCode {
@@ -64,6 +66,8 @@ fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Review(a) => commands::annotate::review(&ctx, out, a),
         Command::Log(a) => commands::query::log(&ctx, out, a),
         Command::Show(a) => commands::query::show(&ctx, out, a),
+        Command::Stats(a) => commands::stats::run(&ctx, out, a),
+        Command::Hook(HookCommand::PreRecord) => commands::hook::pre_record(&ctx),
         Command::Blame(a) => commands::blame::run(&ctx, out, a),
         Command::Verify(f) => commands::verify::run(&ctx, out, f.json),
         Command::Export(a) => commands::exchange::export(&ctx, out, a),

@@ -78,8 +78,11 @@ fn records_ai_and_human_changes_and_reads_them_back() {
 
     let log = u.log_json(&[]);
     assert_eq!(log.len(), 2, "{log:?}");
-    assert_eq!(log[0]["patch"], human_hash);
-    assert_eq!(log[1]["patch"], ai_hash);
+    assert_eq!(log[0]["change"], human_hash);
+    assert_eq!(log[0]["message"], "by hand");
+    assert_eq!(log[0]["status"], "attested");
+    assert_eq!(log[1]["change"], ai_hash);
+    assert_eq!(log[1]["attestations"][0]["ai"]["model"], "claude-sonnet-4");
     assert_eq!(u.log_patches(&["--ai-only"]), vec![ai_hash.clone()]);
     assert_eq!(u.log_patches(&["--human-only"]), vec![human_hash]);
     assert_eq!(w.pijul_log_len(&u), 2);

@@ -405,11 +405,18 @@ impl User {
         }
     }
 
-    /// The patches in `log --json`, newest first.
+    /// The patches in `log --json`, newest first: attestations' patches outside a Pijul
+    /// repository, the channel's changes inside one.
     pub fn log_patches(&self, extra: &[&str]) -> Vec<String> {
         self.log_json(extra)
             .iter()
-            .map(|r| r["patch"].as_str().unwrap().to_string())
+            .map(|r| {
+                r.get("change")
+                    .unwrap_or(&r["patch"])
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
             .collect()
     }
 

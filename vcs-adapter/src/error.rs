@@ -40,6 +40,13 @@ pub enum VcsError {
         /// The first non-empty line of stderr.
         stderr: String,
     },
+    /// A file attrib keeps beside the repository could not be read or written.
+    #[error("cannot {what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// The command succeeded but its output did not have the expected shape.
     #[error("could not read the output of `{cmd}`: {reason}")]
     Parse { cmd: String, reason: String },

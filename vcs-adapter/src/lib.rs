@@ -11,6 +11,9 @@
 //!   [`Event`]s. Reconciling twice changes nothing; unrecorded changes are kept off-channel,
 //!   never forgotten.
 //!
+//! - [`Tracker`] keeps what was seen between commands, so that reconciling an unchanged
+//!   channel costs one cheap check.
+//!
 //! It depends on the overlay only for [`attrib_overlay::PatchId`]; writing attestations is the
 //! caller's business.
 
@@ -19,7 +22,12 @@ pub mod pijul;
 pub mod reconcile;
 #[doc(hidden)]
 pub mod testing;
+pub mod tracker;
+pub mod trailers;
 
 pub use error::VcsError;
-pub use pijul::{Amend, ChangeInfo, CreditEntry, Pijul, DEFAULT_BINARY, SUPPORTED_VERSIONS};
+pub use pijul::{
+    Amend, ChangeInfo, ChannelLog, CreditEntry, Pijul, DEFAULT_BINARY, SUPPORTED_VERSIONS,
+};
 pub use reconcile::{is_root, Event, Hint, Observation, ObservedChange, Seen};
+pub use tracker::{ChannelRecord, Freshness, Scan, Tracker, TRACKER_FILE};

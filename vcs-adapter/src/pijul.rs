@@ -44,6 +44,10 @@ pub struct ChangeInfo {
     pub timestamp: String,
     /// The same timestamp in milliseconds since the Unix epoch, when it parses.
     pub timestamp_ms: Option<u64>,
+    /// The rest of the change's description after the message, when it was asked for (it
+    /// carries trailers such as `Co-authored-by:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 impl ChangeInfo {
@@ -102,6 +106,37 @@ impl CreditEntry {
     }
 }
 
+/// A channel's state and changes, as one `pijul log --state --description` call reads them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChannelLog {
+    /// The state after the latest change (`None` for an empty channel).
+    pub state: Option<String>,
+    /// The changes in channel order, oldest first, root left out.
+    pub changes: Vec<ChangeInfo>,
+}
+
+impl ChannelLog {
+    /// What [`crate::Seen::reconcile`] compares. Pijul 1.0.0-beta.26 keeps an amend's lineage
+    /// (`replaces`) inside the change file and no command prints it, so it is not read here: an
+    /// amend is recognised from the wrapped [`Pijul::record_amend`] (a
+    /// [`crate::Hint::Amended`]) or from its stamp (an amend keeps the authors and timestamp of
+    /// the change it replaces).
+    pub fn observation(&self) -> Observation {
+        Observation {
+            state: self.state.clone(),
+            changes: self
+                .changes
+                .iter()
+                .map(|c| ObservedChange {
+                    stamp: Some(c.stamp()),
+                    hash: c.hash.clone(),
+                    replaces: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The outcome of a wrapped `record --amend`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Amend {
@@ -147,6 +182,11 @@ impl Pijul {
     /// The binary's name as configured, for messages.
     pub fn binary(&self) -> String {
         self.bin.to_string_lossy().into_owned()
+    }
+
+    /// The binary as configured (a name looked up on `PATH`, or a path).
+    pub fn binary_os(&self) -> &OsStr {
+        &self.bin
     }
 
     fn command<I, S>(&self, args: I) -> (Command, String)
@@ -384,23 +424,32 @@ impl Pijul {
             .collect())
     }
 
+    /// The current channel in one call: its state and every change (oldest first, root left
+    /// out) with its full description.
+    pub fn channel_log(&self) -> Result<ChannelLog, VcsError> {
+        let args = ["log", "--state", "--description", "--output-format", "json"];
+        let text = self.stdout(&args)?;
+        let (state, mut changes) = parse_log_with_state(&self.shown(&args), &text)?;
+        changes.reverse();
+        Ok(ChannelLog { state, changes })
+    }
+
     /// The channel now, for [`crate::Seen::reconcile`]: its state and its changes in order.
-    /// Pijul 1.0.0-beta.26 keeps an amend's lineage (`replaces`) inside the change file and no
-    /// command prints it, so it is not read here: an amend is recognised from the wrapped
-    /// [`Pijul::record_amend`] (a [`crate::Hint::Amended`]) or from its stamp (an amend keeps
-    /// the authors and timestamp of the change it replaces).
     pub fn observe(&self) -> Result<Observation, VcsError> {
-        let state = self.state()?;
-        let changes = self
-            .log()?
-            .into_iter()
-            .map(|c| ObservedChange {
-                stamp: Some(c.stamp()),
-                hash: c.hash,
-                replaces: Vec::new(),
-            })
-            .collect();
-        Ok(Observation { state, changes })
+        Ok(self.channel_log()?.observation())
+    }
+
+    /// The tracked files of the working copy (`pijul list`, directories left out), relative to
+    /// the repository.
+    pub fn tracked_files(&self) -> Result<Vec<PathBuf>, VcsError> {
+        let text = self.stdout(&["list"])?;
+        Ok(text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(PathBuf::from)
+            .filter(|p| self.repo.join(p).is_file())
+            .collect())
     }
 
     /// `pijul credit --output-format json FILE` (`file` relative to the repository).
@@ -465,18 +514,32 @@ struct RawLogEntry {
     timestamp: String,
     #[serde(default)]
     message: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    state: Option<String>,
 }
 
 /// Parses `pijul log --output-format json` (newest first, as Pijul prints it).
 pub fn parse_log(cmd: &str, text: &str) -> Result<Vec<ChangeInfo>, VcsError> {
+    parse_log_with_state(cmd, text).map(|(_, changes)| changes)
+}
+
+/// Parses `pijul log --state --output-format json`: the newest entry's state (the channel's),
+/// and the changes newest first.
+pub fn parse_log_with_state(
+    cmd: &str,
+    text: &str,
+) -> Result<(Option<String>, Vec<ChangeInfo>), VcsError> {
     let text = text.trim();
     if text.is_empty() {
-        return Ok(Vec::new());
+        return Ok((None, Vec::new()));
     }
     let raw: Vec<RawLogEntry> = serde_json::from_str(text).map_err(|e| VcsError::Parse {
         cmd: cmd.to_string(),
         reason: e.to_string(),
     })?;
+    let state = raw.first().and_then(|r| r.state.clone());
     let mut out = Vec::with_capacity(raw.len());
     for r in raw {
         let hash = parse_hash(cmd, &r.hash)?;
@@ -492,9 +555,10 @@ pub fn parse_log(cmd: &str, text: &str) -> Result<Vec<ChangeInfo>, VcsError> {
             timestamp: r.timestamp,
             message: r.message,
             authors: r.authors,
+            description: r.description.filter(|d| !d.trim().is_empty()),
         });
     }
-    Ok(out)
+    Ok((state, out))
 }
 
 /// RFC 3339 (`2025-01-02T03:04:05.678Z`) to milliseconds since the epoch.

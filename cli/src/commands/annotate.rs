@@ -10,8 +10,9 @@ use attrib_overlay::{
 
 use super::sign_and_store;
 use crate::args::{AnnotateArgs, CaptureArgs, OriginArg, ReviewArgs, VerdictArg};
-use crate::capture::capture;
+use crate::capture::{capture, detected};
 use crate::context::{Ctx, Me};
+use crate::follow::resolve_change;
 use crate::render;
 
 pub fn patch_id(s: &str) -> Result<PatchId> {
@@ -61,6 +62,10 @@ pub struct Claim {
     pub conflicts_with: Vec<PatchId>,
     pub line_spans: Vec<LineSpan>,
     pub origin: Origin,
+    /// The patch this claim's patch amends (its attribution carried over).
+    pub replaces: Option<PatchId>,
+    /// A capture source said whether AI helped; when none did, trailers may.
+    pub decided: bool,
 }
 
 impl Claim {
@@ -74,8 +79,9 @@ impl Claim {
         description: Option<String>,
         origin: OriginArg,
     ) -> Result<Claim> {
+        let captured = capture(capture_args, ctx)?;
         Ok(Claim {
-            ai: capture(capture_args, ctx)?,
+            ai: captured.ai,
             description,
             depends_on: Vec::new(),
             conflicts_with: Vec::new(),
@@ -84,7 +90,21 @@ impl Claim {
                 OriginArg::Human => Origin::Person,
                 OriginArg::Agent => Origin::AgentHook,
             },
+            replaces: None,
+            decided: captured.decided,
         })
+    }
+
+    /// When no capture source decided, reads AI help from a change message's trailers: the
+    /// claim becomes *detected*, with a lower confidence.
+    pub fn detect_from(&mut self, message: &str) {
+        if self.decided {
+            return;
+        }
+        if let Some(ai) = detected(message) {
+            self.ai = Some(ai);
+            self.origin = Origin::Detected;
+        }
     }
 }
 
@@ -103,7 +123,7 @@ pub fn attest(
         description: claim.description,
         depends_on: claim.depends_on,
         conflicts_with: claim.conflicts_with,
-        replaces: None,
+        replaces: claim.replaces,
         line_spans: claim.line_spans,
     };
     sign_and_store(ctx, store, me, claim.origin, Payload::Attest(attestation))
@@ -135,10 +155,11 @@ pub fn report_attestation(
 }
 
 pub fn annotate(ctx: &Ctx, out: &mut dyn Write, args: AnnotateArgs) -> Result<()> {
-    let patch = patch_id(&args.patch)?;
     // Identity and store first (see [`Claim::capture`]).
     let me = ctx.identity()?;
     let store = ctx.open_store()?;
+    // In a Pijul repository: a unique prefix will do, and a change it never had is refused.
+    let patch = resolve_change(ctx, &args.patch, true)?;
     let mut claim = Claim::capture(ctx, &args.capture, args.description, args.origin)?;
     claim.line_spans = args
         .ai_lines
@@ -163,9 +184,9 @@ pub fn annotate(ctx: &Ctx, out: &mut dyn Write, args: AnnotateArgs) -> Result<()
 }
 
 pub fn review(ctx: &Ctx, out: &mut dyn Write, args: ReviewArgs) -> Result<()> {
-    let patch = patch_id(&args.patch)?;
     let me = ctx.identity()?;
     let store = ctx.open_store()?;
+    let patch = resolve_change(ctx, &args.patch, false)?;
     {
         let snap = store.snapshot()?;
         let view = snap.patch(&patch)?;
@@ -187,7 +208,7 @@ pub fn review(ctx: &Ctx, out: &mut dyn Write, args: ReviewArgs) -> Result<()> {
         &me,
         Origin::Person,
         Payload::Review(Review {
-            patch,
+            patch: patch.clone(),
             seconds: args.seconds,
             verdict,
             comment: args.comment,
@@ -199,7 +220,7 @@ pub fn review(ctx: &Ctx, out: &mut dyn Write, args: ReviewArgs) -> Result<()> {
         writeln!(
             out,
             "reviewed {} ({}, {}s, record #{})",
-            args.patch,
+            patch,
             verdict.as_str(),
             args.seconds,
             signed.record.seq

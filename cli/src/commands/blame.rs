@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::args::BlameArgs;
 use crate::context::Ctx;
 use crate::render;
-use crate::vcs::driver;
+use crate::vcs;
 
 /// How the change that inserted a line was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -201,16 +201,15 @@ fn same_file(span_file: &str, file: &str) -> bool {
     norm(span_file) == norm(file)
 }
 
-/// FILE as a path relative to the repository root (the working directory).
-fn relative(ctx: &Ctx, file: &Path) -> Result<PathBuf> {
-    if file.is_relative() {
-        return Ok(file.to_path_buf());
-    }
-    if let Ok(rel) = file.strip_prefix(&ctx.cwd) {
-        return Ok(rel.to_path_buf());
+/// FILE as a path relative to the repository root (FILE itself is relative to the working
+/// directory, which may be below the root).
+fn relative(ctx: &Ctx, root: &Path, file: &Path) -> Result<PathBuf> {
+    let absolute = ctx.cwd.join(file);
+    if let Ok(rel) = absolute.strip_prefix(root) {
+        return Ok(normalize(rel));
     }
     let canon = |p: &Path| p.canonicalize().ok();
-    if let (Some(f), Some(root)) = (canon(file), canon(&ctx.cwd)) {
+    if let (Some(f), Some(root)) = (canon(&absolute), canon(root)) {
         if let Ok(rel) = f.strip_prefix(&root) {
             return Ok(rel.to_path_buf());
         }
@@ -218,19 +217,43 @@ fn relative(ctx: &Ctx, file: &Path) -> Result<PathBuf> {
     bail!(
         "{} is outside the repository {}",
         file.display(),
-        ctx.cwd.display()
+        root.display()
     )
 }
 
+/// Drops `.` components (`./src/a.rs` → `src/a.rs`).
+fn normalize(p: &Path) -> PathBuf {
+    p.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}
+
 pub fn run(ctx: &Ctx, out: &mut dyn Write, args: BlameArgs) -> Result<()> {
-    let pijul = driver(ctx)?;
-    let rel = relative(ctx, &args.file)?;
+    let root = vcs::repo_root(ctx)?;
+    let rel = relative(ctx, &root, &args.file)?;
     let shown = rel.display().to_string();
-    pijul.check_version()?;
+    // Opening the store reconciles it with the channel (and checks the binary's version once
+    // per installed binary): the channel order comes from there, not from another `pijul log`.
+    let store = ctx.open_store()?;
+    let channel = ctx.channel()?.ok_or_else(|| {
+        anyhow!(
+            "blame needs the store inside the Pijul repository (.pijul/attrib); this one is in {}",
+            ctx.find_store_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default()
+        )
+    })?;
+    let pijul = channel.pijul.clone();
+    let positions = channel
+        .tracker
+        .current()
+        .map(|(_, record)| record.positions())
+        .unwrap_or_default();
+    drop(channel);
     let entries = match pijul.credit(&rel) {
         Ok(e) => e,
         Err(VcsError::Failed { stderr, .. }) if stderr.contains("Path not found") => {
-            if ctx.cwd.join(&rel).exists() {
+            if root.join(&rel).exists() {
                 bail!(
                     "{shown} is not tracked in the current channel (`{} add {shown}` and record it first)",
                     pijul.binary()
@@ -243,15 +266,8 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: BlameArgs) -> Result<()> {
         }
         Err(e) => return Err(anyhow!(e)),
     };
-    let positions: HashMap<PatchId, usize> = pijul
-        .hashes()?
-        .into_iter()
-        .enumerate()
-        .map(|(i, h)| (h, i))
-        .collect();
     let rows = rows(&entries, &positions);
 
-    let store = ctx.open_store()?;
     let snap = store.snapshot()?;
     let file_key = rel.to_string_lossy().into_owned();
     let mut cache: HashMap<PatchId, Attribution> = HashMap::new();

@@ -33,10 +33,7 @@ impl Member {
         std::fs::create_dir_all(repo.join(".pijul"))?;
         Ok(Member {
             name,
-            ctx: Ctx {
-                config_dir: root.join(name).join("config"),
-                cwd: repo,
-            },
+            ctx: Ctx::new(root.join(name).join("config"), repo),
         })
     }
     fn export(&self, root: &Path) -> Result<PathBuf> {
@@ -149,6 +146,7 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
         &alice.ctx,
         &mut quiet,
         InitArgs {
+            install_hooks: false,
             team: Some("demo-team".into()),
             join: None,
             name: Some("alice".into()),
@@ -183,6 +181,7 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
             &m.ctx,
             &mut quiet,
             InitArgs {
+                install_hooks: false,
                 team: None,
                 join: Some(team_file.clone()),
                 name: None,
@@ -336,6 +335,8 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
         &alice.ctx,
         out,
         LogArgs {
+            all: false,
+            unattested: false,
             ai_only: false,
             human_only: false,
             author: None,

@@ -1,17 +1,25 @@
-//! `attrib init [--team NAME | --join FILE]`.
+//! `attrib init [--team NAME | --join FILE] [--install-hooks]`.
 
 use std::io::Write;
+use std::path::Path;
 
 use anyhow::{bail, Context as _, Result};
 use attrib_overlay::signed::GENESIS_TEAM;
 use attrib_overlay::{now_ms, Origin, Outcome, Payload, Record, Store};
 
-use super::exchange;
 use super::identity::default_name;
+use super::{exchange, hook};
 use crate::args::InitArgs;
 use crate::context::Ctx;
+use crate::vcs;
 
 pub fn run(ctx: &Ctx, out: &mut dyn Write, args: InitArgs) -> Result<()> {
+    // Checked first: asking for hooks outside a Pijul repository must not create a store.
+    let hooks_root = if args.install_hooks {
+        Some(vcs::repo_root(ctx)?)
+    } else {
+        None
+    };
     let me = if ctx.has_identity() {
         ctx.identity()?
     } else {
@@ -28,6 +36,11 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: InitArgs) -> Result<()> {
         let store = Store::open(&dir)?;
         let snap = store.snapshot()?;
         if let Some(m) = snap.membership() {
+            if let Some(root) = &hooks_root {
+                if args.team.is_none() && args.join.is_none() {
+                    return install_hooks(out, root);
+                }
+            }
             bail!(
                 "{} already holds team {:?} ({}); nothing to do",
                 dir.display(),
@@ -80,6 +93,9 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: InitArgs) -> Result<()> {
                 me.name
             )?;
         }
+        if let Some(root) = &hooks_root {
+            install_hooks(out, root)?;
+        }
         return Ok(());
     }
     let team_name = args.team.unwrap_or_else(|| {
@@ -120,5 +136,21 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: InitArgs) -> Result<()> {
         dir.display()
     )?;
     writeln!(out, "you ({}) are its first admin", me.name)?;
+    if let Some(root) = &hooks_root {
+        install_hooks(out, root)?;
+    }
+    Ok(())
+}
+
+fn install_hooks(out: &mut dyn Write, root: &Path) -> Result<()> {
+    if hook::install(root)? {
+        writeln!(
+            out,
+            "installed the pre-record hook in {}: a plain `pijul record` now keeps its AI context",
+            root.join(".pijul").display()
+        )?;
+    } else {
+        writeln!(out, "the pre-record hook is already installed")?;
+    }
     Ok(())
 }

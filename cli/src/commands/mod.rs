@@ -3,12 +3,15 @@
 
 pub mod annotate;
 pub mod blame;
+pub mod changes;
 pub mod demo;
 pub mod exchange;
+pub mod hook;
 pub mod identity;
 pub mod init;
 pub mod query;
 pub mod record;
+pub mod stats;
 pub mod team;
 pub mod verify;
 

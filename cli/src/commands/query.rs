@@ -1,4 +1,5 @@
-//! `attrib log` and `attrib show`.
+//! `attrib log` and `attrib show`: the overlay's attestations, or in a Pijul repository the
+//! current channel's changes with theirs.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -6,13 +7,15 @@ use std::io::Write;
 use anyhow::{bail, Result};
 use attrib_overlay::model::format_milli;
 use attrib_overlay::peek::peek_attestation;
-use attrib_overlay::{AttestationQuery, Payload, SignedRecord};
-use serde_json::json;
+use attrib_overlay::{AttestationQuery, Origin, Payload, PublicKey, SignedRecord, Snapshot};
+use attrib_vcs_adapter::ChannelRecord;
+use serde_json::{json, Value};
 
-use super::annotate::patch_id;
+use super::changes::{self, Filter, Place};
 use super::resolve_member;
 use crate::args::{LogArgs, ShowArgs};
 use crate::context::Ctx;
+use crate::follow::resolve_change;
 use crate::render;
 
 pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
@@ -23,6 +26,16 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
         .as_deref()
         .map(|a| resolve_member(&snap, a))
         .transpose()?;
+    // In a Pijul repository the channel leads: its changes, attested or not. If the channel
+    // could not be read, the overlay alone is listed (the reason was printed already).
+    if let Some(followed) = ctx.channel_or_warn() {
+        if let Some((name, channel)) = followed.tracker.current() {
+            return channel_log(out, &snap, name, channel, &args, author);
+        }
+    }
+    if args.unattested {
+        bail!("--unattested lists a Pijul channel's changes: run it in a Pijul repository");
+    }
     let mut rows = snap.attestation_rows(&AttestationQuery {
         ai_only: args.ai_only,
         human_only: args.human_only,
@@ -103,9 +116,117 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
     Ok(())
 }
 
+/// `attrib log` in a Pijul repository: the channel's changes, newest first, each with its
+/// Pijul author and message and every author's attribution.
+fn channel_log(
+    out: &mut dyn Write,
+    snap: &Snapshot<'_>,
+    channel_name: &str,
+    channel: &ChannelRecord,
+    args: &LogArgs,
+    author: Option<PublicKey>,
+) -> Result<()> {
+    let filter = Filter {
+        ai_only: args.ai_only,
+        human_only: args.human_only,
+        author,
+        provider: args.provider.clone(),
+        model: args.model.clone(),
+    };
+    let m = snap.membership();
+    let mut listed = Vec::new();
+    for mut entry in changes::entries(snap, channel, args.all)? {
+        let unattested = entry.attestations.is_empty();
+        if args.unattested {
+            if !unattested || entry.place != Place::Channel {
+                continue;
+            }
+        } else if !filter.is_empty() {
+            entry.attestations.retain(|r| filter.accepts(r));
+            if entry.attestations.is_empty() {
+                continue;
+            }
+        }
+        listed.push(entry);
+        if args.max_count.is_some_and(|n| listed.len() >= n) {
+            break;
+        }
+    }
+    if args.json {
+        let v: Vec<Value> = listed
+            .iter()
+            .map(|e| {
+                json!({
+                    "change": e.hash.as_str(),
+                    "place": e.place.as_str(),
+                    "status": if e.attestations.is_empty() { "unattested" } else { "attested" },
+                    "message": e.info.as_ref().map(|i| i.message.as_str()),
+                    "authors": e.info.as_ref().map(|i| i.authors.clone()),
+                    "timestamp": e.info.as_ref().map(|i| i.timestamp.as_str()),
+                    "attestations": e.attestations.iter().map(|r| render::record_json(m, r)).collect::<Vec<_>>(),
+                    "reviews": e.reviews,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &v)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if listed.is_empty() {
+        writeln!(out, "no changes on channel {channel_name:?} match")?;
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = listed
+        .iter()
+        .map(|e| {
+            let mut time = String::new();
+            // Writing to a String cannot fail.
+            let _ = render::push_short_time(&mut time, e.time_ms());
+            let mut change: String = e.hash.as_str().chars().take(12).collect();
+            if e.place != Place::Channel {
+                change.push_str(&format!(" ({})", e.place.as_str()));
+            }
+            let attribution = if e.attestations.is_empty() {
+                "unattested".to_string()
+            } else {
+                let mut parts: Vec<String> = e
+                    .attestations
+                    .iter()
+                    .map(|r| {
+                        let mut s = render::ai_summary(r);
+                        match r.record.origin {
+                            Origin::Detected => s.push_str(" (detected)"),
+                            Origin::AgentHook => s.push_str(" (agent)"),
+                            _ => {}
+                        }
+                        format!("{s} by {}", render::author_name(m, r))
+                    })
+                    .collect();
+                if e.reviews > 0 {
+                    parts.push("reviewed".to_string());
+                }
+                parts.join("; ")
+            };
+            let (author, message) = match &e.info {
+                Some(i) => (changes::short_author(&i.authors), i.message.clone()),
+                None => (String::new(), String::new()),
+            };
+            vec![time, change, author, attribution, message]
+        })
+        .collect();
+    out.write_all(
+        render::table(
+            &["TIME", "CHANGE", "AUTHOR", "ATTRIBUTION", "MESSAGE"],
+            &rows,
+        )
+        .as_bytes(),
+    )?;
+    Ok(())
+}
+
 pub fn show(ctx: &Ctx, out: &mut dyn Write, args: ShowArgs) -> Result<()> {
-    let patch = patch_id(&args.patch)?;
     let store = ctx.open_store()?;
+    let patch = resolve_change(ctx, &args.patch, false)?;
     let snap = store.snapshot()?;
     let view = snap.patch(&patch)?;
     if view.attestations.is_empty() && view.reviews.is_empty() {

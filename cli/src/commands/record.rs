@@ -9,116 +9,234 @@ use std::ffi::OsString;
 use std::io::Write;
 
 use anyhow::{anyhow, bail, Result};
+use attrib_overlay::PatchId;
 use attrib_vcs_adapter::VcsError;
 
 use super::annotate::{attest, report_attestation, Claim};
 use super::check_can_sign;
+use super::hook::WRAPPED_ENV;
 use crate::args::RecordArgs;
 use crate::context::Ctx;
-use crate::vcs::driver;
+use crate::follow::{own_claim, resolve_change};
+use crate::vcs;
 
 /// What the pass-through arguments ask of `pijul record`.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct PassThrough {
-    message: bool,
+    /// The `-m`/`--message` text, if given.
+    message: Option<String>,
+    /// The `--description` text, if given.
+    description: Option<String>,
     all: bool,
     from_change: bool,
-    amend: bool,
+    /// `--amend` (`Some(None)`: the latest change) or `--amend=HASH` / `--amend HASH`.
+    amend: Option<Option<String>>,
+    /// The arguments without `--amend` and its value (the driver adds the resolved target).
+    rest: Vec<OsString>,
 }
 
 /// Scans `pijul record`'s arguments (its grammar: `-a`/`--all`, `-m`/`--message MSG`, long
 /// options, then paths) for what attrib needs to know. Stops at Pijul's own `--`.
 fn scan(args: &[OsString]) -> PassThrough {
     let mut seen = PassThrough::default();
-    let mut skip_value = false;
-    for a in args {
-        if skip_value {
-            skip_value = false;
+    let mut i = 0;
+    let mut literal = false;
+    // The value of the option at `i`, given inline (`--x=V`, `-mV`) or as the next argument.
+    let value_of = |i: &mut usize, inline: Option<&str>| -> Option<String> {
+        match inline {
+            Some(v) => Some(v.to_string()),
+            None => {
+                *i += 1;
+                args.get(*i).map(|a| a.to_string_lossy().into_owned())
+            }
+        }
+    };
+    while i < args.len() {
+        let raw = &args[i];
+        let a = raw.to_string_lossy().into_owned();
+        if literal {
+            seen.rest.push(raw.clone());
+            i += 1;
             continue;
         }
-        let a = a.to_string_lossy();
         if a == "--" {
-            break;
+            literal = true;
+            seen.rest.push(raw.clone());
+            i += 1;
+            continue;
         }
+        let start = i;
         if let Some(long) = a.strip_prefix("--") {
-            let (name, has_value) = match long.split_once('=') {
-                Some((n, _)) => (n, true),
-                None => (long, false),
+            let (name, inline) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (long, None),
             };
             match name {
-                "message" => {
-                    seen.message = true;
-                    skip_value = !has_value;
-                }
+                "message" => seen.message = value_of(&mut i, inline),
+                "description" => seen.description = value_of(&mut i, inline),
                 "all" => seen.all = true,
                 "from-change" => {
                     seen.from_change = true;
-                    skip_value = !has_value;
+                    value_of(&mut i, inline);
                 }
-                // `--amend` takes an optional value; `--amend=HASH` is the unambiguous form.
-                "amend" => seen.amend = true,
-                "repository" | "channel" | "description" | "author" | "timestamp" | "identity"
-                | "algorithm" | "config" => skip_value = !has_value,
+                "amend" => {
+                    // An optional value: `--amend=HASH`, or a following argument that is not
+                    // an option (as Pijul's parser takes it).
+                    let target = match inline {
+                        Some(v) => Some(v.to_string()),
+                        None => match args.get(i + 1).map(|n| n.to_string_lossy()) {
+                            Some(n) if !n.starts_with('-') => {
+                                i += 1;
+                                Some(n.into_owned())
+                            }
+                            _ => None,
+                        },
+                    };
+                    seen.amend = Some(target);
+                    i += 1;
+                    continue;
+                }
+                "repository" | "channel" | "author" | "timestamp" | "identity" | "algorithm"
+                | "config" => {
+                    value_of(&mut i, inline);
+                }
                 _ => {}
             }
         } else if let Some(cluster) = a.strip_prefix('-').filter(|c| !c.is_empty()) {
-            for (i, c) in cluster.char_indices() {
+            for (at, c) in cluster.char_indices() {
                 match c {
                     'a' => seen.all = true,
                     'm' => {
-                        seen.message = true;
-                        // `-mMSG` carries its value; `-m MSG` takes the next argument.
-                        skip_value = i + 1 == cluster.len();
+                        let inline = &cluster[at + 1..];
+                        seen.message = value_of(&mut i, (!inline.is_empty()).then_some(inline));
                         break;
                     }
                     _ => break,
                 }
             }
         }
+        seen.rest
+            .extend(args[start..=i.min(args.len() - 1)].iter().cloned());
+        i += 1;
     }
     seen
 }
 
-pub fn run(ctx: &Ctx, out: &mut dyn Write, args: RecordArgs) -> Result<()> {
-    let pijul = driver(ctx)?;
-    let bin = pijul.binary();
-    let seen = scan(&args.pijul_args);
-    if seen.amend {
-        bail!(
-            "attrib record does not wrap --amend yet: run `{bin} record --amend …`, then `attrib annotate NEW_HASH …`"
-        );
+/// The change an `--amend` names: a unique prefix of a change on the channel, or the
+/// channel's latest change.
+fn amend_target(ctx: &Ctx, target: Option<&str>) -> Result<PatchId> {
+    match target {
+        Some(t) => resolve_change(ctx, t, true),
+        None => {
+            let channel = ctx.channel()?;
+            channel
+                .as_ref()
+                .and_then(|f| f.tracker.current())
+                .and_then(|(_, record)| record.changes.last())
+                .map(|c| c.hash.clone())
+                .ok_or_else(|| anyhow!("--amend: the channel has no change to amend"))
+        }
     }
-    if !seen.message && !seen.from_change {
+}
+
+pub fn run(ctx: &Ctx, out: &mut dyn Write, args: RecordArgs) -> Result<()> {
+    // A clear error when this is no Pijul repository, before anything else.
+    let root = vcs::repo_root(ctx)?;
+    let seen = scan(&args.pijul_args);
+    let bin = vcs::driver_at(ctx, &root)?.binary();
+    if seen.message.is_none() && !seen.from_change && seen.amend.is_none() {
         bail!(
             "a change message is required (there is no terminal for {bin}'s editor): add it after `--`, e.g. `attrib record … -- -m \"Fix the parser\"`"
         );
     }
-    // Everything the attestation needs, before anything is recorded.
+    // Everything the attestation needs, before anything is recorded. Opening the store
+    // reconciles it with the channel and checks the binary's version.
     let me = ctx.identity()?;
     let store = ctx.open_store()?;
     check_can_sign(ctx, &store, &me)?;
-    pijul.check_version()?;
-    let claim = Claim::capture(ctx, &args.capture, args.description, args.origin)?;
+    let mut claim = Claim::capture(ctx, &args.capture, args.description, args.origin)?;
+    let replaced = match &seen.amend {
+        Some(target) => Some(amend_target(ctx, target.as_deref())?),
+        None => None,
+    };
+    let mut message = seen.message.clone().unwrap_or_default();
+    if let Some(old) = &replaced {
+        // An amend keeps the attribution of the change it replaces, unless a capture source
+        // says otherwise now; without -m, Pijul keeps the old message too.
+        if !claim.decided {
+            if let Some(mut own) = own_claim(&store, &me, old)? {
+                own.description = claim.description.take().or(own.description);
+                claim = own;
+            }
+        }
+        claim.replaces = Some(old.clone());
+        if seen.message.is_none() {
+            if let Some(f) = ctx.channel()?.as_ref() {
+                if let Some((_, record)) = f.tracker.current() {
+                    message = record
+                        .info(old)
+                        .map(|c| c.message.clone())
+                        .unwrap_or_default();
+                }
+            }
+        }
+    }
+    let mut text = message.clone();
+    if let Some(d) = &seen.description {
+        text.push_str("\n\n");
+        text.push_str(d);
+    }
+    claim.detect_from(&text);
 
-    let mut pass: Vec<OsString> = Vec::with_capacity(args.pijul_args.len() + 1);
-    if !seen.all && !seen.from_change {
+    let mut pass: Vec<OsString> = Vec::with_capacity(seen.rest.len() + 1);
+    if !seen.all && !seen.from_change && replaced.is_none() {
         // Without --all Pijul opens an editor to pick hunks, and there is no terminal for it.
         pass.push("--all".into());
     }
-    pass.extend(args.pijul_args);
-    let hash = match pijul.record(&pass) {
+    pass.extend(seen.rest);
+    let mut channel = ctx.channel()?;
+    let pijul = match channel.as_ref() {
+        Some(f) => f.pijul.clone(),
+        None => {
+            // A store outside `.pijul/` (made before `pijul init`): no tracker to keep.
+            let p = vcs::driver_at(ctx, &root)?;
+            p.check_version()?;
+            p
+        }
+    }
+    // Our own pre-record hook must not also capture what this command attests itself.
+    .with_env(WRAPPED_ENV, "1");
+    let recorded = match &replaced {
+        Some(old) => pijul.record_amend(Some(old), &pass).map(|a| a.new),
+        None => pijul.record(&pass),
+    };
+    let hash = match recorded {
         Ok(h) => h,
         Err(VcsError::NothingToRecord) => bail!(
             "{bin} record: nothing to record (no changes in tracked files; `{bin} add` new files first); no attestation written"
         ),
+        Err(VcsError::Failed { stderr, .. }) if stderr.starts_with("Hook ") => bail!(
+            "{bin} record stopped: a pre-record hook failed ({stderr}); nothing was recorded"
+        ),
         Err(e) => return Err(anyhow!(e)),
+    };
+    if let Some(f) = channel.as_mut() {
+        f.tracker
+            .note_recorded(hash.clone(), &message, replaced.as_ref());
+        f.tracker.save()?;
+    }
+    drop(channel);
+    let verb = if replaced.is_some() {
+        "amended"
+    } else {
+        "recorded"
     };
     let signed = attest(ctx, &store, &me, hash.clone(), claim).map_err(|e| {
         anyhow!(
             "{bin} recorded {hash}, but attesting it failed: {e:#}; attest it with `attrib annotate {hash} …`"
         )
     })?;
-    report_attestation(out, &store, &signed, "recorded", args.json)
+    report_attestation(out, &store, &signed, verb, args.json)
 }
 
 #[cfg(test)]
@@ -129,24 +247,53 @@ mod tests {
         scan(&args.iter().map(OsString::from).collect::<Vec<_>>())
     }
 
+    fn rest(s: &PassThrough) -> Vec<String> {
+        s.rest
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
     #[test]
     fn finds_the_message_and_all_flags() {
         let s = scan_str(&["-m", "msg"]);
-        assert!(s.message && !s.all);
+        assert!(s.message.as_deref() == Some("msg") && !s.all);
         let s = scan_str(&["-am", "msg", "src/"]);
-        assert!(s.message && s.all);
-        assert!(scan_str(&["-mhello"]).message);
+        assert!(s.message.as_deref() == Some("msg") && s.all);
+        assert_eq!(rest(&s), ["-am", "msg", "src/"]);
+        assert_eq!(scan_str(&["-mhello"]).message.as_deref(), Some("hello"));
         assert!(scan_str(&["--message=hello", "-a"]).all);
-        assert!(scan_str(&["--message", "x"]).message);
+        assert_eq!(scan_str(&["--message", "x"]).message.as_deref(), Some("x"));
         assert!(scan_str(&["--all", "--message", "-a"]).all);
         // A value is not a flag: `--author -m` names an author called "-m".
-        assert!(!scan_str(&["--author", "-m", "file"]).message);
+        assert!(scan_str(&["--author", "-m", "file"]).message.is_none());
         // The message's own text is skipped.
         assert!(!scan_str(&["-m", "-a"]).all);
-        assert!(!scan_str(&["src/lib.rs"]).message);
-        assert!(!scan_str(&["--", "-m", "x"]).message);
+        assert!(scan_str(&["src/lib.rs"]).message.is_none());
+        assert!(scan_str(&["--", "-m", "x"]).message.is_none());
         assert!(scan_str(&["--from-change", "f"]).from_change);
-        assert!(scan_str(&["--amend"]).amend);
-        assert!(scan_str(&["--amend=ABC", "-m", "x"]).amend);
+        assert_eq!(
+            scan_str(&["-m", "s", "--description", "body"])
+                .description
+                .as_deref(),
+            Some("body")
+        );
+    }
+
+    #[test]
+    fn amend_and_its_optional_target_leave_the_pass_through() {
+        let s = scan_str(&["--amend"]);
+        assert_eq!(s.amend, Some(None));
+        assert!(s.rest.is_empty());
+        let s = scan_str(&["--amend=ABC", "-m", "x"]);
+        assert_eq!(s.amend, Some(Some("ABC".into())));
+        assert_eq!(rest(&s), ["-m", "x"]);
+        let s = scan_str(&["--amend", "ABC", "-a"]);
+        assert_eq!(s.amend, Some(Some("ABC".into())));
+        assert_eq!(rest(&s), ["-a"]);
+        let s = scan_str(&["--amend", "-m", "new"]);
+        assert_eq!(s.amend, Some(None));
+        assert_eq!(rest(&s), ["-m", "new"]);
+        assert_eq!(scan_str(&["-m", "x"]).amend, None);
     }
 }

@@ -1,0 +1,180 @@
+//! A Pijul channel's changes joined with their attestations: what `attrib log` lists and
+//! `attrib stats` counts in a Pijul repository.
+
+use std::collections::HashSet;
+
+use anyhow::Result;
+use attrib_overlay::{AttestationQuery, PatchId, Payload, PublicKey, SignedRecord, Snapshot};
+use attrib_vcs_adapter::{ChangeInfo, ChannelRecord};
+
+/// Where a change stands relative to the current channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// On the current channel.
+    Channel,
+    /// Was on it, and left (unrecorded, or amended away).
+    OffChannel,
+    /// Attested in the overlay, never seen on this channel (another channel, or not pulled).
+    Elsewhere,
+}
+
+impl Place {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Place::Channel => "channel",
+            Place::OffChannel => "off-channel",
+            Place::Elsewhere => "elsewhere",
+        }
+    }
+}
+
+/// One change and what the overlay says about it.
+pub struct ChangeEntry {
+    pub hash: PatchId,
+    /// Pijul's metadata, when the change was seen on the channel.
+    pub info: Option<ChangeInfo>,
+    pub place: Place,
+    /// The current attestation of each author.
+    pub attestations: Vec<SignedRecord>,
+    pub reviews: usize,
+}
+
+impl ChangeEntry {
+    /// Time to sort and show by: the change's own, else its first attestation's.
+    pub fn time_ms(&self) -> u64 {
+        self.info
+            .as_ref()
+            .and_then(|i| i.timestamp_ms)
+            .or_else(|| {
+                self.attestations
+                    .iter()
+                    .map(|r| r.record.timestamp_ms)
+                    .min()
+            })
+            .unwrap_or(0)
+    }
+
+    /// The AI claim that speaks for the change: any author's AI claim wins over human ones
+    /// (the change had AI help if any of its authors says so).
+    pub fn ai_claim(&self) -> Option<&SignedRecord> {
+        self.attestations
+            .iter()
+            .find(|r| matches!(&r.record.payload, Payload::Attest(a) if a.ai.is_some()))
+    }
+}
+
+/// The changes of `channel`, newest first; with `all`, then the off-channel ones and the
+/// attested patches this channel never had.
+pub fn entries(
+    snap: &Snapshot<'_>,
+    channel: &ChannelRecord,
+    all: bool,
+) -> Result<Vec<ChangeEntry>> {
+    let mut out = Vec::with_capacity(channel.changes.len());
+    let mut seen: HashSet<PatchId> = HashSet::new();
+    let mut push = |info: Option<&ChangeInfo>, hash: &PatchId, place: Place| -> Result<()> {
+        if !seen.insert(hash.clone()) {
+            return Ok(());
+        }
+        let view = snap.patch(hash)?;
+        out.push(ChangeEntry {
+            hash: hash.clone(),
+            info: info.cloned(),
+            place,
+            attestations: view.attestations.into_values().collect(),
+            reviews: view.reviews.len(),
+        });
+        Ok(())
+    };
+    for c in channel.changes.iter().rev() {
+        push(Some(c), &c.hash, Place::Channel)?;
+    }
+    if all {
+        for c in channel.off_channel.iter().rev() {
+            push(Some(c), &c.hash, Place::OffChannel)?;
+        }
+        let mut elsewhere: Vec<(u64, PatchId)> = Vec::new();
+        for row in snap.attestation_rows(&AttestationQuery::default())? {
+            if let Payload::Attest(a) = &snap.record_at(row.offset)?.record.payload {
+                elsewhere.push((row.timestamp_ms, a.patch.clone()));
+            }
+        }
+        for (_, p) in elsewhere {
+            push(None, &p, Place::Elsewhere)?;
+        }
+    }
+    Ok(out)
+}
+
+/// The attestation filters of `attrib log`, applied to decoded records.
+#[derive(Default)]
+pub struct Filter {
+    pub ai_only: bool,
+    pub human_only: bool,
+    pub author: Option<PublicKey>,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+}
+
+impl Filter {
+    /// True when no filter is set: unattested changes are listed too.
+    pub fn is_empty(&self) -> bool {
+        !self.ai_only
+            && !self.human_only
+            && self.author.is_none()
+            && self.provider.is_none()
+            && self.model.is_none()
+    }
+
+    pub fn accepts(&self, r: &SignedRecord) -> bool {
+        let Payload::Attest(a) = &r.record.payload else {
+            return false;
+        };
+        if self.author.is_some_and(|k| k != r.signer) {
+            return false;
+        }
+        match &a.ai {
+            None => !self.ai_only && self.provider.is_none() && self.model.is_none(),
+            Some(ai) => {
+                !self.human_only
+                    && self.provider.as_ref().is_none_or(|p| *p == ai.provider)
+                    && self.model.as_ref().is_none_or(|m| *m == ai.model)
+            }
+        }
+    }
+}
+
+/// A Pijul author as a short name: `Ada (ada) <ada@example.org>` → `Ada`.
+pub fn short_author(authors: &[String]) -> String {
+    let Some(first) = authors.first() else {
+        return String::new();
+    };
+    let name = first
+        .split(" (")
+        .next()
+        .unwrap_or(first)
+        .split(" <")
+        .next()
+        .unwrap_or(first)
+        .trim();
+    let name = if name.is_empty() { first.trim() } else { name };
+    if authors.len() > 1 {
+        format!("{name} +{}", authors.len() - 1)
+    } else {
+        name.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_author_keeps_the_display_name() {
+        let a = |s: &[&str]| short_author(&s.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+        assert_eq!(a(&["Ada (ada) <ada@example.org>"]), "Ada");
+        assert_eq!(a(&["Ada <ada@example.org>", "Bob"]), "Ada +1");
+        assert_eq!(a(&["KEYKEYKEY"]), "KEYKEYKEY");
+        assert_eq!(a(&[]), "");
+    }
+}

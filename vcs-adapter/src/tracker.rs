@@ -1,0 +1,584 @@
+//! The tracker: what attrib remembers about a repository's channels between commands, so that
+//! every command can reconcile first and an unchanged channel costs one cheap check.
+//!
+//! Three levels of check, cheapest first:
+//! 1. **Unchanged**: a fingerprint of the pristine's root pages (its first 64 KiB: Sanakirja
+//!    writes a new root on every commit, and Pijul commits whenever a channel, the current
+//!    channel or the tracked tree changes) equals the one taken at the last scan. No process
+//!    runs.
+//! 2. **Same state**: the fingerprint moved (something was committed), but the current
+//!    channel's Merkle state is the one seen last: two short `pijul` calls.
+//! 3. **Rescan**: one `pijul log --state --description` of the channel, then
+//!    [`Seen::reconcile`] says what happened.
+//!
+//! Invariant kept here: the fingerprint is read *before* Pijul is asked anything, so a commit
+//! that lands during the scan changes the fingerprint after the one stored, and the next command
+//! rescans. A stale "unchanged" is impossible; a needless rescan is harmless.
+//!
+//! The file is a cache of the VCS plus one thing the VCS forgets: which changes left the channel
+//! (and their messages). It is written atomically; a damaged file is rebuilt from the channel,
+//! losing only that off-channel memory (the attestations themselves live in the overlay store).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use attrib_overlay::PatchId;
+use serde::{Deserialize, Serialize};
+
+use crate::error::VcsError;
+use crate::pijul::{parse_timestamp_ms, ChangeInfo, Pijul};
+use crate::reconcile::{Event, Hint, Seen};
+
+/// The tracker's file name inside attrib's directory of the repository.
+pub const TRACKER_FILE: &str = "channels.bin";
+/// Bumped whenever [`TrackerFile`]'s encoding changes; another version is rebuilt, not misread.
+const FORMAT: u32 = 1;
+/// How much of the pristine the fingerprint covers: its root pages and then some.
+const FINGERPRINT_BYTES: usize = 64 * 1024;
+
+/// How much work a scan needed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Freshness {
+    /// The pristine's fingerprint was the one of the last scan: nothing ran.
+    Unchanged,
+    /// Something was committed, but the channel's state is the one seen last.
+    SameState,
+    /// The channel was read again and reconciled.
+    Rescanned,
+}
+
+/// The result of [`Tracker::scan`].
+#[derive(Clone, Debug)]
+pub struct Scan {
+    pub freshness: Freshness,
+    /// What happened since the last scan, in [`Seen::reconcile`]'s order.
+    pub events: Vec<Event>,
+    /// The Pijul metadata (with descriptions) of every change an event names as new on the
+    /// channel, so a caller can read trailers without asking Pijul again.
+    pub arrivals: HashMap<PatchId, ChangeInfo>,
+}
+
+/// One channel as last seen.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChannelRecord {
+    /// The state after its latest change at the last scan; `None` when unknown (never scanned,
+    /// or changed by a wrapped command since).
+    pub state: Option<String>,
+    /// Its changes in channel order, oldest first (descriptions are not kept).
+    pub changes: Vec<ChangeInfo>,
+    /// Changes that left it (unrecorded, or amended away), with what was known of them.
+    pub off_channel: Vec<ChangeInfo>,
+}
+
+impl ChannelRecord {
+    fn seen(&self) -> Seen {
+        Seen {
+            state: self.state.clone(),
+            on_channel: self.changes.iter().map(|c| c.hash.clone()).collect(),
+            off_channel: self.off_channel.iter().map(|c| c.hash.clone()).collect(),
+            stamps: self
+                .changes
+                .iter()
+                .filter(|c| !c.timestamp.is_empty())
+                .map(|c| (c.hash.clone(), c.stamp()))
+                .collect(),
+        }
+    }
+
+    /// The change's position in channel order (oldest first), for every change on the channel.
+    pub fn positions(&self) -> HashMap<PatchId, usize> {
+        self.changes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.hash.clone(), i))
+            .collect()
+    }
+
+    /// What is known of `hash`, on the channel or off it.
+    pub fn info(&self, hash: &PatchId) -> Option<&ChangeInfo> {
+        self.changes
+            .iter()
+            .chain(&self.off_channel)
+            .find(|c| &c.hash == hash)
+    }
+}
+
+/// The identity of a binary whose version was checked: a replaced binary is checked again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct BinaryStamp {
+    path: PathBuf,
+    len: u64,
+    modified_ns: u128,
+    version: String,
+}
+
+/// A change as the file keeps it (postcard needs every field present, so no skipped options).
+#[derive(Serialize, Deserialize)]
+struct StoredChange {
+    hash: PatchId,
+    timestamp: String,
+    authors: Vec<String>,
+    message: String,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct StoredChannel {
+    state: Option<String>,
+    changes: Vec<StoredChange>,
+    off_channel: Vec<StoredChange>,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct TrackerFile {
+    format: u32,
+    fingerprint: Option<[u8; 32]>,
+    current: Option<String>,
+    channels: BTreeMap<String, StoredChannel>,
+    checked_binary: Option<BinaryStamp>,
+}
+
+/// The tracker of one repository. Load it, [`scan`](Tracker::scan), read the channel, save it.
+#[derive(Debug)]
+pub struct Tracker {
+    path: PathBuf,
+    fingerprint: Option<[u8; 32]>,
+    current: Option<String>,
+    channels: BTreeMap<String, ChannelRecord>,
+    checked_binary: Option<BinaryStamp>,
+    /// Something worth keeping changed since the load (more than the fingerprint).
+    learned: bool,
+    /// Anything changed since the load.
+    dirty: bool,
+    /// The file existed but could not be read, and was started afresh.
+    rebuilt: bool,
+}
+
+impl Tracker {
+    /// Loads the tracker kept at `path` (missing: an empty one; unreadable or from another
+    /// format: an empty one, with [`Tracker::rebuilt`] set).
+    pub fn load(path: &Path) -> Result<Tracker, VcsError> {
+        let mut tracker = Tracker {
+            path: path.to_path_buf(),
+            fingerprint: None,
+            current: None,
+            channels: BTreeMap::new(),
+            checked_binary: None,
+            learned: false,
+            dirty: false,
+            rebuilt: false,
+        };
+        let mut bytes = Vec::new();
+        match fs::File::open(path) {
+            Ok(mut f) => f
+                .read_to_end(&mut bytes)
+                .map_err(|e| io_error(path, "read", e))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(tracker),
+            Err(e) => return Err(io_error(path, "read", e)),
+        };
+        match postcard::from_bytes::<TrackerFile>(&bytes) {
+            Ok(file) if file.format == FORMAT => {
+                tracker.fingerprint = file.fingerprint;
+                tracker.current = file.current;
+                tracker.checked_binary = file.checked_binary;
+                tracker.channels = file
+                    .channels
+                    .into_iter()
+                    .map(|(name, c)| {
+                        let record = ChannelRecord {
+                            state: c.state,
+                            changes: c.changes.into_iter().map(unstore).collect(),
+                            off_channel: c.off_channel.into_iter().map(unstore).collect(),
+                        };
+                        (name, record)
+                    })
+                    .collect();
+            }
+            _ => {
+                tracker.rebuilt = true;
+                tracker.dirty = true;
+            }
+        }
+        Ok(tracker)
+    }
+
+    /// True when the file existed but was damaged or of another format, and was started
+    /// afresh: changes unrecorded before now are no longer known as off-channel.
+    pub fn rebuilt(&self) -> bool {
+        self.rebuilt
+    }
+
+    /// The current channel's name and record, as of the last scan.
+    pub fn current(&self) -> Option<(&str, &ChannelRecord)> {
+        let name = self.current.as_deref()?;
+        Some((name, self.channels.get(name)?))
+    }
+
+    /// Brings the tracker up to date with the repository's current channel and says what
+    /// happened. `hints` are what a wrapped command knows first-hand; with hints, the channel is
+    /// always read again.
+    pub fn scan(&mut self, pijul: &Pijul, hints: &[Hint]) -> Result<Scan, VcsError> {
+        // Read before asking Pijul anything: see the module's invariant.
+        let fingerprint = pristine_fingerprint(pijul.repo());
+        let unchanged = Scan {
+            freshness: Freshness::Unchanged,
+            events: Vec::new(),
+            arrivals: HashMap::new(),
+        };
+        if hints.is_empty()
+            && fingerprint.is_some()
+            && fingerprint == self.fingerprint
+            && self.current().is_some()
+        {
+            return Ok(unchanged);
+        }
+        let name = pijul.current_channel()?;
+        let known_state = self.channels.get(&name).and_then(|c| c.state.clone());
+        if hints.is_empty() && known_state.is_some() && pijul.state()? == known_state {
+            self.remember_position(fingerprint, name);
+            return Ok(Scan {
+                freshness: Freshness::SameState,
+                ..unchanged
+            });
+        }
+
+        let log = pijul.channel_log()?;
+        let record = self.channels.entry(name.clone()).or_default();
+        let mut seen = record.seen();
+        let events = seen.reconcile(&log.observation(), hints);
+
+        let mut arrivals = HashMap::new();
+        for event in &events {
+            let new = match event {
+                Event::Recorded { hash } | Event::Appeared { hash } | Event::Returned { hash } => {
+                    hash
+                }
+                Event::Amended { new, .. } => new,
+                Event::Unrecorded { .. } => continue,
+            };
+            if let Some(info) = log.changes.iter().find(|c| &c.hash == new) {
+                arrivals.insert(new.clone(), info.clone());
+            }
+        }
+
+        // What left the channel keeps the metadata it had when it was last on it.
+        let mut known: HashMap<PatchId, ChangeInfo> = record
+            .changes
+            .drain(..)
+            .chain(record.off_channel.drain(..))
+            .map(|c| (c.hash.clone(), c))
+            .collect();
+        let off: BTreeSet<&PatchId> = seen.off_channel.iter().collect();
+        record.off_channel = off
+            .into_iter()
+            .map(|h| known.remove(h).unwrap_or_else(|| placeholder(h.clone())))
+            .collect();
+        record.changes = log
+            .changes
+            .into_iter()
+            .map(|mut c| {
+                c.description = None;
+                c
+            })
+            .collect();
+        record.state = log.state;
+        if !events.is_empty() {
+            self.learned = true;
+        }
+        self.remember_position(fingerprint, name);
+        Ok(Scan {
+            freshness: Freshness::Rescanned,
+            events,
+            arrivals,
+        })
+    }
+
+    fn remember_position(&mut self, fingerprint: Option<[u8; 32]>, channel: String) {
+        if self.current.as_deref() != Some(channel.as_str()) {
+            self.learned = true;
+        }
+        self.fingerprint = fingerprint;
+        self.current = Some(channel);
+        self.dirty = true;
+    }
+
+    /// Notes a change a wrapped command just recorded on the current channel, without asking
+    /// Pijul again (that would cost a full log). The channel's state becomes unknown, so the
+    /// next scan reads the channel and fills in the change's metadata.
+    pub fn note_recorded(&mut self, hash: PatchId, message: &str, replaced: Option<&PatchId>) {
+        let Some(name) = self.current.clone() else {
+            return;
+        };
+        let record = self.channels.entry(name).or_default();
+        if let Some(old) = replaced {
+            if let Some(i) = record.changes.iter().position(|c| &c.hash == old) {
+                let gone = record.changes.remove(i);
+                if !record.off_channel.iter().any(|c| &c.hash == old) {
+                    record.off_channel.push(gone);
+                }
+            }
+        }
+        if !record.changes.iter().any(|c| c.hash == hash) {
+            let mut info = placeholder(hash);
+            info.message = message.to_string();
+            record.changes.push(info);
+        }
+        record.state = None;
+        self.fingerprint = None;
+        self.learned = true;
+        self.dirty = true;
+    }
+
+    /// Checks the binary's version once per installed binary: the answer is remembered against
+    /// the file's path, size and modification time, so later commands spawn nothing for it.
+    pub fn check_version(&mut self, pijul: &Pijul) -> Result<String, VcsError> {
+        let stamp = binary_identity(&pijul.binary_os());
+        if let (Some((path, len, modified_ns)), Some(known)) = (&stamp, &self.checked_binary) {
+            if &known.path == path && known.len == *len && known.modified_ns == *modified_ns {
+                return Ok(known.version.clone());
+            }
+        }
+        let version = pijul.check_version()?;
+        if let Some((path, len, modified_ns)) = stamp {
+            self.checked_binary = Some(BinaryStamp {
+                path,
+                len,
+                modified_ns,
+                version: version.clone(),
+            });
+            self.dirty = true;
+        }
+        Ok(version)
+    }
+
+    /// Writes the tracker if anything changed. It is a cache, so a write that only moved the
+    /// fingerprint is not synced to disk; one that learned something (events, a new channel)
+    /// is.
+    pub fn save(&mut self) -> Result<(), VcsError> {
+        if !self.dirty {
+            return Ok(());
+        }
+        let file = TrackerFile {
+            format: FORMAT,
+            fingerprint: self.fingerprint,
+            current: self.current.clone(),
+            checked_binary: self.checked_binary.clone(),
+            channels: self
+                .channels
+                .iter()
+                .map(|(name, c)| {
+                    let stored = StoredChannel {
+                        state: c.state.clone(),
+                        changes: c.changes.iter().map(store).collect(),
+                        off_channel: c.off_channel.iter().map(store).collect(),
+                    };
+                    (name.clone(), stored)
+                })
+                .collect(),
+        };
+        let bytes = postcard::to_allocvec(&file).map_err(|e| VcsError::Parse {
+            cmd: "encoding the tracker".to_string(),
+            reason: e.to_string(),
+        })?;
+        write_replacing(&self.path, &bytes, self.learned)?;
+        self.dirty = false;
+        self.learned = false;
+        Ok(())
+    }
+}
+
+fn store(c: &ChangeInfo) -> StoredChange {
+    StoredChange {
+        hash: c.hash.clone(),
+        timestamp: c.timestamp.clone(),
+        authors: c.authors.clone(),
+        message: c.message.clone(),
+    }
+}
+
+fn unstore(c: StoredChange) -> ChangeInfo {
+    ChangeInfo {
+        timestamp_ms: parse_timestamp_ms(&c.timestamp),
+        hash: c.hash,
+        timestamp: c.timestamp,
+        authors: c.authors,
+        message: c.message,
+        description: None,
+    }
+}
+
+/// A change known only by its hash (an empty timestamp marks it: it has no stamp).
+fn placeholder(hash: PatchId) -> ChangeInfo {
+    ChangeInfo {
+        hash,
+        message: String::new(),
+        authors: Vec::new(),
+        timestamp: String::new(),
+        timestamp_ms: None,
+        description: None,
+    }
+}
+
+/// blake3 of the pristine's length and first [`FINGERPRINT_BYTES`]; `None` when there is no
+/// readable pristine (a fork with another layout), which makes every scan ask the VCS.
+pub fn pristine_fingerprint(repo: &Path) -> Option<[u8; 32]> {
+    let path = repo.join(".pijul").join("pristine").join("db");
+    let mut f = fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let mut head = vec![0u8; FINGERPRINT_BYTES];
+    let mut filled = 0;
+    while filled < head.len() {
+        match f.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&len.to_le_bytes());
+    hasher.update(&head[..filled]);
+    Some(*hasher.finalize().as_bytes())
+}
+
+/// The resolved path, size and modification time of the binary `bin` names (looked up on
+/// `PATH` unless it contains a slash).
+fn binary_identity(bin: &std::ffi::OsStr) -> Option<(PathBuf, u64, u128)> {
+    let named = Path::new(bin);
+    let path = if named.components().count() > 1 {
+        named.to_path_buf()
+    } else {
+        std::env::split_paths(&std::env::var_os("PATH")?)
+            .map(|dir| dir.join(named))
+            .find(|p| p.is_file())?
+    };
+    let meta = fs::metadata(&path).ok()?;
+    let modified_ns = meta
+        .modified()
+        .ok()?
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some((path, meta.len(), modified_ns))
+}
+
+fn io_error(path: &Path, what: &str, e: std::io::Error) -> VcsError {
+    VcsError::Io {
+        what: format!("{what} {}", path.display()),
+        source: e,
+    }
+}
+
+/// Replaces `path` atomically (temp file, rename); `durable` also syncs it first.
+fn write_replacing(path: &Path, bytes: &[u8], durable: bool) -> Result<(), VcsError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{TRACKER_FILE}.{}", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        if durable {
+            f.sync_all()?;
+        }
+        fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        io_error(path, "write", e)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(n: u8, ts: &str) -> ChangeInfo {
+        let c = (b'B' + n) as char;
+        ChangeInfo {
+            hash: PatchId::new(&format!("{}C", c.to_string().repeat(52))).unwrap(),
+            message: format!("change {n}"),
+            authors: vec!["Ada (ada) <ada@example.org>".into()],
+            timestamp: ts.to_string(),
+            timestamp_ms: parse_timestamp_ms(ts),
+            description: None,
+        }
+    }
+
+    #[test]
+    fn the_file_round_trips_and_a_damaged_one_is_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(TRACKER_FILE);
+        let mut t = Tracker::load(&path).unwrap();
+        assert!(!t.rebuilt() && t.current().is_none());
+        t.current = Some("main".into());
+        t.fingerprint = Some([7; 32]);
+        t.channels.insert(
+            "main".into(),
+            ChannelRecord {
+                state: Some("STATE".into()),
+                changes: vec![change(1, "2025-01-01T00:00:00Z")],
+                off_channel: vec![change(2, "2025-01-02T00:00:00Z")],
+            },
+        );
+        t.dirty = true;
+        t.save().unwrap();
+
+        let back = Tracker::load(&path).unwrap();
+        let (name, record) = back.current().unwrap();
+        assert_eq!(name, "main");
+        assert_eq!(record, t.channels.get("main").unwrap());
+        assert_eq!(back.fingerprint, Some([7; 32]));
+        let seen = record.seen();
+        assert_eq!(seen.on_channel.len(), 1);
+        assert_eq!(seen.off_channel.len(), 1);
+        assert_eq!(seen.stamps.len(), 1);
+
+        fs::write(&path, b"\xffnot a tracker").unwrap();
+        let damaged = Tracker::load(&path).unwrap();
+        assert!(damaged.rebuilt() && damaged.current().is_none());
+    }
+
+    #[test]
+    fn a_noted_record_is_on_the_channel_with_an_unknown_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = Tracker::load(&dir.path().join(TRACKER_FILE)).unwrap();
+        let old = change(1, "2025-01-01T00:00:00Z");
+        t.current = Some("main".into());
+        t.channels.insert(
+            "main".into(),
+            ChannelRecord {
+                state: Some("S".into()),
+                changes: vec![old.clone()],
+                off_channel: vec![],
+            },
+        );
+        t.fingerprint = Some([1; 32]);
+        let new = change(3, "").hash;
+        t.note_recorded(new.clone(), "amended", Some(&old.hash));
+        let (_, record) = t.current().unwrap();
+        assert_eq!(record.state, None);
+        assert_eq!(t.fingerprint, None);
+        assert_eq!(record.changes.len(), 1);
+        assert_eq!(record.changes[0].hash, new);
+        assert_eq!(record.changes[0].message, "amended");
+        assert_eq!(record.off_channel[0].hash, old.hash);
+        // A placeholder has no stamp: it cannot be mistaken for an amend's predecessor.
+        assert!(record.seen().stamps.is_empty());
+    }
+
+    #[test]
+    fn the_fingerprint_follows_the_pristine() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(pristine_fingerprint(dir.path()), None);
+        let db = dir.path().join(".pijul/pristine/db");
+        fs::create_dir_all(db.parent().unwrap()).unwrap();
+        fs::write(&db, vec![0u8; 100_000]).unwrap();
+        let a = pristine_fingerprint(dir.path()).unwrap();
+        assert_eq!(pristine_fingerprint(dir.path()), Some(a));
+        let mut bytes = vec![0u8; 100_000];
+        bytes[4096] = 1;
+        fs::write(&db, &bytes).unwrap();
+        assert_ne!(pristine_fingerprint(dir.path()), Some(a));
+    }
+}
