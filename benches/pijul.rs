@@ -1,0 +1,533 @@
+//! The Pijul benchmark: builds a real Pijul history of 1,000 changes (200 of them building one
+//! 1,000-line file), attests every change in a real attrib store, then prints each figure beside
+//! a reference measured in the same run, the ratio, and the bar from DESIGN.md.
+//!
+//! Run with `cargo bench -p attrib-cli --bench pijul` (needs `pijul` 1.0.0-beta.26, `ssh-agent`
+//! and `ssh-keygen`). `ATTRIB_BENCH_DIR` keeps the repositories for profiling;
+//! `ATTRIB_BENCH_CHANGES` scales the history, `ATTRIB_BENCH_PAIRS` sets the number of paired runs.
+//!
+//! How the history is built: bare `pijul record` in repository `a`, change by change; then `a` is
+//! copied whole (`cp -a`, so both sides start from byte-identical `.pijul` directories) to `b`,
+//! which gets an attrib store (`attrib init`) and one attestation per change, pre-signed with the
+//! store's identity and loaded with `attrib import` (60 % AI-assisted, half of those with a prompt
+//! commitment, like the overlay bench).
+//!
+//! How the runs are paired:
+//! - `record`: each pair makes the same edit in `a` and in `b`, then times bare
+//!   `pijul record -a -m MSG` in `a` and `attrib record --ai-provider … -- -a -m MSG` in `b`
+//!   (whole processes). Both repositories grow by one change per pair, so every pair sees the
+//!   same history on both sides. The order alternates pair by pair (pijul first, then attrib
+//!   first) so neither side always runs on a warmer cache.
+//! - `blame`: `pijul credit FILE` and `attrib blame FILE`, both in `b`, alternating which runs
+//!   first; one warm-up pair is not counted.
+//!
+//! The ratio is the median of the per-pair ratios, so a machine that drifts during the run does
+//! not tilt it; the times shown are the medians of each side.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use attrib_overlay::exchange::to_json_line;
+use attrib_overlay::*;
+use attrib_vcs_adapter::testing::PijulEnv;
+
+/// Side files the other changes edit.
+const SIDE_FILES: usize = 20;
+/// Every `BLAME_EVERY`-th change inserts `BLAME_LINES` lines into the blamed file.
+const BLAME_EVERY: usize = 5;
+const BLAME_LINES: usize = 5;
+const BLAME_FILE: &str = "blame.txt";
+
+/// splitmix64: a tiny deterministic generator, so every run builds the same workload.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const MODELS: [(&str, &str); 6] = [
+    ("anthropic", "claude-sonnet-4"),
+    ("anthropic", "claude-opus-4"),
+    ("openai", "gpt-5"),
+    ("openai", "gpt-4.1"),
+    ("google", "gemini-2.5-pro"),
+    ("mistral", "codestral"),
+];
+
+const WORDS: [&str; 12] = [
+    "parse", "token", "buffer", "index", "render", "merge", "signal", "cache", "patch", "offset",
+    "value", "stream",
+];
+
+/// The working copy's text files, kept in memory so the same edit can be written to both
+/// repositories.
+struct Tree {
+    files: Vec<(String, Vec<String>)>,
+}
+
+impl Tree {
+    fn line(rng: &mut Rng, tag: &str) -> String {
+        let w = |r: &mut Rng| WORDS[r.below(WORDS.len() as u64) as usize];
+        format!(
+            "    let {}_{} = {}({}, {});  // {tag}",
+            w(rng),
+            rng.below(1000),
+            w(rng),
+            w(rng),
+            rng.below(100_000)
+        )
+    }
+
+    /// Inserts `n` lines at a random place of file `f`.
+    fn insert(&mut self, rng: &mut Rng, f: usize, n: usize, tag: &str) {
+        let at = rng.below(self.files[f].1.len() as u64 + 1) as usize;
+        let new: Vec<String> = (0..n)
+            .map(|k| Tree::line(rng, &format!("{tag}.{k}")))
+            .collect();
+        self.files[f].1.splice(at..at, new);
+    }
+
+    /// A change to a side file: insert a few lines, or rewrite one.
+    fn side_edit(&mut self, rng: &mut Rng, tag: &str) -> usize {
+        let f = 1 + rng.below(SIDE_FILES as u64) as usize;
+        if rng.below(3) == 0 && !self.files[f].1.is_empty() {
+            let at = rng.below(self.files[f].1.len() as u64) as usize;
+            self.files[f].1[at] = Tree::line(rng, tag);
+        } else {
+            let n = 1 + rng.below(4) as usize;
+            self.insert(rng, f, n, tag);
+        }
+        f
+    }
+
+    fn write(&self, f: usize, repo: &Path) {
+        let (name, lines) = &self.files[f];
+        let mut text = lines.join("\n");
+        text.push('\n');
+        fs::write(repo.join(name), text).expect("write a working-copy file");
+    }
+}
+
+fn median<T: Copy + PartialOrd>(mut v: Vec<T>) -> T {
+    v.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn row(what: &str, figure: &str, reference: &str, ratio: String, bar: &str, ok: bool) {
+    println!(
+        "{what:<38} {figure:>14}  {reference:>30}  {ratio:>10}  {bar:<12} {}",
+        if ok { "meets bar" } else { "MISSES BAR" }
+    );
+}
+
+/// Runs `cmd` to completion, stdout discarded; panics with its stderr if it fails.
+fn timed(cmd: &mut Command, what: &str) -> Duration {
+    let start = Instant::now();
+    let out = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    let took = start.elapsed();
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    took
+}
+
+/// Bytes of every file under `dir`: (sum of lengths, sum of blocks on disk).
+fn dir_size(dir: &Path) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let mut total = (0, 0);
+    for entry in fs::read_dir(dir).expect("read a directory") {
+        let entry = entry.expect("read a directory entry");
+        let meta = entry.metadata().expect("stat a file");
+        if meta.is_dir() {
+            let (l, d) = dir_size(&entry.path());
+            total.0 += l;
+            total.1 += d;
+        } else {
+            total.0 += meta.len();
+            total.1 += meta.blocks() * 512;
+        }
+    }
+    total
+}
+
+fn kib(b: u64) -> String {
+    format!("{:.0} KiB", b as f64 / 1024.0)
+}
+
+/// Per-pair ratios and per-side medians of `pairs` = (reference, attrib).
+fn summarise(pairs: &[(Duration, Duration)]) -> (f64, Duration, Duration, Vec<f64>) {
+    let mut ratios: Vec<f64> = pairs
+        .iter()
+        .map(|(r, a)| a.as_secs_f64() / r.as_secs_f64())
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let ratio = ratios[ratios.len() / 2];
+    let reference = median(pairs.iter().map(|p| p.0).collect());
+    let ours = median(pairs.iter().map(|p| p.1).collect());
+    (ratio, reference, ours, ratios)
+}
+
+fn spread(ratios: &[f64]) -> String {
+    let q = |p: f64| ratios[((ratios.len() - 1) as f64 * p).round() as usize];
+    format!(
+        "per-pair ratios min {:.3} q1 {:.3} median {:.3} q3 {:.3} max {:.3}",
+        q(0.0),
+        q(0.25),
+        q(0.5),
+        q(0.75),
+        q(1.0)
+    )
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Signs one attestation per change with the store's identity, the way `attrib annotate` would
+/// have, and returns them as an export file's text.
+fn attestations(config: &Path, store_dir: &Path, hashes: &[PatchId]) -> String {
+    let text = fs::read_to_string(config.join("identity.toml")).expect("read identity.toml");
+    let id: toml::Table = text.parse().expect("identity.toml is TOML");
+    let mut secret = [0u8; 32];
+    hex::decode_to_slice(
+        id["secret_key"].as_str().expect("secret_key is a string"),
+        &mut secret,
+    )
+    .expect("secret_key is hex");
+    let me = Identity::from_secret(secret);
+    let store = Store::open(store_dir).expect("open the attrib store");
+    let snap = store.snapshot().expect("store snapshot");
+    let team = snap.team().expect("the store has a team");
+    let first_seq = snap.next_seq(&me.public()).expect("next sequence number");
+    drop(snap);
+    drop(store);
+
+    let mut rng = Rng(2026);
+    let now = now_ms();
+    let mut out = String::new();
+    for (i, patch) in hashes.iter().enumerate() {
+        let ai = (rng.below(10) < 6).then(|| {
+            let (provider, model) = MODELS[rng.below(MODELS.len() as u64) as usize];
+            AiAssistance {
+                provider: provider.into(),
+                model: model.into(),
+                suggestion_type: SuggestionType::ALL[rng.below(6) as usize],
+                prompt_commitment: (rng.below(2) == 0)
+                    .then(|| PromptCommitment(*blake3::hash(&(i as u64).to_be_bytes()).as_bytes())),
+                confidence_permille: Some(500 + rng.below(500) as u16),
+                token_count: Some(200 + rng.below(4000)),
+                temperature_milli: None,
+                max_tokens: None,
+                top_p_milli: None,
+                review_seconds: Some(rng.below(600) as u32),
+            }
+        });
+        let signed = me.sign(
+            team,
+            Record {
+                seq: first_seq + i as u32,
+                timestamp_ms: now - (hashes.len() - i) as u64 * 1000,
+                origin: Origin::Person,
+                payload: Payload::Attest(Attestation {
+                    patch: patch.clone(),
+                    ai,
+                    description: None,
+                    depends_on: vec![],
+                    conflicts_with: vec![],
+                    replaces: None,
+                    line_spans: vec![],
+                }),
+            },
+        );
+        out.push_str(&to_json_line(&signed));
+        out.push('\n');
+    }
+    out
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing else is expected.
+    let changes = env_usize("ATTRIB_BENCH_CHANGES", 1000).max(BLAME_EVERY);
+    let record_pairs = env_usize("ATTRIB_BENCH_PAIRS", 31).max(1);
+    let blame_pairs = env_usize("ATTRIB_BENCH_PAIRS", 21).max(1);
+    let bin = env!("CARGO_BIN_EXE_attrib");
+    let work = tempfile::tempdir().expect("tempdir");
+    let base = std::env::var_os("ATTRIB_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| work.path().to_path_buf());
+    for d in ["a", "b", "env", "config", "attestations.jsonl"] {
+        let p = base.join(d);
+        let _ = fs::remove_dir_all(&p).or_else(|_| fs::remove_file(&p));
+    }
+    let (a, b, config) = (base.join("a"), base.join("b"), base.join("config"));
+    fs::create_dir_all(&a).expect("create repository a");
+    let env = PijulEnv::start(&base.join("env"), "the pijul benchmark")
+        .expect("`pijul` must be installed for this benchmark (.ci/run installs it)");
+    let vars = env.vars();
+    let pa = env.driver(a.clone());
+    let version = pa.check_version().expect("pijul 1.0.0-beta.26");
+
+    // 1. The history: change 0 adds every file; every BLAME_EVERY-th change inserts BLAME_LINES
+    //    lines at a random place of the blamed file, the others edit a side file.
+    eprintln!("recording {changes} changes with bare pijul {version}...");
+    let start = Instant::now();
+    let mut rng = Rng(7);
+    let mut tree = Tree {
+        files: std::iter::once((BLAME_FILE.to_string(), Vec::new()))
+            .chain((0..SIDE_FILES).map(|i| (format!("src{i:02}.rs"), Vec::new())))
+            .collect(),
+    };
+    pa.init().expect("pijul init");
+    let mut hashes = Vec::with_capacity(changes);
+    for i in 0..changes {
+        let tag = format!("c{i}");
+        if i == 0 {
+            for f in 1..tree.files.len() {
+                tree.insert(&mut rng, f, 10, &tag);
+            }
+        }
+        if i % BLAME_EVERY == 0 {
+            tree.insert(&mut rng, 0, BLAME_LINES, &tag);
+        }
+        if i == 0 {
+            for f in 0..tree.files.len() {
+                tree.write(f, &a);
+            }
+            let names: Vec<&str> = tree.files.iter().map(|(n, _)| n.as_str()).collect();
+            pa.add(&names).expect("pijul add");
+        } else if i % BLAME_EVERY == 0 {
+            tree.write(0, &a);
+        } else {
+            let f = tree.side_edit(&mut rng, &tag);
+            tree.write(f, &a);
+        }
+        let msg = format!("change {i}");
+        hashes.push(pa.record(["-a", "-m", &msg]).expect("pijul record"));
+        if (i + 1) % 100 == 0 {
+            eprintln!(
+                "  {} changes, {:.0} s",
+                i + 1,
+                start.elapsed().as_secs_f64()
+            );
+        }
+    }
+    let blame_lines = tree.files[0].1.len();
+    let blame_changes = changes.div_ceil(BLAME_EVERY);
+
+    // 2. Repository b: the same history, plus a store holding one attestation per change.
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(&a)
+        .arg(&b)
+        .status()
+        .expect("run cp");
+    assert!(ok.success(), "cp -a a b failed");
+    let attrib = |dir: &Path| {
+        let mut c = Command::new(bin);
+        c.current_dir(dir)
+            .envs(vars.iter().map(|(k, v)| (k, v)))
+            .env("ATTRIB_CONFIG_DIR", &config);
+        c
+    };
+    timed(
+        attrib(&b).args(["init", "--team", "bench", "--name", "Bench"]),
+        "attrib init",
+    );
+    let store_dir = b.join(".pijul").join("attrib");
+    let export = base.join("attestations.jsonl");
+    fs::write(&export, attestations(&config, &store_dir, &hashes)).expect("write the export");
+    let out = attrib(&b)
+        .arg("import")
+        .arg(&export)
+        .output()
+        .expect("run attrib import");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && said.contains(&format!("accepted {changes},")),
+        "attrib import: {said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("history built in {:.0} s", start.elapsed().as_secs_f64());
+
+    println!(
+        "attrib pijul benchmark: {changes} changes ({blame_changes} of them in a {blame_lines}-line file), {changes} attestations, pijul {version}"
+    );
+    println!(
+        "{:<38} {:>14}  {:>30}  {:>10}  {:<12}",
+        "what", "figure", "reference (same run)", "ratio", "bar"
+    );
+
+    // 3. Overlay size against `.pijul` for the same history (repository a has no store).
+    let size = Store::open(&store_dir)
+        .expect("open the attrib store")
+        .size()
+        .expect("store size");
+    let in_use = size.allocated_bytes - size.free_bytes;
+    let (store_len, store_disk) = dir_size(&store_dir);
+    let (pijul_len, pijul_disk) = dir_size(&a.join(".pijul"));
+
+    // 4. Blame: `pijul credit FILE` against `attrib blame FILE`, both in b.
+    let blame_json = attrib(&b)
+        .args(["blame", "--json", BLAME_FILE])
+        .output()
+        .expect("run attrib blame --json");
+    assert!(blame_json.status.success(), "attrib blame --json failed");
+    let v: serde_json::Value =
+        serde_json::from_slice(&blame_json.stdout).expect("attrib blame --json is JSON");
+    let rows = v.as_array().expect("a JSON array");
+    let credited: HashSet<&str> = rows.iter().filter_map(|r| r["change"].as_str()).collect();
+    let attested = rows
+        .iter()
+        .filter(|r| r["attribution"]["kind"] != "unattested")
+        .count();
+    assert_eq!(rows.len(), blame_lines, "attrib blame: one row per line");
+    let credit = || {
+        let mut c = Command::new("pijul");
+        c.current_dir(&b)
+            .envs(vars.iter().map(|(k, v)| (k, v)))
+            .args(["credit", BLAME_FILE]);
+        timed(&mut c, "pijul credit")
+    };
+    let blame = || timed(attrib(&b).args(["blame", BLAME_FILE]), "attrib blame");
+    credit();
+    blame();
+    let blame_runs: Vec<(Duration, Duration)> = (0..blame_pairs)
+        .map(|i| {
+            if i % 2 == 0 {
+                let r = credit();
+                (r, blame())
+            } else {
+                let a = blame();
+                (credit(), a)
+            }
+        })
+        .collect();
+
+    // 5. Record: the same edit in a and b, bare `pijul record` against `attrib record`.
+    let mut edit = |i: usize| {
+        let tag = format!("p{i}");
+        let f = tree.side_edit(&mut rng, &tag);
+        tree.write(f, &a);
+        tree.write(f, &b);
+        format!("paired change {i}")
+    };
+    let bare = |msg: &str| {
+        let mut c = Command::new("pijul");
+        c.current_dir(&a)
+            .envs(vars.iter().map(|(k, v)| (k, v)))
+            .args(["record", "-a", "-m", msg]);
+        timed(&mut c, "pijul record")
+    };
+    let wrapped = |msg: &str| {
+        timed(
+            attrib(&b).args([
+                "record",
+                "--ai-provider",
+                "anthropic",
+                "--ai-model",
+                "claude-sonnet-4",
+                "--",
+                "-a",
+                "-m",
+                msg,
+            ]),
+            "attrib record",
+        )
+    };
+    // One warm-up pair, not counted.
+    let msg = edit(0);
+    bare(&msg);
+    wrapped(&msg);
+    let record_runs: Vec<(Duration, Duration)> = (1..=record_pairs)
+        .map(|i| {
+            let msg = edit(i);
+            if i % 2 == 0 {
+                let r = bare(&msg);
+                (r, wrapped(&msg))
+            } else {
+                let w = wrapped(&msg);
+                (bare(&msg), w)
+            }
+        })
+        .collect();
+    let overhead = median(
+        record_runs
+            .iter()
+            .map(|(r, a)| a.as_secs_f64() - r.as_secs_f64())
+            .collect(),
+    );
+
+    let (ratio, reference, ours, ratios) = summarise(&record_runs);
+    row(
+        "attrib record (whole process)",
+        &ms(ours),
+        &format!("pijul record {}", ms(reference)),
+        format!("{ratio:.3}x"),
+        "<= 1.02x",
+        ratio <= 1.02,
+    );
+    println!(
+        "  ({record_pairs} pairs at {changes}+ changes, same edit in both repositories; {}; median overhead {:.1} ms)",
+        spread(&ratios),
+        overhead * 1e3
+    );
+
+    let (ratio, reference, ours, ratios) = summarise(&blame_runs);
+    row(
+        "attrib blame FILE (whole process)",
+        &ms(ours),
+        &format!("pijul credit {}", ms(reference)),
+        format!("{ratio:.3}x"),
+        "<= 1.2x",
+        ratio <= 1.2,
+    );
+    println!(
+        "  ({blame_pairs} pairs; {blame_lines} lines credited to {} changes, {attested} lines attested; {})",
+        credited.len(),
+        spread(&ratios)
+    );
+
+    let share = in_use as f64 / pijul_len as f64;
+    row(
+        "overlay size vs .pijul",
+        &kib(in_use),
+        &format!(".pijul {}", kib(pijul_len)),
+        format!("{:.2} %", share * 100.0),
+        "<= 5 %",
+        share <= 0.05,
+    );
+    println!(
+        "  (store pages in use {in_use} B = {:.0} B/attested patch, record log {} B, {} records; .pijul/attrib/ files {store_len} B = {:.2} % of .pijul files {pijul_len} B; on disk {store_disk} B = {:.2} % of {pijul_disk} B)",
+        in_use as f64 / changes as f64,
+        size.log_bytes,
+        size.records,
+        store_len as f64 / pijul_len as f64 * 100.0,
+        store_disk as f64 / pijul_disk as f64 * 100.0,
+    );
+    drop(env);
+}
