@@ -301,9 +301,10 @@ changes `pijul credit` lists for it: a change that only inserts a line above or 
 not take the credit), with that change's attribution: AI (provider/model, suggestion type),\n\
 human, or unattested (no attestation in the overlay); \"reviewed\" when the change has a review.\n\n\
 When an attestation marks only some of a change's added lines as AI-written (line spans,\n\
-`annotate --ai-lines`), attrib does not map those spans onto today's line numbers (later\n\
-changes may have deleted some of the added lines): such lines show as \"partially AI (spans)\"\n\
-(`\"ai_lines\": \"partial\"` in --json); `attrib show CHANGE` lists the spans.\n\n\
+`annotate --ai-lines`, counted in the file as the change recorded it), each line the change\n\
+still owns is traced back to the line it added: AI-written lines show as AI, the others as\n\
+\"human (in an AI-assisted change)\" (`\"ai_lines\": \"this\"` / `\"others\"` in --json); a line\n\
+that cannot be traced shows as \"partially AI (spans)\".\n\n\
 Conflicts are shown as marker rows, and the lines inside carry the conflict's number."
 )]
 pub struct BlameArgs {

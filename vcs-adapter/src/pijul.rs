@@ -137,6 +137,93 @@ impl ChannelLog {
     }
 }
 
+/// A line a change added, where it was when the change was recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddedLine {
+    pub file: String,
+    /// 1-based line number in the file as recorded.
+    pub line: u32,
+    pub text: String,
+}
+
+/// Reads the `+ ` lines of `pijul change`'s hunks: `N. Edit in "FILE":LINE …` and
+/// `N. Replacement in "FILE":LINE …` number their added lines from LINE; `N. File addition:
+/// "NAME" in "DIR" …` from 1. Other hunks add no lines of a file.
+pub fn parse_added_lines(text: &str) -> Vec<AddedLine> {
+    let mut out = Vec::new();
+    // The current hunk's file and next line number, if it adds lines.
+    let mut current: Option<(String, u32)> = None;
+    let mut in_hunks = false;
+    for raw in text.lines() {
+        if raw.starts_with("# Hunks") {
+            in_hunks = true;
+            continue;
+        }
+        if !in_hunks {
+            continue;
+        }
+        let header = raw
+            .split_once(". ")
+            .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .map(|(_, rest)| rest);
+        if let Some(rest) = header {
+            current = hunk_target(rest);
+            continue;
+        }
+        if let (Some(text), Some((file, line))) = (raw.strip_prefix("+ "), current.as_mut()) {
+            out.push(AddedLine {
+                file: file.clone(),
+                line: *line,
+                text: text.to_string(),
+            });
+            *line += 1;
+        } else if raw == "+" {
+            if let Some((file, line)) = current.as_mut() {
+                out.push(AddedLine {
+                    file: file.clone(),
+                    line: *line,
+                    text: String::new(),
+                });
+                *line += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The file and first line number of a hunk header that adds lines.
+fn hunk_target(header: &str) -> Option<(String, u32)> {
+    let quoted = |s: &str| -> Option<(String, String)> {
+        let s = s.strip_prefix('"')?;
+        let end = s.find('"')?;
+        Some((s[..end].to_string(), s[end + 1..].to_string()))
+    };
+    if let Some(rest) = header
+        .strip_prefix("Edit in ")
+        .or_else(|| header.strip_prefix("Replacement in "))
+    {
+        let (file, after) = quoted(rest)?;
+        let line: u32 = after
+            .strip_prefix(':')?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()?;
+        return Some((file, line));
+    }
+    if let Some(rest) = header.strip_prefix("File addition: ") {
+        let (name, after) = quoted(rest)?;
+        let (dir, _) = quoted(after.trim_start().strip_prefix("in ")?)?;
+        let file = if dir.is_empty() {
+            name
+        } else {
+            format!("{dir}/{name}")
+        };
+        return Some((file, 1));
+    }
+    None
+}
+
 /// The outcome of a wrapped `record --amend`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Amend {
@@ -439,6 +526,18 @@ impl Pijul {
         Ok(self.channel_log()?.observation())
     }
 
+    /// The lines `hash` added, with their line numbers in the file as it was recorded (from
+    /// `pijul change HASH`).
+    pub fn added_lines(&self, hash: &PatchId) -> Result<Vec<AddedLine>, VcsError> {
+        let text = match self.stdout(&["change", hash.as_str()]) {
+            Err(VcsError::Failed { stderr, .. }) if looks_unknown(&stderr) => {
+                return Err(VcsError::UnknownChange(hash.to_string()))
+            }
+            other => other?,
+        };
+        Ok(parse_added_lines(&text))
+    }
+
     /// The tracked files of the working copy (`pijul list`, directories left out), relative to
     /// the repository.
     pub fn tracked_files(&self) -> Result<Vec<PathBuf>, VcsError> {
@@ -639,6 +738,44 @@ mod tests {
         assert_eq!(entries[0].inserter(&positions).unwrap().as_str(), H1);
         assert_eq!(entries[1].inserter(&positions), None);
         assert_eq!(entries[2].inserter(&positions).unwrap().as_str(), H2);
+    }
+
+    #[test]
+    fn added_lines_carry_their_recorded_line_numbers() {
+        let text = r#"message = "x"
+
+# Hunks
+
+1. File addition: "g.rs" in "src" "UTF-8"
+  up 2.1, new 5:30
++ fn a() {}
++
+
+2. Edit in "f":2 3.1 "UTF-8"
+  up 2.69, new 0:5, down 2.69
++ NEW1
+
+3. Replacement in "f":5 3.1 "UTF-8"
+- old
++ NEW2
++ NEW3
+"#;
+        let lines = parse_added_lines(text);
+        let got: Vec<(&str, u32, &str)> = lines
+            .iter()
+            .map(|l| (l.file.as_str(), l.line, l.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("src/g.rs", 1, "fn a() {}"),
+                ("src/g.rs", 2, ""),
+                ("f", 2, "NEW1"),
+                ("f", 5, "NEW2"),
+                ("f", 6, "NEW3"),
+            ]
+        );
+        assert!(parse_added_lines("no hunks here\n+ x\n").is_empty());
     }
 
     #[test]

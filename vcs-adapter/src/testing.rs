@@ -1,5 +1,5 @@
-//! A throwaway Pijul environment for tests (this crate's and its dependents'): a HOME with a
-//! Pijul author config, and an `ssh-agent` holding a fresh ed25519 key, since Pijul signs changes
+//! A throwaway Pijul environment for tests (this crate's and its dependents') and for `attrib
+//! demo`: a HOME with a Pijul author config, and an `ssh-agent` holding a fresh ed25519 key, since Pijul signs changes
 //! through the agent. The agent is killed when the environment is dropped.
 
 use std::fs;
@@ -44,15 +44,31 @@ impl PijulEnv {
             eprintln!("skipping {test}: `pijul` is not installed (.ci/run installs it)");
             return None;
         }
-        assert!(
-            !tool_missing("ssh-agent", "-h") && !tool_missing("ssh-keygen", "-?"),
-            "pijul is installed but ssh-agent/ssh-keygen are missing (Debian: openssh-client)"
-        );
+        match PijulEnv::try_start(root) {
+            Ok(env) => Some(env),
+            Err(why) => panic!("pijul is installed but its environment failed: {why}"),
+        }
+    }
+
+    /// Like [`PijulEnv::start`] for callers that must not panic (`attrib demo`): the reason
+    /// when `pijul`, `ssh-agent` or `ssh-keygen` is missing or fails.
+    pub fn try_start(root: &Path) -> Result<PijulEnv, String> {
+        if tool_missing("pijul", "--version") {
+            return Err("`pijul` is not installed".into());
+        }
+        if tool_missing("ssh-agent", "-h") || tool_missing("ssh-keygen", "-?") {
+            return Err("ssh-agent/ssh-keygen are missing (Debian: openssh-client)".into());
+        }
+        let io = |what: &str| {
+            let what = what.to_string();
+            move |e: std::io::Error| format!("{what}: {e}")
+        };
         let home = root.join("home");
-        fs::create_dir_all(home.join(".ssh")).expect("create .ssh");
-        fs::create_dir_all(home.join(".config/pijul")).expect("create pijul config dir");
+        fs::create_dir_all(home.join(".ssh")).map_err(io("create .ssh"))?;
+        fs::create_dir_all(home.join(".config/pijul"))
+            .map_err(io("create the pijul config dir"))?;
         let sock = root.join("agent.sock");
-        // -D: stay in the foreground, so the test owns the process and can kill it.
+        // -D: stay in the foreground, so the caller owns the process and can kill it.
         let agent = Command::new("ssh-agent")
             .arg("-D")
             .arg("-a")
@@ -60,11 +76,13 @@ impl PijulEnv {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start ssh-agent");
+            .map_err(io("start ssh-agent"))?;
         let env = PijulEnv { home, sock, agent };
         let deadline = Instant::now() + Duration::from_secs(10);
         while !env.sock.exists() {
-            assert!(Instant::now() < deadline, "ssh-agent did not start");
+            if Instant::now() > deadline {
+                return Err("ssh-agent did not start".into());
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
         let key = env.home.join(".ssh/id_ed25519");
@@ -72,22 +90,26 @@ impl PijulEnv {
             .args(["-q", "-t", "ed25519", "-N", "", "-C", "test@attrib", "-f"])
             .arg(&key)
             .status()
-            .expect("ssh-keygen");
-        assert!(ok.success(), "ssh-keygen failed");
+            .map_err(io("ssh-keygen"))?;
+        if !ok.success() {
+            return Err("ssh-keygen failed".into());
+        }
         let ok = Command::new("ssh-add")
             .arg(&key)
             .env("SSH_AUTH_SOCK", &env.sock)
             .stderr(Stdio::null())
             .status()
-            .expect("ssh-add");
-        assert!(ok.success(), "ssh-add failed");
+            .map_err(io("ssh-add"))?;
+        if !ok.success() {
+            return Err("ssh-add failed".into());
+        }
         // The author Pijul writes into changes (its identity is created from it on first record).
         fs::write(
             env.home.join(".config/pijul/config.toml"),
             "[author]\nusername = \"ada\"\ndisplay_name = \"Ada\"\nemail = \"ada@example.org\"\n",
         )
-        .expect("write pijul config");
-        Some(env)
+        .map_err(io("write the pijul config"))?;
+        Ok(env)
     }
 
     pub fn home(&self) -> &Path {

@@ -334,7 +334,7 @@ impl Tracker {
     /// Checks the binary's version once per installed binary: the answer is remembered against
     /// the file's path, size and modification time, so later commands spawn nothing for it.
     pub fn check_version(&mut self, pijul: &Pijul) -> Result<String, VcsError> {
-        let stamp = binary_identity(&pijul.binary_os());
+        let stamp = binary_identity(pijul.binary_os());
         if let (Some((path, len, modified_ns)), Some(known)) = (&stamp, &self.checked_binary) {
             if &known.path == path && known.len == *len && known.modified_ns == *modified_ns {
                 return Ok(known.version.clone());

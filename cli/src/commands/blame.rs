@@ -25,15 +25,21 @@ pub struct Attribution {
     pub suggestion_type: Option<String>,
     /// The change has at least one review.
     pub reviewed: bool,
+    /// The AI-written line spans of this file, as recorded (for [`Kind::AiPartial`]).
+    pub spans: Vec<(u32, u32)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// AI-assisted, the whole change.
     Ai,
-    /// AI-assisted, but the attestation marks only some added lines of this file as AI-written
-    /// (line spans), which are not mapped onto current line numbers.
+    /// AI-assisted, and the attestation marks only some added lines of this file as AI-written
+    /// (line spans); this line could not be traced back to one of the change's added lines.
     AiPartial,
+    /// An AI-written line: in the attestation's line spans.
+    AiLine,
+    /// A line the author wrote in a change whose other lines are AI-written (outside the spans).
+    HumanInAi,
     Human,
     Unattested,
 }
@@ -41,8 +47,8 @@ pub enum Kind {
 impl Kind {
     fn as_str(self) -> &'static str {
         match self {
-            Kind::Ai | Kind::AiPartial => "ai",
-            Kind::Human => "human",
+            Kind::Ai | Kind::AiPartial | Kind::AiLine => "ai",
+            Kind::Human | Kind::HumanInAi => "human",
             Kind::Unattested => "unattested",
         }
     }
@@ -56,6 +62,7 @@ impl Attribution {
             model: None,
             suggestion_type: None,
             reviewed,
+            spans: Vec::new(),
         }
     }
 
@@ -64,11 +71,15 @@ impl Attribution {
         let mut s = match self.kind {
             Kind::Human => "human".to_string(),
             Kind::Unattested => "unattested".to_string(),
-            Kind::Ai | Kind::AiPartial => {
-                let head = if self.kind == Kind::Ai {
-                    "AI"
-                } else {
-                    "partially AI (spans)"
+            Kind::HumanInAi => format!(
+                "human (in an AI-assisted change: {}/{})",
+                self.provider.as_deref().unwrap_or("?"),
+                self.model.as_deref().unwrap_or("?"),
+            ),
+            Kind::Ai | Kind::AiPartial | Kind::AiLine => {
+                let head = match self.kind {
+                    Kind::AiPartial => "partially AI (spans)",
+                    _ => "AI",
                 };
                 format!(
                     "{head} {}/{} {}",
@@ -94,6 +105,8 @@ impl Attribution {
             "ai_lines": match self.kind {
                 Kind::Ai => json!("all"),
                 Kind::AiPartial => json!("partial"),
+                Kind::AiLine => json!("this"),
+                Kind::HumanInAi => json!("others"),
                 _ => Value::Null,
             },
         })
@@ -182,18 +195,54 @@ pub fn attribution(snap: &Snapshot<'_>, patch: &PatchId, file: &str) -> Result<A
             model: None,
             suggestion_type: None,
             reviewed,
+            spans: Vec::new(),
         },
         Some(ai) => {
-            let partial = a.line_spans.iter().any(|s| same_file(&s.file, file));
+            let spans: Vec<(u32, u32)> = a
+                .line_spans
+                .iter()
+                .filter(|s| same_file(&s.file, file))
+                .map(|s| (s.start, s.end))
+                .collect();
             Attribution {
-                kind: if partial { Kind::AiPartial } else { Kind::Ai },
+                kind: if spans.is_empty() {
+                    Kind::Ai
+                } else {
+                    Kind::AiPartial
+                },
                 provider: Some(ai.provider.clone()),
                 model: Some(ai.model.clone()),
                 suggestion_type: Some(ai.suggestion_type.as_str().to_string()),
                 reviewed,
+                spans,
             }
         }
     })
+}
+
+/// Which of `change`'s current lines in the file are AI-written, by line number now: its added
+/// lines (with their line numbers as recorded, which is what spans count) are matched in order
+/// against the lines it still owns, so lines deleted since, and lines other changes inserted
+/// around them, do not shift the answer. Lines that match nothing are left out.
+pub fn map_spans(
+    added: &[(u32, &str)],
+    owned: &[(usize, &str)],
+    spans: &[(u32, u32)],
+) -> HashMap<usize, bool> {
+    let mut out = HashMap::new();
+    let mut next = 0;
+    for &(now, text) in owned {
+        let Some(k) = added[next..].iter().position(|(_, t)| *t == text) else {
+            continue;
+        };
+        let recorded = added[next + k].0;
+        next += k + 1;
+        out.insert(
+            now,
+            spans.iter().any(|&(a, b)| a <= recorded && recorded <= b),
+        );
+    }
+    out
 }
 
 fn same_file(span_file: &str, file: &str) -> bool {
@@ -271,16 +320,53 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: BlameArgs) -> Result<()> {
     let snap = store.snapshot()?;
     let file_key = rel.to_string_lossy().into_owned();
     let mut cache: HashMap<PatchId, Attribution> = HashMap::new();
-    let mut attr_of = |p: &Option<PatchId>| -> Result<Attribution> {
+    // For changes with line spans in this file: current line → AI-written?
+    let mut traced: HashMap<PatchId, HashMap<usize, bool>> = HashMap::new();
+    let mut attr_of = |p: &Option<PatchId>, line: Option<usize>| -> Result<Attribution> {
         let Some(p) = p else {
             return Ok(Attribution::unattested(false));
         };
-        if let Some(a) = cache.get(p) {
-            return Ok(a.clone());
+        let a = match cache.get(p) {
+            Some(a) => a.clone(),
+            None => {
+                let a = attribution(&snap, p, &file_key)?;
+                cache.insert(p.clone(), a.clone());
+                a
+            }
+        };
+        if a.kind != Kind::AiPartial {
+            return Ok(a);
         }
-        let a = attribution(&snap, p, &file_key)?;
-        cache.insert(p.clone(), a.clone());
-        Ok(a)
+        if !traced.contains_key(p) {
+            let added = pijul.added_lines(p).map_err(|e| anyhow!(e))?;
+            let added: Vec<(u32, &str)> = added
+                .iter()
+                .filter(|l| same_file(&l.file, &file_key))
+                .map(|l| (l.line, l.text.as_str()))
+                .collect();
+            let owned: Vec<(usize, &str)> = rows
+                .iter()
+                .filter_map(|r| match r {
+                    Row::Line {
+                        line, change, text, ..
+                    } if change.as_ref() == Some(p) => Some((*line, text.as_str())),
+                    _ => None,
+                })
+                .collect();
+            traced.insert(p.clone(), map_spans(&added, &owned, &a.spans));
+        }
+        let in_span = line.and_then(|l| traced.get(p).and_then(|m| m.get(&l)).copied());
+        Ok(match in_span {
+            Some(true) => Attribution {
+                kind: Kind::AiLine,
+                ..a
+            },
+            Some(false) => Attribution {
+                kind: Kind::HumanInAi,
+                ..a
+            },
+            None => a,
+        })
     };
 
     if args.json {
@@ -295,7 +381,7 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: BlameArgs) -> Result<()> {
                 } => json!({
                     "line": line,
                     "change": change.as_ref().map(|c| c.as_str()),
-                    "attribution": attr_of(change)?.json(),
+                    "attribution": attr_of(change, Some(*line))?.json(),
                     "conflict": conflict,
                     "text": text,
                 }),
@@ -331,7 +417,7 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: BlameArgs) -> Result<()> {
                     .as_ref()
                     .map(|c| c.as_str().chars().take(10).collect())
                     .unwrap_or_else(|| "?".to_string());
-                let mut a = attr_of(change)?.text();
+                let mut a = attr_of(change, Some(*line))?.text();
                 if let Some(id) = conflict {
                     a.push_str(&format!(" [conflict {id}]"));
                 }
@@ -399,6 +485,21 @@ mod tests {
             }
         );
         assert!(matches!(&rows[4], Row::Line { change: None, .. }));
+    }
+
+    #[test]
+    fn spans_are_traced_through_deletions_and_insertions() {
+        // The change added lines 3-6 (as recorded); spans mark 4-5 as AI-written.
+        let added = [(3, "a"), (4, "b"), (5, "c"), (6, "d")];
+        // Since then "c" was deleted, and other changes moved the rest down.
+        let owned = [(10, "a"), (11, "b"), (13, "d")];
+        let m = map_spans(&added, &owned, &[(4, 5)]);
+        assert_eq!(m.get(&10), Some(&false));
+        assert_eq!(m.get(&11), Some(&true));
+        assert_eq!(m.get(&13), Some(&false));
+        // A line the change does not seem to have added stays unmapped.
+        let m = map_spans(&added, &[(1, "zzz")], &[(4, 5)]);
+        assert!(m.is_empty());
     }
 
     #[test]

@@ -3,6 +3,10 @@
 //! Three members found and join a team, record AI-assisted and human patches offline, swap
 //! exports in three different orders and end with identical views; a forged record and a
 //! stranger's record are refused. Every step runs the same code as the CLI commands.
+//!
+//! When `pijul` is installed, a last act runs the real `attrib` binary in a real Pijul
+//! repository: `attrib record` with and without AI, a plain `pijul record` caught by the
+//! pre-record hook, then `log`, `blame` and `stats`.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -18,6 +22,8 @@ use crate::args::{
     AnnotateArgs, CaptureArgs, ImportArgs, InitArgs, LogArgs, OriginArg, ReviewArgs, TeamCommand,
     VerdictArg,
 };
+use attrib_vcs_adapter::testing::PijulEnv;
+
 use crate::context::Ctx;
 
 struct Member {
@@ -363,5 +369,148 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
         100 * ai_count / all.len().max(1),
         reviewed
     )?;
+
+    step(out, 7, "in a real Pijul repository")?;
+    let pijul_root = root.join("pijul");
+    std::fs::create_dir_all(&pijul_root)?;
+    match PijulEnv::try_start(&pijul_root) {
+        Ok(env) => pijul_act(out, &pijul_root, &env),
+        Err(why) => {
+            writeln!(
+                out,
+                "    skipped: {why} (the Pijul act needs pijul 1.0.0-beta.26)"
+            )?;
+            Ok(())
+        }
+    }
+}
+
+/// Runs the real binaries, as a user would, and shows their output.
+struct Shell<'a> {
+    repo: PathBuf,
+    env: Vec<(String, String)>,
+    out: &'a mut dyn Write,
+}
+
+impl Shell<'_> {
+    fn run(
+        &mut self,
+        program: &Path,
+        shown: &str,
+        args: &[&str],
+        extra: &[(&str, &str)],
+    ) -> Result<()> {
+        let mut line = String::from("    $ ");
+        for (k, v) in extra {
+            line.push_str(&format!("{k}={v} "));
+        }
+        line.push_str(shown);
+        for a in args {
+            if a.contains(' ') {
+                line.push_str(&format!(" {a:?}"));
+            } else {
+                line.push(' ');
+                line.push_str(a);
+            }
+        }
+        writeln!(self.out, "{line}")?;
+        let output = std::process::Command::new(program)
+            .args(args)
+            .current_dir(&self.repo)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .envs(extra.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .with_context(|| format!("cannot run {shown}"))?;
+        // Notes on stderr come first: reconciliation prints them before the command runs.
+        for text in [&output.stderr, &output.stdout] {
+            for l in String::from_utf8_lossy(text).lines() {
+                writeln!(self.out, "      {l}")?;
+            }
+        }
+        if !output.status.success() {
+            bail!("`{shown} {}` failed", args.join(" "));
+        }
+        Ok(())
+    }
+
+    fn attrib(&mut self, args: &[&str], extra: &[(&str, &str)]) -> Result<()> {
+        let exe = std::env::current_exe().context("cannot find the attrib binary")?;
+        self.run(&exe, "attrib", args, extra)
+    }
+
+    fn pijul(&mut self, args: &[&str], extra: &[(&str, &str)]) -> Result<()> {
+        self.run(Path::new("pijul"), "pijul", args, extra)
+    }
+
+    fn write(&mut self, file: &str, text: &str) -> Result<()> {
+        writeln!(self.out, "    (edit {file})")?;
+        std::fs::write(self.repo.join(file), text)?;
+        Ok(())
+    }
+}
+
+fn pijul_act(out: &mut dyn Write, root: &Path, env: &PijulEnv) -> Result<()> {
+    let repo = root.join("repo");
+    std::fs::create_dir_all(&repo)?;
+    let mut vars = env.vars();
+    vars.push((
+        "ATTRIB_CONFIG_DIR".into(),
+        root.join("attrib-config").display().to_string(),
+    ));
+    let mut sh = Shell {
+        repo,
+        env: vars,
+        out,
+    };
+    sh.pijul(&["init"], &[])?;
+    sh.attrib(
+        &[
+            "init",
+            "--team",
+            "pijul-demo",
+            "--name",
+            "ada",
+            "--install-hooks",
+        ],
+        &[],
+    )?;
+    sh.write("parser.rs", "fn parse(input: &str) -> Vec<Token> {\n    let mut tokens = Vec::new();\n    for word in input.split_whitespace() {\n        tokens.push(Token::from(word));\n    }\n    tokens\n}\n")?;
+    sh.pijul(&["add", "parser.rs"], &[])?;
+    sh.attrib(
+        &[
+            "record",
+            "--ai-provider",
+            "anthropic",
+            "--ai-model",
+            "claude-sonnet-4",
+            "--ai-suggestion-type",
+            "complete",
+            "--",
+            "-m",
+            "parser: first cut",
+        ],
+        &[],
+    )?;
+    sh.write("parser.rs", "// SPDX-License-Identifier: MIT\n\nfn parse(input: &str) -> Vec<Token> {\n    let mut tokens = Vec::new();\n    for word in input.split_whitespace() {\n        tokens.push(Token::from(word));\n    }\n    tokens\n}\n")?;
+    sh.attrib(
+        &["record", "--no-ai", "--", "-m", "parser: license header"],
+        &[],
+    )?;
+    sh.write("parser.rs", "// SPDX-License-Identifier: MIT\n\nfn parse(input: &str) -> Vec<Token> {\n    let mut tokens = Vec::new();\n    for word in input.split_whitespace() {\n        tokens.push(Token::from(word));\n    }\n    tokens\n}\n\n#[test]\nfn splits_words() {\n    assert_eq!(parse(\"a b\").len(), 2);\n}\n")?;
+    writeln!(
+        sh.out,
+        "    (an agent records with plain pijul; the hook keeps its AI context)"
+    )?;
+    sh.pijul(
+        &["record", "-a", "-m", "parser: a test"],
+        &[
+            ("ATTRIB_AI_PROVIDER", "openai"),
+            ("ATTRIB_AI_MODEL", "gpt-5"),
+        ],
+    )?;
+    sh.attrib(&["log"], &[])?;
+    sh.attrib(&["blame", "parser.rs"], &[])?;
+    sh.attrib(&["stats"], &[])?;
     Ok(())
 }

@@ -189,8 +189,11 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: StatsArgs) -> Result<()> {
     }
     writeln!(
         out,
-        "channel {name:?}: {} changes, {} lines in {} files",
-        patches.total, lines.total, credit.files
+        "channel {name:?}: {} changes, {} lines in {} file{}",
+        patches.total,
+        lines.total,
+        credit.files,
+        if credit.files == 1 { "" } else { "s" }
     )?;
     let rows = vec![
         tally_row("AI-assisted", &patches, patches.ai, &lines, lines.ai),
