@@ -73,6 +73,11 @@ pub struct Config {
     pub replay_per_sec: u32,
     /// Most local records kept for publishing while no peer is connected.
     pub outbox_max: usize,
+    /// A sync response that brings at most this many new records has them published on gossip
+    /// too: after a partition heals, the few records that cross the healed link then flood the
+    /// rest of the partition at once instead of one periodic pull per hop. Larger catch-ups
+    /// are not re-gossiped (their peers pull them as well, and the flood would double the bytes).
+    pub regossip_max: usize,
     /// Most peers whose sync state is remembered.
     pub remembered_peers: usize,
 }
@@ -95,6 +100,7 @@ impl Default for Config {
             replay_burst: 500,
             replay_per_sec: 50,
             outbox_max: 256,
+            regossip_max: 64,
             remembered_peers: 1024,
         }
     }
@@ -235,13 +241,15 @@ pub struct Engine<P> {
 }
 
 /// What one ingest did.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Ingested {
     accepted: u64,
     duplicates: u64,
+    /// Positions of the accepted records in the batch.
+    accepted_at: Vec<usize>,
 }
 
-impl<P: Clone + Eq + Hash + std::fmt::Debug> Engine<P> {
+impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
     /// An engine for the replica `set`, whose own device key is `local_key`. Reads every record
     /// once to build the heads.
     pub fn new<S: RecordSet>(
@@ -300,10 +308,13 @@ impl<P: Clone + Eq + Hash + std::fmt::Debug> Engine<P> {
     }
 
     pub fn peers(&self) -> Vec<(P, PeerInfo)> {
-        self.peers
+        let mut out: Vec<(P, PeerInfo)> = self
+            .peers
             .keys()
             .filter_map(|p| Some((p.clone(), self.peer(p)?)))
-            .collect()
+            .collect();
+        out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        out
     }
 
     /// Is `key` banned at `now`?
@@ -374,7 +385,7 @@ impl<P: Clone + Eq + Hash + std::fmt::Debug> Engine<P> {
     /// processes wrote to the local set. Call it every few hundred milliseconds.
     pub fn tick<S: RecordSet>(&mut self, now: u64, set: &S) -> Vec<Action<P>> {
         let mut actions = self.local_writes(set);
-        let due: Vec<P> = self
+        let mut due: Vec<P> = self
             .peers
             .iter()
             .filter(|(_, p)| match &p.in_flight {
@@ -383,6 +394,8 @@ impl<P: Clone + Eq + Hash + std::fmt::Debug> Engine<P> {
             })
             .map(|(k, _)| k.clone())
             .collect();
+        // Peer order must not depend on the hash map's seed: the simulator replays runs.
+        due.sort_unstable();
         for p in due {
             let timed_out = self.peers.get(&p).is_some_and(|x| x.in_flight.is_some());
             if timed_out {
@@ -657,11 +670,19 @@ impl<P: Clone + Eq + Hash + std::fmt::Debug> Engine<P> {
         if let Some(m) = self.memory.get_mut(&key) {
             m.req_told = predicted.map(Arc::new);
         }
-        let accepted = self
-            .ingest(key, &records, now, set, false, &mut offences)
-            .accepted;
+        let done = self.ingest(key, &records, now, set, false, &mut offences);
+        let accepted = done.accepted;
         for o in offences {
             actions.extend(self.penalise(peer, o, now));
+        }
+        if !resp.more && accepted as usize <= self.config.regossip_max {
+            for &i in &done.accepted_at {
+                actions.push(Action::Publish {
+                    bytes: encode(&Gossip {
+                        record: WireRecord::from_signed(&records[i]),
+                    }),
+                });
+            }
         }
         if !self.peers.contains_key(peer) {
             return actions;
@@ -944,10 +965,11 @@ impl<P: Clone + Eq + Hash + std::fmt::Debug> Engine<P> {
                 return done;
             }
         };
-        for (r, outcome) in records.iter().zip(&outcomes) {
+        for (i, (r, outcome)) in records.iter().zip(&outcomes).enumerate() {
             match outcome {
                 Outcome::Accepted => {
                     done.accepted += 1;
+                    done.accepted_at.push(i);
                     self.counters.records_accepted += 1;
                 }
                 Outcome::Duplicate => {
