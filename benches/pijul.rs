@@ -189,15 +189,18 @@ fn summarise(pairs: &[(Duration, Duration)]) -> (f64, Duration, Duration, Vec<f6
     (ratio, reference, ours, ratios)
 }
 
-fn spread(ratios: &[f64]) -> String {
+/// The spread of the per-pair ratios, and the ratio of the two sides' medians beside it (far
+/// apart when the machine was busy during the run).
+fn spread(ratios: &[f64], reference: Duration, ours: Duration) -> String {
     let q = |p: f64| ratios[((ratios.len() - 1) as f64 * p).round() as usize];
     format!(
-        "per-pair ratios min {:.3} q1 {:.3} median {:.3} q3 {:.3} max {:.3}",
+        "per-pair ratios min {:.3} q1 {:.3} median {:.3} q3 {:.3} max {:.3}; ratio of medians {:.3}",
         q(0.0),
         q(0.25),
         q(0.5),
         q(0.75),
-        q(1.0)
+        q(1.0),
+        ours.as_secs_f64() / reference.as_secs_f64()
     )
 }
 
@@ -389,6 +392,22 @@ fn main() {
         .expect("store size");
     let in_use = size.allocated_bytes - size.free_bytes;
     let (store_len, store_disk) = dir_size(&store_dir);
+    // What the store directory holds besides the store (e.g. the channel tracker's cache).
+    let mut files: Vec<(String, u64)> = fs::read_dir(&store_dir)
+        .expect("read the store directory")
+        .map(|e| {
+            let e = e.expect("read a directory entry");
+            let len = e.metadata().expect("stat a file").len();
+            (e.file_name().to_string_lossy().into_owned(), len)
+        })
+        .filter(|(_, len)| *len > 0)
+        .collect();
+    files.sort();
+    let files = files
+        .iter()
+        .map(|(name, len)| format!("{name} {len} B"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let (pijul_len, pijul_disk) = dir_size(&a.join(".pijul"));
 
     // 4. Blame: `pijul credit FILE` against `attrib blame FILE`, both in b.
@@ -493,7 +512,7 @@ fn main() {
     );
     println!(
         "  ({record_pairs} pairs at {changes}+ changes, same edit in both repositories; {}; median overhead {:.1} ms)",
-        spread(&ratios),
+        spread(&ratios, reference, ours),
         overhead * 1e3
     );
 
@@ -509,7 +528,7 @@ fn main() {
     println!(
         "  ({blame_pairs} pairs; {blame_lines} lines credited to {} changes, {attested} lines attested; {})",
         credited.len(),
-        spread(&ratios)
+        spread(&ratios, reference, ours)
     );
 
     let share = in_use as f64 / pijul_len as f64;
@@ -522,7 +541,7 @@ fn main() {
         share <= 0.05,
     );
     println!(
-        "  (store pages in use {in_use} B = {:.0} B/attested patch, record log {} B, {} records; .pijul/attrib/ files {store_len} B = {:.2} % of .pijul files {pijul_len} B; on disk {store_disk} B = {:.2} % of {pijul_disk} B)",
+        "  (store pages in use {in_use} B = {:.0} B/attested patch, record log {} B, {} records; .pijul/attrib/ files {store_len} B ({files}) = {:.2} % of .pijul files {pijul_len} B; on disk {store_disk} B = {:.2} % of {pijul_disk} B)",
         in_use as f64 / changes as f64,
         size.log_bytes,
         size.records,
