@@ -12,7 +12,12 @@
 //! The engine reads and writes the local replica through [`protocol::RecordSet`]: [`StoreSet`]
 //! over the real store, [`protocol::MemorySet`] in memory.
 
+pub mod node;
 pub mod protocol;
 mod store_set;
 
+pub use node::{
+    device_key, peer_id_of, spawn, sync_once, NodeConfig, NodeError, NodeHandle, NodeStatus,
+    PeerStatus, SyncSummary,
+};
 pub use store_set::StoreSet;

@@ -1,0 +1,626 @@
+//! The libp2p node: drives the sync [`Engine`] over real sockets.
+//!
+//! Transports TCP and QUIC, noise, yamux; a gossipsub topic per team for eager push, with
+//! `validate_messages()` so that every message waits for the engine's verdict (Reject feeds
+//! gossipsub's peer scoring); a request-response protocol for anti-entropy; identify; mDNS on
+//! the LAN. The node's peer id *is* the device key (ed25519), so a connection is gated by team
+//! membership as soon as noise has authenticated it: a non-member or banned device is
+//! disconnected before any request of it is answered.
+//!
+//! The event loop runs on tokio. The store is read and written inline: sanakirja operations are
+//! short, and one node serves one team.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use attrib_overlay::{now_ms, PublicKey};
+use futures::{AsyncReadExt, AsyncWriteExt, StreamExt};
+use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance};
+use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport};
+use libp2p::swarm::behaviour::toggle::Toggle;
+use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
+use libp2p::{
+    identify, identity, mdns, noise, tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm,
+};
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::protocol::wire::{MAX_GOSSIP_BYTES, MAX_MESSAGE_BYTES};
+use crate::protocol::{Action, Config, Counters, Engine, GossipVerdict, PeerInfo, RecordSet};
+use crate::StoreSet;
+
+/// The request-response protocol name.
+pub const SYNC_PROTOCOL: &str = "/attrib/sync/1";
+/// Where the per-peer sync state is kept, inside the store directory.
+pub const STATE_FILE: &str = "sync-peers.bin";
+
+/// Why the node could not start or run.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error(transparent)]
+    Store(#[from] crate::protocol::SetError),
+    #[error("network: {0}")]
+    Network(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("sync with {peer} did not finish within {seconds} s")]
+    Timeout { peer: String, seconds: u64 },
+    #[error("the node has stopped")]
+    Stopped,
+}
+
+fn net(e: impl std::fmt::Display) -> NodeError {
+    NodeError::Network(e.to_string())
+}
+
+/// How to run a node.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// The store directory (the `.pijul/attrib` or equivalent the CLI resolves).
+    pub store_dir: PathBuf,
+    /// The device's ed25519 secret key: the node's peer id is its public key.
+    pub secret: [u8; 32],
+    /// Addresses to listen on; empty: every interface, a free TCP port and a free QUIC port.
+    pub listen: Vec<Multiaddr>,
+    /// Peers to dial at start (`/ip4/…/tcp/…/p2p/…`).
+    pub peers: Vec<Multiaddr>,
+    /// Discover peers on the LAN with mDNS (it skips loopback: tests dial explicitly).
+    pub mdns: bool,
+    pub sync: Config,
+    /// How often the engine is ticked.
+    pub tick: Duration,
+}
+
+impl NodeConfig {
+    pub fn new(store_dir: PathBuf, secret: [u8; 32]) -> NodeConfig {
+        NodeConfig {
+            store_dir,
+            secret,
+            listen: Vec::new(),
+            peers: Vec::new(),
+            mdns: true,
+            sync: Config::default(),
+            tick: Duration::from_millis(250),
+        }
+    }
+}
+
+/// A connected peer, for `attrib peers`.
+#[derive(Clone, Debug, Serialize)]
+pub struct PeerStatus {
+    pub peer_id: String,
+    #[serde(flatten)]
+    pub info: PeerInfo,
+}
+
+/// A running node's state, for `attrib node` / `attrib peers`.
+#[derive(Clone, Debug, Serialize)]
+pub struct NodeStatus {
+    pub peer_id: String,
+    pub listen: Vec<String>,
+    pub peers: Vec<PeerStatus>,
+    pub counters: Counters,
+    pub outbox: usize,
+}
+
+/// What one `attrib sync` did.
+#[derive(Clone, Debug, Serialize)]
+pub struct SyncSummary {
+    pub peer_id: String,
+    pub records_received: u64,
+    pub rounds: u64,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub refused: u64,
+    pub millis: u64,
+}
+
+enum Command {
+    Status(oneshot::Sender<NodeStatus>),
+    Dial(Multiaddr),
+    LocalWrite,
+    Ingest(
+        Vec<attrib_overlay::SignedRecord>,
+        oneshot::Sender<Result<Vec<attrib_overlay::Outcome>, crate::protocol::SetError>>,
+    ),
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// A handle on a node running in a tokio task.
+pub struct NodeHandle {
+    pub peer_id: PeerId,
+    commands: mpsc::UnboundedSender<Command>,
+    task: tokio::task::JoinHandle<Result<(), NodeError>>,
+}
+
+impl NodeHandle {
+    pub async fn status(&self) -> Result<NodeStatus, NodeError> {
+        let (tx, rx) = oneshot::channel();
+        self.commands
+            .send(Command::Status(tx))
+            .map_err(|_| NodeError::Stopped)?;
+        rx.await.map_err(|_| NodeError::Stopped)
+    }
+
+    /// Dials a peer (`/ip4/…/tcp/…/p2p/…`).
+    pub fn dial(&self, addr: Multiaddr) -> Result<(), NodeError> {
+        self.commands
+            .send(Command::Dial(addr))
+            .map_err(|_| NodeError::Stopped)
+    }
+
+    /// Tells the node the store has new local records to publish now (it also notices on its
+    /// next tick).
+    pub fn local_write(&self) -> Result<(), NodeError> {
+        self.commands
+            .send(Command::LocalWrite)
+            .map_err(|_| NodeError::Stopped)
+    }
+
+    /// Writes records through the node (which holds the store open) and publishes them.
+    pub async fn ingest(
+        &self,
+        records: Vec<attrib_overlay::SignedRecord>,
+    ) -> Result<Vec<attrib_overlay::Outcome>, NodeError> {
+        let (tx, rx) = oneshot::channel();
+        self.commands
+            .send(Command::Ingest(records, tx))
+            .map_err(|_| NodeError::Stopped)?;
+        Ok(rx.await.map_err(|_| NodeError::Stopped)??)
+    }
+
+    /// Saves the sync state and stops.
+    pub async fn shutdown(self) -> Result<(), NodeError> {
+        let (tx, rx) = oneshot::channel();
+        if self.commands.send(Command::Shutdown(tx)).is_ok() {
+            let _ = rx.await;
+        }
+        self.task.await.map_err(net)?
+    }
+}
+
+#[derive(NetworkBehaviour)]
+struct Behaviour {
+    gossipsub: gossipsub::Behaviour,
+    sync: request_response::Behaviour<SyncCodec>,
+    identify: identify::Behaviour,
+    mdns: Toggle<mdns::tokio::Behaviour>,
+}
+
+/// Length-prefixed byte messages; the engine decodes them.
+#[derive(Clone, Default)]
+struct SyncCodec;
+
+async fn read_frame<T: futures::AsyncRead + Unpin + Send>(io: &mut T) -> std::io::Result<Vec<u8>> {
+    let mut len = [0u8; 4];
+    io.read_exact(&mut len).await?;
+    let len = u32::from_le_bytes(len) as usize;
+    if len > MAX_MESSAGE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("message of {len} bytes; the limit is {MAX_MESSAGE_BYTES}"),
+        ));
+    }
+    let mut buf = vec![0u8; len];
+    io.read_exact(&mut buf).await?;
+    Ok(buf)
+}
+
+async fn write_frame<T: futures::AsyncWrite + Unpin + Send>(
+    io: &mut T,
+    bytes: Vec<u8>,
+) -> std::io::Result<()> {
+    let len = u32::try_from(bytes.len())
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "message too large"))?;
+    io.write_all(&len.to_le_bytes()).await?;
+    io.write_all(&bytes).await?;
+    io.close().await
+}
+
+impl request_response::Codec for SyncCodec {
+    type Protocol = StreamProtocol;
+    type Request = Vec<u8>;
+    type Response = Vec<u8>;
+
+    async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> std::io::Result<Vec<u8>>
+    where
+        T: futures::AsyncRead + Unpin + Send,
+    {
+        read_frame(io).await
+    }
+
+    async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> std::io::Result<Vec<u8>>
+    where
+        T: futures::AsyncRead + Unpin + Send,
+    {
+        read_frame(io).await
+    }
+
+    async fn write_request<T>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        req: Vec<u8>,
+    ) -> std::io::Result<()>
+    where
+        T: futures::AsyncWrite + Unpin + Send,
+    {
+        write_frame(io, req).await
+    }
+
+    async fn write_response<T>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        res: Vec<u8>,
+    ) -> std::io::Result<()>
+    where
+        T: futures::AsyncWrite + Unpin + Send,
+    {
+        write_frame(io, res).await
+    }
+}
+
+/// The device key behind a peer id (ed25519 keys are inlined in the id), if it is one.
+pub fn device_key(peer: &PeerId) -> Option<PublicKey> {
+    let mh = peer.as_ref();
+    if mh.code() != 0 {
+        return None;
+    }
+    let key = identity::PublicKey::try_decode_protobuf(mh.digest()).ok()?;
+    Some(PublicKey(key.try_into_ed25519().ok()?.to_bytes()))
+}
+
+/// The peer id of a device key.
+pub fn peer_id_of(key: &PublicKey) -> Option<PeerId> {
+    let ed = identity::ed25519::PublicKey::try_from_bytes(&key.0).ok()?;
+    Some(identity::PublicKey::from(ed).to_peer_id())
+}
+
+struct Node {
+    swarm: Swarm<Behaviour>,
+    engine: Engine<PeerId>,
+    set: StoreSet,
+    topic: IdentTopic,
+    outbound: HashMap<OutboundRequestId, PeerId>,
+    state_file: PathBuf,
+}
+
+fn build(config: &NodeConfig) -> Result<Node, NodeError> {
+    let set = StoreSet::open(&config.store_dir)?;
+    let keypair = identity::Keypair::ed25519_from_bytes(config.secret).map_err(net)?;
+    let local_key = PublicKey(keypair.public().try_into_ed25519().map_err(net)?.to_bytes());
+    let mut engine = Engine::new(config.sync.clone(), local_key, &set)?;
+    let state_file = config.store_dir.join(STATE_FILE);
+    if let Ok(bytes) = std::fs::read(&state_file) {
+        // A damaged state file costs one full exchange per peer, nothing more.
+        let _ = engine.load_memory(&bytes);
+    }
+    let topic = IdentTopic::new(format!("attrib/{}/records/1", set.team().to_hex()));
+    let mdns_on = config.mdns;
+    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default(),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .map_err(net)?
+        .with_quic()
+        .with_behaviour(|key| {
+            let gossip_config = gossipsub::ConfigBuilder::default()
+                .validate_messages()
+                .validation_mode(gossipsub::ValidationMode::Anonymous)
+                .max_transmit_size(MAX_GOSSIP_BYTES + 1024)
+                .heartbeat_interval(Duration::from_millis(500))
+                // Content-addressed ids: the same record published twice is one message.
+                .message_id_fn(|m| {
+                    gossipsub::MessageId::from(blake3::hash(&m.data).as_bytes().to_vec())
+                })
+                .build()
+                .map_err(|e| e.to_string())?;
+            let gossipsub = gossipsub::Behaviour::new(
+                gossipsub::MessageAuthenticity::Anonymous,
+                gossip_config,
+            )?;
+            let sync = request_response::Behaviour::with_codec(
+                SyncCodec,
+                [(StreamProtocol::new(SYNC_PROTOCOL), ProtocolSupport::Full)],
+                request_response::Config::default().with_request_timeout(Duration::from_secs(30)),
+            );
+            let identify =
+                identify::Behaviour::new(identify::Config::new("/attrib/1".into(), key.public()));
+            let mdns = if mdns_on {
+                Some(mdns::tokio::Behaviour::new(
+                    mdns::Config::default(),
+                    key.public().to_peer_id(),
+                )?)
+            } else {
+                None
+            };
+            Ok(Behaviour {
+                gossipsub,
+                sync,
+                identify,
+                mdns: Toggle::from(mdns),
+            })
+        })
+        .map_err(net)?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(120)))
+        .build();
+    swarm
+        .behaviour_mut()
+        .gossipsub
+        .subscribe(&topic)
+        .map_err(net)?;
+    let listen = if config.listen.is_empty() {
+        vec![
+            "/ip4/0.0.0.0/tcp/0".parse().map_err(net)?,
+            "/ip4/0.0.0.0/udp/0/quic-v1".parse().map_err(net)?,
+        ]
+    } else {
+        config.listen.clone()
+    };
+    for addr in listen {
+        swarm.listen_on(addr).map_err(net)?;
+    }
+    for addr in &config.peers {
+        swarm.dial(addr.clone()).map_err(net)?;
+    }
+    Ok(Node {
+        swarm,
+        engine,
+        set,
+        topic,
+        outbound: HashMap::new(),
+        state_file,
+    })
+}
+
+/// Starts a node in the current tokio runtime.
+pub async fn spawn(config: NodeConfig) -> Result<NodeHandle, NodeError> {
+    let mut node = build(&config)?;
+    let peer_id = *node.swarm.local_peer_id();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let tick = config.tick;
+    let task = tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(tick);
+        let mut saves = 0u32;
+        loop {
+            tokio::select! {
+                event = node.swarm.select_next_some() => node.on_event(event),
+                _ = ticker.tick() => {
+                    let actions = node.engine.tick(now_ms(), &node.set);
+                    node.perform(actions);
+                    saves += 1;
+                    if saves.is_multiple_of(120) {
+                        node.save_state();
+                    }
+                }
+                command = rx.recv() => match command {
+                    Some(Command::Status(reply)) => { let _ = reply.send(node.status()); }
+                    Some(Command::Dial(addr)) => {
+                        // A failed dial shows as no new peer in the status.
+                        let _ = node.swarm.dial(addr);
+                    }
+                    Some(Command::Ingest(records, reply)) => {
+                        let outcomes = node.set.ingest(&records, now_ms());
+                        let actions = node.engine.local_writes(&node.set);
+                        node.perform(actions);
+                        let _ = reply.send(outcomes);
+                    }
+                    Some(Command::LocalWrite) => {
+                        let actions = node.engine.local_writes(&node.set);
+                        node.perform(actions);
+                    }
+                    Some(Command::Shutdown(done)) => {
+                        node.save_state();
+                        let _ = done.send(());
+                        return Ok(());
+                    }
+                    None => {
+                        node.save_state();
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    });
+    Ok(NodeHandle {
+        peer_id,
+        commands: tx,
+        task,
+    })
+}
+
+/// Connects to one peer, runs one sync session with it (both directions: each side pulls), and
+/// returns what happened. What `attrib sync PEER` does.
+pub async fn sync_once(
+    store_dir: PathBuf,
+    secret: [u8; 32],
+    peer: Multiaddr,
+    timeout: Duration,
+) -> Result<SyncSummary, NodeError> {
+    let mut config = NodeConfig::new(store_dir, secret);
+    config.mdns = false;
+    config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().map_err(net)?];
+    let mut node = build(&config)?;
+    let started = std::time::Instant::now();
+    node.swarm.dial(peer.clone()).map_err(net)?;
+    let mut ticker = tokio::time::interval(config.tick);
+    let deadline = tokio::time::sleep(timeout);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            event = node.swarm.select_next_some() => node.on_event(event),
+            _ = ticker.tick() => {
+                let actions = node.engine.tick(now_ms(), &node.set);
+                node.perform(actions);
+            }
+            _ = &mut deadline => {
+                node.save_state();
+                return Err(NodeError::Timeout { peer: peer.to_string(), seconds: timeout.as_secs() });
+            }
+        }
+        if let Some((id, info)) = node.engine.peers().into_iter().find(|(_, i)| i.synced) {
+            // Give the peer's own pull a moment to be answered before closing.
+            let linger = tokio::time::sleep(Duration::from_millis(200));
+            tokio::pin!(linger);
+            loop {
+                tokio::select! {
+                    event = node.swarm.select_next_some() => node.on_event(event),
+                    _ = &mut linger => break,
+                }
+            }
+            node.save_state();
+            let c = node.engine.counters();
+            return Ok(SyncSummary {
+                peer_id: id.to_string(),
+                records_received: info.records_received,
+                rounds: info.rounds,
+                bytes_sent: c.bytes_sent,
+                bytes_received: c.bytes_received,
+                refused: c.records_refused,
+                millis: started.elapsed().as_millis() as u64,
+            });
+        }
+    }
+}
+
+impl Node {
+    fn status(&self) -> NodeStatus {
+        NodeStatus {
+            peer_id: self.swarm.local_peer_id().to_string(),
+            listen: self.swarm.listeners().map(|a| a.to_string()).collect(),
+            peers: self
+                .engine
+                .peers()
+                .into_iter()
+                .map(|(p, info)| PeerStatus {
+                    peer_id: p.to_string(),
+                    info,
+                })
+                .collect(),
+            counters: self.engine.counters().clone(),
+            outbox: self.engine.outbox_len(),
+        }
+    }
+
+    fn save_state(&self) {
+        let tmp = self.state_file.with_extension("tmp");
+        // Written aside and renamed, so a crash leaves the old state or the new, never half.
+        if std::fs::write(&tmp, self.engine.save_memory()).is_ok() {
+            let _ = std::fs::rename(&tmp, &self.state_file);
+        }
+    }
+
+    fn perform(&mut self, actions: Vec<Action<PeerId>>) {
+        for action in actions {
+            match action {
+                Action::Request { peer, bytes } => {
+                    let id = self.swarm.behaviour_mut().sync.send_request(&peer, bytes);
+                    self.outbound.insert(id, peer);
+                }
+                Action::Publish { bytes } => {
+                    // No mesh peer yet is fine: anti-entropy delivers on the next connection.
+                    let topic = self.topic.clone();
+                    let _ = self.swarm.behaviour_mut().gossipsub.publish(topic, bytes);
+                }
+                Action::Disconnect { peer, .. } => {
+                    let _ = self.swarm.disconnect_peer_id(peer);
+                }
+            }
+        }
+    }
+
+    fn on_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        let now = now_ms();
+        match event {
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                num_established,
+                ..
+            } if num_established.get() == 1 => {
+                let actions = match device_key(&peer_id) {
+                    Some(key) => self.engine.connected(peer_id, key, now, &self.set),
+                    None => vec![Action::Disconnect {
+                        peer: peer_id,
+                        offence: crate::protocol::Offence::NotMemberPeer,
+                    }],
+                };
+                self.perform(actions);
+            }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => self.engine.disconnected(&peer_id, now),
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(request_response::Event::Message {
+                peer,
+                message,
+                ..
+            })) => match message {
+                request_response::Message::Request {
+                    request, channel, ..
+                } => {
+                    let (response, actions) =
+                        self.engine.handle_request(&peer, &request, now, &self.set);
+                    if let Some(r) = response {
+                        let _ = self.swarm.behaviour_mut().sync.send_response(channel, r);
+                    }
+                    self.perform(actions);
+                }
+                request_response::Message::Response {
+                    request_id,
+                    response,
+                } => {
+                    self.outbound.remove(&request_id);
+                    let actions = self
+                        .engine
+                        .handle_response(&peer, &response, now, &mut self.set);
+                    self.perform(actions);
+                }
+            },
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(
+                request_response::Event::OutboundFailure {
+                    peer, request_id, ..
+                },
+            )) if self.outbound.remove(&request_id).is_some() => {
+                self.engine.request_failed(&peer, now);
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
+            })) => {
+                let (verdict, actions) = self.engine.handle_gossip(
+                    &propagation_source,
+                    &message.data,
+                    now,
+                    &mut self.set,
+                );
+                let acceptance = match verdict {
+                    GossipVerdict::Accept => MessageAcceptance::Accept,
+                    GossipVerdict::Ignore => MessageAcceptance::Ignore,
+                    GossipVerdict::Reject => MessageAcceptance::Reject,
+                };
+                self.swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .report_message_validation_result(&message_id, &propagation_source, acceptance);
+                self.perform(actions);
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
+                for (peer, addr) in found {
+                    if !self.swarm.is_connected(&peer)
+                        && device_key(&peer).is_some_and(|k| self.set.is_member(&k))
+                    {
+                        let _ = self.swarm.dial(addr);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Real libp2p nodes in one process on loopback: catch-up through `sync_once`, gossip between
+//! running nodes, and gating of a device that is not a member.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use attrib_overlay::*;
+use attrib_p2p_node::{spawn, sync_once, NodeConfig, NodeHandle};
+use common::*;
+use libp2p::Multiaddr;
+
+struct Team {
+    founder: Identity,
+    alice: Identity,
+    team: TeamId,
+    setup: Vec<SignedRecord>,
+}
+
+fn team() -> Team {
+    let founder = identity(500);
+    let alice = identity(501);
+    let g = genesis(&founder);
+    let team = g.team_id();
+    let setup = vec![g, grant(&founder, team, 2, &alice)];
+    Team {
+        founder,
+        alice,
+        team,
+        setup,
+    }
+}
+
+fn store_with(records: &[SignedRecord]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.ingest(records, now_ms()).unwrap();
+    dir
+}
+
+fn config(dir: &tempfile::TempDir, who: &Identity) -> NodeConfig {
+    let mut c = NodeConfig::new(dir.path().to_path_buf(), who.secret_bytes());
+    c.mdns = false;
+    c.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()];
+    c.tick = Duration::from_millis(50);
+    c
+}
+
+/// The node's dialable address, once it listens.
+async fn address(node: &NodeHandle) -> Multiaddr {
+    for _ in 0..200 {
+        let status = node.status().await.unwrap();
+        if let Some(a) = status.listen.first() {
+            return format!("{a}/p2p/{}", node.peer_id).parse().unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the node never listened");
+}
+
+fn attestations(
+    who: &Identity,
+    team: TeamId,
+    seqs: std::ops::RangeInclusive<u32>,
+) -> Vec<SignedRecord> {
+    seqs.map(|s| attest(who, team, s, &format!("P{s}")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_once_catches_up_from_a_running_node() {
+    let t = team();
+    let mut a_records = t.setup.clone();
+    a_records.extend(attestations(&t.founder, t.team, 3..=502));
+    let a_dir = store_with(&a_records);
+    let b_dir = store_with(&t.setup);
+    let a = spawn(config(&a_dir, &t.founder)).await.unwrap();
+    let addr = address(&a).await;
+
+    let summary = sync_once(
+        b_dir.path().to_path_buf(),
+        t.alice.secret_bytes(),
+        addr,
+        Duration::from_secs(20),
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.records_received, 500);
+    assert_eq!(summary.peer_id, a.peer_id.to_string());
+    let b = Store::open(b_dir.path()).unwrap();
+    assert_eq!(b.snapshot().unwrap().record_count().unwrap(), 502);
+    eprintln!("sync_once: {summary:?}");
+
+    // A second sync has nothing to move: its bytes are the heads exchange only.
+    drop(b);
+    let again = sync_once(
+        b_dir.path().to_path_buf(),
+        t.alice.secret_bytes(),
+        address(&a).await,
+        Duration::from_secs(20),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.records_received, 0);
+    assert!(again.bytes_received < 2048, "{again:?}");
+    a.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn running_nodes_gossip_a_new_record_and_refuse_a_stranger() {
+    let t = team();
+    let a_dir = store_with(&t.setup);
+    let b_dir = store_with(&t.setup);
+    let a = spawn(config(&a_dir, &t.founder)).await.unwrap();
+    let mut b_config = config(&b_dir, &t.alice);
+    b_config.peers = vec![address(&a).await];
+    let b = spawn(b_config).await.unwrap();
+
+    // Wait for the connection and the first sync.
+    let start = Instant::now();
+    while !b
+        .status()
+        .await
+        .unwrap()
+        .peers
+        .iter()
+        .any(|p| p.info.synced)
+    {
+        assert!(start.elapsed() < Duration::from_secs(20), "never connected");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Let gossipsub graft the mesh (heartbeat 500 ms).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let mut latencies = Vec::new();
+    for s in 1..=10u32 {
+        let r = attest(&t.alice, t.team, s, &format!("G{s}"));
+        let before = a.status().await.unwrap().counters.records_accepted;
+        let sent = Instant::now();
+        assert_eq!(b.ingest(vec![r]).await.unwrap(), vec![Outcome::Accepted]);
+        loop {
+            if a.status().await.unwrap().counters.records_accepted > before {
+                break;
+            }
+            assert!(
+                sent.elapsed() < Duration::from_secs(10),
+                "record {s} never arrived"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        latencies.push(sent.elapsed());
+    }
+    latencies.sort();
+    eprintln!("gossip latency between two nodes: {latencies:?}");
+
+    // A device that is not a member is disconnected on connection.
+    let stranger = identity(999);
+    let s_dir = store_with(&t.setup);
+    let mut s_config = config(&s_dir, &stranger);
+    s_config.peers = vec![address(&a).await];
+    let s = spawn(s_config).await.unwrap();
+    let start = Instant::now();
+    while a.status().await.unwrap().counters.gated == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "stranger never gated"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!a
+        .status()
+        .await
+        .unwrap()
+        .peers
+        .iter()
+        .any(|p| p.peer_id == s.peer_id.to_string()));
+    for n in [s, b, a] {
+        n.shutdown().await.unwrap();
+    }
+}
