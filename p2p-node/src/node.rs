@@ -130,6 +130,9 @@ enum Command {
 /// A handle on a node running in a tokio task.
 pub struct NodeHandle {
     pub peer_id: PeerId,
+    /// How many records received from peers the store has accepted so far; changes as they
+    /// arrive (for progress output and for latency measurements).
+    pub accepted: tokio::sync::watch::Receiver<u64>,
     commands: mpsc::UnboundedSender<Command>,
     task: tokio::task::JoinHandle<Result<(), NodeError>>,
 }
@@ -383,13 +386,18 @@ pub async fn spawn(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     let mut node = build(&config)?;
     let peer_id = *node.swarm.local_peer_id();
     let (tx, mut rx) = mpsc::unbounded_channel();
+    let (accepted_tx, accepted) = tokio::sync::watch::channel(0u64);
     let tick = config.tick;
     let task = tokio::spawn(async move {
         let mut ticker = tokio::time::interval(tick);
         let mut saves = 0u32;
         loop {
             tokio::select! {
-                event = node.swarm.select_next_some() => node.on_event(event),
+                event = node.swarm.select_next_some() => {
+                    node.on_event(event);
+                    let n = node.engine.counters().records_accepted;
+                    accepted_tx.send_if_modified(|v| std::mem::replace(v, n) != n);
+                }
                 _ = ticker.tick() => {
                     let actions = node.engine.tick(now_ms(), &node.set);
                     node.perform(actions);
@@ -429,6 +437,7 @@ pub async fn spawn(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     });
     Ok(NodeHandle {
         peer_id,
+        accepted,
         commands: tx,
         task,
     })

@@ -178,3 +178,92 @@ async fn running_nodes_gossip_a_new_record_and_refuse_a_stranger() {
         n.shutdown().await.unwrap();
     }
 }
+
+/// Twenty nodes, each dialling the two before it; records written at several nodes reach every
+/// other node by gossip. Prints the latency percentiles (the bar is p99 <= 50 ms; the assertion
+/// here is looser, since the machine running the tests may be busy).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_nodes_gossip_every_record_to_every_node() {
+    const N: u32 = 20;
+    let founder = identity(700);
+    let ids: Vec<Identity> = (0..N).map(|i| identity(701 + i)).collect();
+    let g = genesis(&founder);
+    let team = g.team_id();
+    let mut setup = vec![g];
+    for (i, id) in ids.iter().enumerate() {
+        setup.push(grant(&founder, team, 2 + i as u32, id));
+    }
+    let dirs: Vec<tempfile::TempDir> = (0..N).map(|_| store_with(&setup)).collect();
+    let mut nodes: Vec<NodeHandle> = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let mut c = config(&dirs[i], id);
+        for back in 1..=2 {
+            if i >= back {
+                c.peers.push(address(&nodes[i - back]).await);
+            }
+        }
+        nodes.push(spawn(c).await.unwrap());
+    }
+    // Every node synced with its peers, then a little time for the gossip mesh to form.
+    let start = Instant::now();
+    for n in &nodes {
+        while !n
+            .status()
+            .await
+            .unwrap()
+            .peers
+            .iter()
+            .any(|p| p.info.synced)
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "a node never synced"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let mut latencies = Vec::new();
+    for (k, writer) in [0usize, 7, 13, 19, 10].into_iter().enumerate() {
+        let mut watchers: Vec<_> = nodes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != writer)
+            .map(|(_, n)| {
+                let mut rx = n.accepted.clone();
+                let before = *rx.borrow_and_update();
+                (rx, before)
+            })
+            .collect();
+        let r = attest(&ids[writer], team, 1 + k as u32, &format!("GOSSIP{k}"));
+        let sent = Instant::now();
+        assert_eq!(
+            nodes[writer].ingest(vec![r]).await.unwrap(),
+            vec![Outcome::Accepted]
+        );
+        for (rx, before) in &mut watchers {
+            while *rx.borrow_and_update() <= *before {
+                tokio::time::timeout(Duration::from_secs(10), rx.changed())
+                    .await
+                    .expect("a record never reached a node")
+                    .unwrap();
+            }
+            latencies.push(sent.elapsed());
+        }
+    }
+    latencies.sort();
+    let p = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize];
+    eprintln!(
+        "20 nodes, {} deliveries: p50 {:?}, p99 {:?}, max {:?}",
+        latencies.len(),
+        p(0.5),
+        p(0.99),
+        latencies[latencies.len() - 1]
+    );
+    assert_eq!(latencies.len(), 5 * (N as usize - 1));
+    assert!(p(0.99) < Duration::from_secs(2));
+    for n in nodes {
+        n.shutdown().await.unwrap();
+    }
+}
