@@ -124,8 +124,8 @@ fn insert_above_keeps_credit_and_plain_records_are_unattested() {
 }
 
 #[test]
-fn line_spans_show_as_partially_ai() {
-    let Some(w) = PijulWorld::new("line_spans_show_as_partially_ai") else {
+fn line_spans_mark_only_their_lines_as_ai() {
+    let Some(w) = PijulWorld::new("line_spans_mark_only_their_lines_as_ai") else {
         return;
     };
     let u = w.user("bob");
@@ -152,14 +152,34 @@ fn line_spans_show_as_partially_ai() {
     )
     .ok();
     let rows = blame_json(&w, &u, "s.txt");
-    for row in &rows {
-        assert_eq!(row["change"], h.as_str());
-        assert_eq!(row["attribution"]["kind"], "ai");
-        assert_eq!(row["attribution"]["ai_lines"], "partial");
-    }
+    let kinds: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| {
+            assert_eq!(r["change"], h.as_str());
+            (
+                r["attribution"]["kind"].as_str().unwrap(),
+                r["attribution"]["ai_lines"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [("human", "others"), ("ai", "this"), ("human", "others")]
+    );
+    // A line inserted above, by hand, shifts nothing: the span is traced through the change.
+    w.edit(&u, "s.txt", "top\na\nb\nc\n");
+    w.attrib(&u, ["record", "--no-ai", "--", "-m", "top"], &[])
+        .ok();
+    let rows = blame_json(&w, &u, "s.txt");
+    assert_eq!(rows[0]["attribution"]["kind"], "human");
+    assert_eq!(rows[0]["attribution"]["ai_lines"], serde_json::Value::Null);
+    assert_eq!(rows[2]["text"], "b");
+    assert_eq!(rows[2]["attribution"]["ai_lines"], "this");
+    assert_eq!(rows[3]["attribution"]["ai_lines"], "others");
     let out = w.attrib(&u, ["blame", "s.txt"], &[]).ok();
     assert!(
-        out.stdout.contains("partially AI (spans) openai/gpt-5"),
+        out.stdout
+            .contains("human (in an AI-assisted change: openai/gpt-5)"),
         "{}",
         out.stdout
     );

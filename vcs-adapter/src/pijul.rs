@@ -486,6 +486,33 @@ impl Pijul {
             .map(str::to_string))
     }
 
+    /// The current channel's `n` newest changes with the state after each, newest first (the
+    /// root change included): one short `log --state --limit N`.
+    pub fn top(&self, n: usize) -> Result<Vec<(PatchId, Option<String>)>, VcsError> {
+        let limit = n.to_string();
+        let args = [
+            "log",
+            "--state",
+            "--limit",
+            &limit,
+            "--output-format",
+            "json",
+        ];
+        let text = self.stdout(&args)?;
+        let cmd = self.shown(&args);
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        let raw: Vec<RawLogEntry> = serde_json::from_str(text).map_err(|e| VcsError::Parse {
+            cmd: cmd.clone(),
+            reason: e.to_string(),
+        })?;
+        raw.into_iter()
+            .map(|r| Ok((parse_hash(&cmd, &r.hash)?, r.state)))
+            .collect()
+    }
+
     /// The channel the working copy is on (`pijul channel` marks it with `*`).
     pub fn current_channel(&self) -> Result<String, VcsError> {
         let text = self.stdout(&["channel"])?;

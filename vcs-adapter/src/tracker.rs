@@ -6,8 +6,10 @@
 //!    writes a new root on every commit, and Pijul commits whenever a channel, the current
 //!    channel or the tracked tree changes) equals the one taken at the last scan. No process
 //!    runs.
-//! 2. **Same state**: the fingerprint moved (something was committed), but the current
-//!    channel's Merkle state is the one seen last: two short `pijul` calls.
+//! 2. **Same state**: the fingerprint moved (something was committed), but the channel's
+//!    Merkle state is the one seen last: one short `pijul log --state --limit 2` (and
+//!    `pijul channel` only when the state moved). After a wrapped record, the same call checks
+//!    that the channel is exactly the last state plus the recorded change.
 //! 3. **Rescan**: one `pijul log --state --description` of the channel, then
 //!    [`Seen::reconcile`] says what happened.
 //!
@@ -35,9 +37,12 @@ use crate::reconcile::{Event, Hint, Seen};
 /// The tracker's file name inside attrib's directory of the repository.
 pub const TRACKER_FILE: &str = "channels.bin";
 /// Bumped whenever [`TrackerFile`]'s encoding changes; another version is rebuilt, not misread.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// How much of the pristine the fingerprint covers: its root pages and then some.
 const FINGERPRINT_BYTES: usize = 64 * 1024;
+/// At most this many wrapped records are confirmed by one short log call; more, and the next
+/// scan reads the channel.
+const MAX_CONFIRMED: usize = 64;
 
 /// How much work a scan needed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +76,10 @@ pub struct ChannelRecord {
     pub changes: Vec<ChangeInfo>,
     /// Changes that left it (unrecorded, or amended away), with what was known of them.
     pub off_channel: Vec<ChangeInfo>,
+    /// After wrapped records: the last state read and the changes recorded on top of it since,
+    /// oldest first, so the next scan can confirm the new state cheaply instead of reading the
+    /// whole channel.
+    pub recorded_on: Option<(String, Vec<PatchId>)>,
 }
 
 impl ChannelRecord {
@@ -129,6 +138,7 @@ struct StoredChannel {
     state: Option<String>,
     changes: Vec<StoredChange>,
     off_channel: Vec<StoredChange>,
+    recorded_on: Option<(String, Vec<PatchId>)>,
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -191,6 +201,7 @@ impl Tracker {
                             state: c.state,
                             changes: c.changes.into_iter().map(unstore).collect(),
                             off_channel: c.off_channel.into_iter().map(unstore).collect(),
+                            recorded_on: c.recorded_on,
                         };
                         (name, record)
                     })
@@ -234,15 +245,48 @@ impl Tracker {
         {
             return Ok(unchanged);
         }
-        let name = pijul.current_channel()?;
-        let known_state = self.channels.get(&name).and_then(|c| c.state.clone());
-        if hints.is_empty() && known_state.is_some() && pijul.state()? == known_state {
-            self.remember_position(fingerprint, name);
-            return Ok(Scan {
-                freshness: Freshness::SameState,
-                ..unchanged
-            });
+        if hints.is_empty() {
+            // The state of the channel that was current, checked before asking which channel
+            // is current now: equal states mean equal changes, whatever the channel's name.
+            if let Some(last) = self.current.clone() {
+                let appended = self
+                    .channels
+                    .get(&last)
+                    .and_then(|r| r.recorded_on.as_ref())
+                    .map_or(0, |(_, hashes)| hashes.len());
+                let top = pijul.top(appended + 1)?;
+                if let Some(record) = self.channels.get_mut(&last) {
+                    let state = top.first().and_then(|(_, s)| s.clone());
+                    if state.is_some() && state == record.state {
+                        self.remember_position(fingerprint, last);
+                        return Ok(Scan {
+                            freshness: Freshness::SameState,
+                            ..unchanged
+                        });
+                    }
+                    // After wrapped records: the channel is exactly the last state read plus
+                    // the recorded changes, so the new state can be adopted as it is.
+                    if let Some((before, hashes)) = &record.recorded_on {
+                        let on_top: Vec<&PatchId> =
+                            top.iter().take(hashes.len()).map(|(h, _)| h).collect();
+                        let mut expected: Vec<&PatchId> = hashes.iter().collect();
+                        expected.reverse();
+                        let base = top.get(hashes.len()).and_then(|(_, s)| s.as_ref());
+                        if on_top == expected && base == Some(before) && state.is_some() {
+                            record.state = state;
+                            record.recorded_on = None;
+                            self.learned = true;
+                            self.remember_position(fingerprint, last);
+                            return Ok(Scan {
+                                freshness: Freshness::SameState,
+                                ..unchanged
+                            });
+                        }
+                    }
+                }
+            }
         }
+        let name = pijul.current_channel()?;
 
         let log = pijul.channel_log()?;
         let record = self.channels.entry(name.clone()).or_default();
@@ -284,6 +328,7 @@ impl Tracker {
             })
             .collect();
         record.state = log.state;
+        record.recorded_on = None;
         if !events.is_empty() {
             self.learned = true;
         }
@@ -305,12 +350,23 @@ impl Tracker {
     }
 
     /// Notes a change a wrapped command just recorded on the current channel, without asking
-    /// Pijul again (that would cost a full log). The channel's state becomes unknown, so the
-    /// next scan reads the channel and fills in the change's metadata.
-    pub fn note_recorded(&mut self, hash: PatchId, message: &str, replaced: Option<&PatchId>) {
+    /// Pijul again (that would cost a full log): the pristine's new fingerprint is taken now,
+    /// so the next command sees nothing new; when the pristine moves again, one short call
+    /// confirms the channel is the old state plus this change. `repo` is the repository root.
+    ///
+    /// The caller must have scanned in this same command, just before recording: the
+    /// fingerprint taken here then stands for "the scanned channel plus this change".
+    pub fn note_recorded(
+        &mut self,
+        repo: &Path,
+        hash: PatchId,
+        message: &str,
+        replaced: Option<&PatchId>,
+    ) {
         let Some(name) = self.current.clone() else {
             return;
         };
+        let fingerprint = pristine_fingerprint(repo);
         let record = self.channels.entry(name).or_default();
         if let Some(old) = replaced {
             if let Some(i) = record.changes.iter().position(|c| &c.hash == old) {
@@ -320,14 +376,24 @@ impl Tracker {
                 }
             }
         }
+        record.recorded_on = match (record.recorded_on.take(), &record.state, replaced) {
+            // An amend also removed a change: only a full read can confirm that.
+            (_, _, Some(_)) => None,
+            (Some((before, mut hashes)), _, None) if hashes.len() < MAX_CONFIRMED => {
+                hashes.push(hash.clone());
+                Some((before, hashes))
+            }
+            (None, Some(before), None) => Some((before.clone(), vec![hash.clone()])),
+            _ => None,
+        };
         if !record.changes.iter().any(|c| c.hash == hash) {
             let mut info = placeholder(hash);
             info.message = message.to_string();
             record.changes.push(info);
         }
         record.state = None;
-        self.fingerprint = None;
-        self.learned = true;
+        self.fingerprint = fingerprint;
+        // A cache entry the next scan can rebuild: not worth an fsync on the record path.
         self.dirty = true;
     }
 
@@ -373,6 +439,7 @@ impl Tracker {
                         state: c.state.clone(),
                         changes: c.changes.iter().map(store).collect(),
                         off_channel: c.off_channel.iter().map(store).collect(),
+                        recorded_on: c.recorded_on.clone(),
                     };
                     (name.clone(), stored)
                 })
@@ -519,6 +586,7 @@ mod tests {
                 state: Some("STATE".into()),
                 changes: vec![change(1, "2025-01-01T00:00:00Z")],
                 off_channel: vec![change(2, "2025-01-02T00:00:00Z")],
+                recorded_on: Some(("BEFORE".into(), vec![change(3, "").hash])),
             },
         );
         t.dirty = true;
@@ -551,14 +619,18 @@ mod tests {
                 state: Some("S".into()),
                 changes: vec![old.clone()],
                 off_channel: vec![],
+                recorded_on: None,
             },
         );
         t.fingerprint = Some([1; 32]);
         let new = change(3, "").hash;
-        t.note_recorded(new.clone(), "amended", Some(&old.hash));
+        t.note_recorded(dir.path(), new.clone(), "amended", Some(&old.hash));
         let (_, record) = t.current().unwrap();
         assert_eq!(record.state, None);
+        // No pristine in this directory: no fingerprint to trust.
         assert_eq!(t.fingerprint, None);
+        // An amend cannot be confirmed by the short check.
+        assert_eq!(record.recorded_on, None);
         assert_eq!(record.changes.len(), 1);
         assert_eq!(record.changes[0].hash, new);
         assert_eq!(record.changes[0].message, "amended");

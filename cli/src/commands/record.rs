@@ -222,7 +222,7 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: RecordArgs) -> Result<()> {
     };
     if let Some(f) = channel.as_mut() {
         f.tracker
-            .note_recorded(hash.clone(), &message, replaced.as_ref());
+            .note_recorded(&root, hash.clone(), &message, replaced.as_ref());
         f.tracker.save()?;
     }
     drop(channel);
