@@ -225,6 +225,34 @@ fn an_equivocation_deep_in_a_long_history_is_narrowed_down_not_resent() {
     );
 }
 
+#[test]
+fn a_busy_responder_is_retried_later_not_punished() {
+    let config = Config {
+        request_burst: 1,
+        request_per_sec: 0,
+        ..Config::default()
+    };
+    let mut net = mem_net_with(2, true, config);
+    net.connect(0, 1);
+    net.run();
+    net.write(1, &records_of(&identity(1), 1..=2));
+    net.run();
+    // The next periodic pulls find the responder out of request tokens.
+    net.advance(Config::default().periodic_sync_ms);
+    net.run();
+    for n in &net.nodes {
+        let c = n.engine.counters();
+        assert_eq!(c.offences.get(&Offence::Unsolicited), None, "{c:?}");
+    }
+    assert!(net.nodes[0]
+        .engine
+        .counters()
+        .offences
+        .contains_key(&Offence::Flood));
+    assert!(net.traffic.disconnects.is_empty());
+    assert!(net.converged(), "gossip still delivered the writes");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
 

@@ -593,6 +593,8 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         };
         let in_flight = match p.in_flight.take() {
             Some(f) if f.round == resp.round => f,
+            // A rate-limited responder answers before decoding, so without our round.
+            Some(f) if resp.round == 0 && resp.status == Status::Busy => f,
             other => {
                 p.in_flight = other;
                 // A late answer to a request this node gave up on is no fault; an answer to a
