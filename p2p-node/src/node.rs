@@ -34,6 +34,9 @@ use crate::StoreSet;
 pub const SYNC_PROTOCOL: &str = "/attrib/sync/1";
 /// Where the per-peer sync state is kept, inside the store directory.
 pub const STATE_FILE: &str = "sync-peers.bin";
+/// Where a running node writes its [`NodeStatus`] as JSON, about once a second, for
+/// `attrib peers` in another process (see [`read_status`]).
+pub const STATUS_FILE: &str = "node-status.json";
 
 /// Why the node could not start or run.
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +101,8 @@ pub struct PeerStatus {
 #[derive(Clone, Debug, Serialize)]
 pub struct NodeStatus {
     pub peer_id: String,
+    /// When this status was taken (ms since the epoch): a stale file means no node is running.
+    pub at_ms: u64,
     pub listen: Vec<String>,
     pub peers: Vec<PeerStatus>,
     pub counters: Counters,
@@ -265,6 +270,13 @@ impl request_response::Codec for SyncCodec {
     }
 }
 
+/// The status last written by a node running on `store_dir`, as JSON, or `None` when no node
+/// has run there. Check `at_ms` to tell a running node from a stopped one.
+pub fn read_status(store_dir: &std::path::Path) -> Option<serde_json::Value> {
+    let bytes = std::fs::read(store_dir.join(STATUS_FILE)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 /// The device key behind a peer id (ed25519 keys are inlined in the id), if it is one.
 pub fn device_key(peer: &PeerId) -> Option<PublicKey> {
     let mh = peer.as_ref();
@@ -402,6 +414,9 @@ pub async fn spawn(config: NodeConfig) -> Result<NodeHandle, NodeError> {
                     let actions = node.engine.tick(now_ms(), &node.set);
                     node.perform(actions);
                     saves += 1;
+                    if saves.is_multiple_of(4) {
+                        node.save_status();
+                    }
                     if saves.is_multiple_of(120) {
                         node.save_state();
                     }
@@ -501,6 +516,7 @@ impl Node {
     fn status(&self) -> NodeStatus {
         NodeStatus {
             peer_id: self.swarm.local_peer_id().to_string(),
+            at_ms: now_ms(),
             listen: self.swarm.listeners().map(|a| a.to_string()).collect(),
             peers: self
                 .engine
@@ -513,6 +529,16 @@ impl Node {
                 .collect(),
             counters: self.engine.counters().clone(),
             outbox: self.engine.outbox_len(),
+        }
+    }
+
+    fn save_status(&self) {
+        let path = self.state_file.with_file_name(STATUS_FILE);
+        let tmp = path.with_extension("tmp");
+        if let Ok(json) = serde_json::to_vec_pretty(&self.status()) {
+            if std::fs::write(&tmp, json).is_ok() {
+                let _ = std::fs::rename(&tmp, &path);
+            }
         }
     }
 

@@ -152,6 +152,11 @@ async fn running_nodes_gossip_a_new_record_and_refuse_a_stranger() {
     }
     latencies.sort();
     eprintln!("gossip latency between two nodes: {latencies:?}");
+    // The status file another process reads for `attrib peers`.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let status = attrib_p2p_node::read_status(a_dir.path()).expect("status file");
+    assert_eq!(status["peer_id"], a.peer_id.to_string());
+    assert!(status["peers"].as_array().is_some_and(|p| !p.is_empty()));
 
     // A device that is not a member is disconnected on connection.
     let stranger = identity(999);
