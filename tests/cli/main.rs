@@ -7,6 +7,7 @@
 mod blame;
 mod claims;
 mod exchange;
+mod pijul_flow;
 mod pijul_world;
 mod record;
 mod setup;

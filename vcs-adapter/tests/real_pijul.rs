@@ -10,7 +10,7 @@ use std::path::Path;
 
 use attrib_overlay::PatchId;
 use attrib_vcs_adapter::testing::PijulEnv;
-use attrib_vcs_adapter::{Event, Hint, Pijul, Seen, VcsError};
+use attrib_vcs_adapter::{Event, Freshness, Hint, Pijul, Seen, Tracker, VcsError, TRACKER_FILE};
 
 /// A temp dir with a Pijul environment (HOME, config, ssh-agent killed on drop).
 struct Sandbox {
@@ -267,4 +267,124 @@ fn outside_a_repository_is_a_typed_error() {
     let p = sb.pijul("not-a-repo");
     let err = p.log().unwrap_err();
     assert!(matches!(err, VcsError::NotARepo { .. }), "{err}");
+}
+
+#[test]
+fn the_tracker_scans_once_and_remembers_what_left_the_channel() {
+    let Some(sb) = Sandbox::new("the_tracker_scans_once_and_remembers_what_left_the_channel")
+    else {
+        return;
+    };
+    let p = sb.repo("a");
+    let path = sb.dir.path().join(TRACKER_FILE);
+    let mut t = Tracker::load(&path).unwrap();
+    assert!(!t.rebuilt());
+    assert!(t.current().is_none());
+    assert!(t.check_version(&p).unwrap().starts_with("1.0.0-beta"));
+
+    // A fresh repository: read once (its root change is no event), then nothing to do.
+    let scan = t.scan(&p, &[]).unwrap();
+    assert_eq!(scan.freshness, Freshness::Rescanned);
+    assert_eq!(scan.events, vec![]);
+    let (name, rec) = t.current().expect("a current channel");
+    assert_eq!(name, "main");
+    assert!(rec.changes.is_empty() && rec.off_channel.is_empty());
+    let scan = t.scan(&p, &[]).unwrap();
+    assert_eq!(scan.freshness, Freshness::Unchanged);
+    assert_eq!(scan.events, vec![]);
+
+    // A plain record appears, with its metadata.
+    write(&p, "f.txt", "one\n");
+    p.add(["f.txt"]).unwrap();
+    let h1 = record(&p, "first");
+    let scan = t.scan(&p, &[]).unwrap();
+    assert_eq!(scan.freshness, Freshness::Rescanned);
+    assert_eq!(scan.events, vec![Event::Appeared { hash: h1.clone() }]);
+    assert_eq!(scan.arrivals.len(), 1);
+    assert_eq!(scan.arrivals[&h1].message, "first");
+    let (_, rec) = t.current().unwrap();
+    assert_eq!(rec.changes.len(), 1);
+    let info = &rec.changes[0];
+    assert_eq!(info.hash, h1);
+    assert_eq!(info.message, "first");
+    assert!(info.authors.iter().any(|a| a.contains("Ada")), "{info:?}");
+    assert!(info.timestamp_ms.is_some(), "{info:?}");
+    assert!(rec.state.is_some());
+    assert_eq!(rec.state, p.state().unwrap());
+
+    // Scanning again: one cheap check, no events.
+    let scan = t.scan(&p, &[]).unwrap();
+    assert_eq!(scan.freshness, Freshness::Unchanged);
+    assert_eq!(scan.events, vec![]);
+    assert!(scan.arrivals.is_empty());
+
+    // Saved and loaded: the same picture, and the fingerprint too (still unchanged).
+    t.save().unwrap();
+    let mut back = Tracker::load(&path).unwrap();
+    assert!(!back.rebuilt());
+    assert_eq!(back.current(), t.current());
+    let scan = back.scan(&p, &[]).unwrap();
+    assert_eq!(scan.freshness, Freshness::Unchanged);
+    assert_eq!(scan.events, vec![]);
+
+    // Unrecorded: an event once, and the change is kept off-channel with its metadata.
+    p.unrecord(&h1).unwrap();
+    let scan = back.scan(&p, &[]).unwrap();
+    assert_eq!(scan.freshness, Freshness::Rescanned);
+    assert_eq!(scan.events, vec![Event::Unrecorded { hash: h1.clone() }]);
+    assert!(scan.arrivals.is_empty());
+    let (_, rec) = back.current().unwrap();
+    assert!(rec.changes.is_empty(), "{rec:?}");
+    assert_eq!(rec.off_channel.len(), 1);
+    assert_eq!(rec.off_channel[0].hash, h1);
+    assert_eq!(rec.off_channel[0].message, "first");
+    assert_eq!(rec.info(&h1).map(|c| c.message.as_str()), Some("first"));
+    let scan = back.scan(&p, &[]).unwrap();
+    assert_eq!(scan.freshness, Freshness::Unchanged);
+    assert_eq!(scan.events, vec![]);
+
+    // The off-channel memory survives a save and a load.
+    back.save().unwrap();
+    let mut again = Tracker::load(&path).unwrap();
+    assert_eq!(again.current(), back.current());
+    let (_, rec) = again.current().unwrap();
+    assert_eq!(rec.off_channel[0].hash, h1);
+    assert_eq!(again.scan(&p, &[]).unwrap().freshness, Freshness::Unchanged);
+
+    // Applied again, the change is back; a hinted record is the wrapper's own.
+    p.run(["apply", h1.as_str()]).expect("pijul apply");
+    let scan = again.scan(&p, &[]).unwrap();
+    assert_eq!(scan.freshness, Freshness::Rescanned);
+    assert_eq!(scan.events, vec![Event::Returned { hash: h1.clone() }]);
+    let (_, rec) = again.current().unwrap();
+    assert!(rec.off_channel.is_empty(), "{rec:?}");
+    write(&p, "f.txt", "one\ntwo\n");
+    let h2 = record(&p, "second");
+    let scan = again.scan(&p, &[Hint::Recorded(h2.clone())]).unwrap();
+    assert_eq!(scan.freshness, Freshness::Rescanned);
+    assert_eq!(scan.events, vec![Event::Recorded { hash: h2.clone() }]);
+    let hashes: Vec<&PatchId> = again
+        .current()
+        .unwrap()
+        .1
+        .changes
+        .iter()
+        .map(|c| &c.hash)
+        .collect();
+    assert_eq!(hashes, vec![&h1, &h2]);
+
+    // A damaged file is rebuilt from the channel (only the off-channel memory is lost).
+    again.save().unwrap();
+    fs::write(&path, b"not a tracker").unwrap();
+    let mut rebuilt = Tracker::load(&path).unwrap();
+    assert!(rebuilt.rebuilt());
+    let scan = rebuilt.scan(&p, &[]).unwrap();
+    assert_eq!(scan.freshness, Freshness::Rescanned);
+    assert_eq!(
+        scan.events,
+        vec![
+            Event::Appeared { hash: h1.clone() },
+            Event::Appeared { hash: h2.clone() }
+        ]
+    );
 }
