@@ -463,6 +463,15 @@ impl Pijul {
         Ok(changes)
     }
 
+    /// The current channel's `n` newest changes with their metadata, newest first (root left
+    /// out): one short `log --limit N --output-format json`.
+    pub fn newest(&self, n: usize) -> Result<Vec<ChangeInfo>, VcsError> {
+        let limit = n.to_string();
+        let args = ["log", "--limit", &limit, "--output-format", "json"];
+        let text = self.stdout(&args)?;
+        parse_log(&self.shown(&args), &text)
+    }
+
     /// The current channel's change hashes, oldest first, root left out.
     pub fn hashes(&self) -> Result<Vec<PatchId>, VcsError> {
         Ok(self.log()?.into_iter().map(|c| c.hash).collect())

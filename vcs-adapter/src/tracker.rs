@@ -243,6 +243,7 @@ impl Tracker {
             && fingerprint == self.fingerprint
             && self.current().is_some()
         {
+            self.fill_placeholders(pijul)?;
             return Ok(unchanged);
         }
         if hints.is_empty() {
@@ -259,6 +260,7 @@ impl Tracker {
                     let state = top.first().and_then(|(_, s)| s.clone());
                     if state.is_some() && state == record.state {
                         self.remember_position(fingerprint, last);
+                        self.fill_placeholders(pijul)?;
                         return Ok(Scan {
                             freshness: Freshness::SameState,
                             ..unchanged
@@ -277,6 +279,7 @@ impl Tracker {
                             record.recorded_on = None;
                             self.learned = true;
                             self.remember_position(fingerprint, last);
+                            self.fill_placeholders(pijul)?;
                             return Ok(Scan {
                                 freshness: Freshness::SameState,
                                 ..unchanged
@@ -338,6 +341,39 @@ impl Tracker {
             events,
             arrivals,
         })
+    }
+
+    /// Changes a wrapped record noted without metadata (see [`Tracker::note_recorded`]) get
+    /// their author, timestamp and message from one short log of the newest changes, so `log`
+    /// shows them and a plain amend of them is recognised by its stamp. Only the newest
+    /// [`MAX_CONFIRMED`] changes can be placeholders; nothing runs when there are none.
+    fn fill_placeholders(&mut self, pijul: &Pijul) -> Result<(), VcsError> {
+        let Some(record) = self
+            .current
+            .as_ref()
+            .and_then(|name| self.channels.get_mut(name))
+        else {
+            return Ok(());
+        };
+        let tail = record.changes.len().saturating_sub(MAX_CONFIRMED);
+        let Some(oldest) = record.changes[tail..]
+            .iter()
+            .position(|c| c.timestamp.is_empty())
+        else {
+            return Ok(());
+        };
+        let wanted = record.changes.len() - (tail + oldest);
+        let newest = pijul.newest(wanted)?;
+        for change in record.changes[tail..].iter_mut() {
+            if !change.timestamp.is_empty() {
+                continue;
+            }
+            if let Some(info) = newest.iter().find(|i| i.hash == change.hash) {
+                *change = info.clone();
+            }
+        }
+        self.dirty = true;
+        Ok(())
     }
 
     fn remember_position(&mut self, fingerprint: Option<[u8; 32]>, channel: String) {

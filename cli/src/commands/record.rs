@@ -189,8 +189,9 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: RecordArgs) -> Result<()> {
     claim.detect_from(&text);
 
     let mut pass: Vec<OsString> = Vec::with_capacity(seen.rest.len() + 1);
-    if !seen.all && !seen.from_change && replaced.is_none() {
-        // Without --all Pijul opens an editor to pick hunks, and there is no terminal for it.
+    if !seen.all && !seen.from_change {
+        // Without --all Pijul opens an editor to pick hunks (an amend too), and there is no
+        // terminal for it.
         pass.push("--all".into());
     }
     pass.extend(seen.rest);
