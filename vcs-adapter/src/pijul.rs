@@ -51,6 +51,19 @@ pub struct ChangeInfo {
 }
 
 impl ChangeInfo {
+    /// A change known only by its hash (and maybe its message): an empty timestamp marks it,
+    /// and it has no stamp.
+    pub fn unknown(hash: PatchId, message: &str) -> Self {
+        ChangeInfo {
+            hash,
+            message: message.to_string(),
+            authors: Vec::new(),
+            timestamp: String::new(),
+            timestamp_ms: None,
+            description: None,
+        }
+    }
+
     /// Authors and timestamp: what `pijul record --amend` carries over to the new change.
     pub fn stamp(&self) -> String {
         format!("{}|{}", self.timestamp, self.authors.join(","))
@@ -481,18 +494,7 @@ impl Pijul {
     /// for a channel without changes. Equal states mean equal sets of changes: this is the
     /// cheap check before a full reconciliation.
     pub fn state(&self) -> Result<Option<String>, VcsError> {
-        let args_json = ["log", "--state", "--limit", "1", "--output-format", "json"];
-        let text = self.stdout(&args_json)?;
-        let v: serde_json::Value =
-            serde_json::from_str(text.trim()).map_err(|e| VcsError::Parse {
-                cmd: self.shown(&args_json),
-                reason: e.to_string(),
-            })?;
-        Ok(v.as_array()
-            .and_then(|a| a.first())
-            .and_then(|e| e.get("state"))
-            .and_then(|s| s.as_str())
-            .map(str::to_string))
+        Ok(self.top(1)?.into_iter().next().and_then(|(_, state)| state))
     }
 
     /// The current channel's `n` newest changes with the state after each, newest first (the
@@ -535,16 +537,6 @@ impl Pijul {
                 cmd: self.shown(&["channel"]),
                 reason: "no channel is marked current".to_string(),
             })
-    }
-
-    /// Every channel of the repository.
-    pub fn channels(&self) -> Result<Vec<String>, VcsError> {
-        let text = self.stdout(&["channel"])?;
-        Ok(text
-            .lines()
-            .map(|l| l.trim().trim_start_matches('*').trim().to_string())
-            .filter(|l| !l.is_empty())
-            .collect())
     }
 
     /// The current channel in one call: its state and every change (oldest first, root left

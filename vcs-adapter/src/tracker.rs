@@ -243,7 +243,6 @@ impl Tracker {
             && fingerprint == self.fingerprint
             && self.current().is_some()
         {
-            self.fill_placeholders(pijul)?;
             return Ok(unchanged);
         }
         if hints.is_empty() {
@@ -260,7 +259,6 @@ impl Tracker {
                     let state = top.first().and_then(|(_, s)| s.clone());
                     if state.is_some() && state == record.state {
                         self.remember_position(fingerprint, last);
-                        self.fill_placeholders(pijul)?;
                         return Ok(Scan {
                             freshness: Freshness::SameState,
                             ..unchanged
@@ -279,7 +277,6 @@ impl Tracker {
                             record.recorded_on = None;
                             self.learned = true;
                             self.remember_position(fingerprint, last);
-                            self.fill_placeholders(pijul)?;
                             return Ok(Scan {
                                 freshness: Freshness::SameState,
                                 ..unchanged
@@ -320,7 +317,11 @@ impl Tracker {
         let off: BTreeSet<&PatchId> = seen.off_channel.iter().collect();
         record.off_channel = off
             .into_iter()
-            .map(|h| known.remove(h).unwrap_or_else(|| placeholder(h.clone())))
+            .map(|h| {
+                known
+                    .remove(h)
+                    .unwrap_or_else(|| ChangeInfo::unknown(h.clone(), ""))
+            })
             .collect();
         record.changes = log
             .changes
@@ -343,39 +344,6 @@ impl Tracker {
         })
     }
 
-    /// Changes a wrapped record noted without metadata (see [`Tracker::note_recorded`]) get
-    /// their author, timestamp and message from one short log of the newest changes, so `log`
-    /// shows them and a plain amend of them is recognised by its stamp. Only the newest
-    /// [`MAX_CONFIRMED`] changes can be placeholders; nothing runs when there are none.
-    fn fill_placeholders(&mut self, pijul: &Pijul) -> Result<(), VcsError> {
-        let Some(record) = self
-            .current
-            .as_ref()
-            .and_then(|name| self.channels.get_mut(name))
-        else {
-            return Ok(());
-        };
-        let tail = record.changes.len().saturating_sub(MAX_CONFIRMED);
-        let Some(oldest) = record.changes[tail..]
-            .iter()
-            .position(|c| c.timestamp.is_empty())
-        else {
-            return Ok(());
-        };
-        let wanted = record.changes.len() - (tail + oldest);
-        let newest = pijul.newest(wanted)?;
-        for change in record.changes[tail..].iter_mut() {
-            if !change.timestamp.is_empty() {
-                continue;
-            }
-            if let Some(info) = newest.iter().find(|i| i.hash == change.hash) {
-                *change = info.clone();
-            }
-        }
-        self.dirty = true;
-        Ok(())
-    }
-
     fn remember_position(&mut self, fingerprint: Option<[u8; 32]>, channel: String) {
         if self.current.as_deref() != Some(channel.as_str()) {
             self.learned = true;
@@ -385,20 +353,16 @@ impl Tracker {
         self.dirty = true;
     }
 
-    /// Notes a change a wrapped command just recorded on the current channel, without asking
-    /// Pijul again (that would cost a full log): the pristine's new fingerprint is taken now,
-    /// so the next command sees nothing new; when the pristine moves again, one short call
-    /// confirms the channel is the old state plus this change. `repo` is the repository root.
+    /// Notes a change a wrapped command just recorded on the current channel, without reading
+    /// the channel again (that would cost a full log): the pristine's new fingerprint is taken
+    /// now, so the next command sees nothing new; when the pristine moves again, one short call
+    /// confirms the channel is the old state plus this change. `repo` is the repository root;
+    /// `change` is the new change's header (its author and timestamp are its stamp, which a
+    /// later plain amend of it is recognised by), or [`ChangeInfo::unknown`].
     ///
     /// The caller must have scanned in this same command, just before recording: the
     /// fingerprint taken here then stands for "the scanned channel plus this change".
-    pub fn note_recorded(
-        &mut self,
-        repo: &Path,
-        hash: PatchId,
-        message: &str,
-        replaced: Option<&PatchId>,
-    ) {
+    pub fn note_recorded(&mut self, repo: &Path, change: ChangeInfo, replaced: Option<&PatchId>) {
         let Some(name) = self.current.clone() else {
             return;
         };
@@ -416,16 +380,14 @@ impl Tracker {
             // An amend also removed a change: only a full read can confirm that.
             (_, _, Some(_)) => None,
             (Some((before, mut hashes)), _, None) if hashes.len() < MAX_CONFIRMED => {
-                hashes.push(hash.clone());
+                hashes.push(change.hash.clone());
                 Some((before, hashes))
             }
-            (None, Some(before), None) => Some((before.clone(), vec![hash.clone()])),
+            (None, Some(before), None) => Some((before.clone(), vec![change.hash.clone()])),
             _ => None,
         };
-        if !record.changes.iter().any(|c| c.hash == hash) {
-            let mut info = placeholder(hash);
-            info.message = message.to_string();
-            record.changes.push(info);
+        if !record.changes.iter().any(|c| c.hash == change.hash) {
+            record.changes.push(change);
         }
         record.state = None;
         self.fingerprint = fingerprint;
@@ -508,18 +470,6 @@ fn unstore(c: StoredChange) -> ChangeInfo {
         timestamp: c.timestamp,
         authors: c.authors,
         message: c.message,
-        description: None,
-    }
-}
-
-/// A change known only by its hash (an empty timestamp marks it: it has no stamp).
-fn placeholder(hash: PatchId) -> ChangeInfo {
-    ChangeInfo {
-        hash,
-        message: String::new(),
-        authors: Vec::new(),
-        timestamp: String::new(),
-        timestamp_ms: None,
         description: None,
     }
 }
@@ -660,7 +610,11 @@ mod tests {
         );
         t.fingerprint = Some([1; 32]);
         let new = change(3, "").hash;
-        t.note_recorded(dir.path(), new.clone(), "amended", Some(&old.hash));
+        t.note_recorded(
+            dir.path(),
+            ChangeInfo::unknown(new.clone(), "amended"),
+            Some(&old.hash),
+        );
         let (_, record) = t.current().unwrap();
         assert_eq!(record.state, None);
         // No pristine in this directory: no fingerprint to trust.
@@ -671,7 +625,7 @@ mod tests {
         assert_eq!(record.changes[0].hash, new);
         assert_eq!(record.changes[0].message, "amended");
         assert_eq!(record.off_channel[0].hash, old.hash);
-        // A placeholder has no stamp: it cannot be mistaken for an amend's predecessor.
+        // An unknown header has no stamp: it cannot be mistaken for an amend's predecessor.
         assert!(record.seen().stamps.is_empty());
     }
 

@@ -10,7 +10,7 @@ use std::io::Write;
 
 use anyhow::{anyhow, bail, Result};
 use attrib_overlay::PatchId;
-use attrib_vcs_adapter::VcsError;
+use attrib_vcs_adapter::{ChangeInfo, VcsError};
 
 use super::annotate::{attest, report_attestation, Claim};
 use super::check_can_sign;
@@ -221,9 +221,21 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: RecordArgs) -> Result<()> {
         ),
         Err(e) => return Err(anyhow!(e)),
     };
+    // The new change's header (author, timestamp) is read while the attestation is signed and
+    // stored, so the tracker knows the change whole and no later command has to ask for it.
+    let (header, signed) = std::thread::scope(|s| {
+        let header = s.spawn(|| pijul.newest(1));
+        let signed = attest(ctx, &store, &me, hash.clone(), claim);
+        (header.join(), signed)
+    });
     if let Some(f) = channel.as_mut() {
-        f.tracker
-            .note_recorded(&root, hash.clone(), &message, replaced.as_ref());
+        let change = header
+            .ok()
+            .and_then(Result::ok)
+            .and_then(|newest| newest.into_iter().next())
+            .filter(|c| c.hash == hash)
+            .unwrap_or_else(|| ChangeInfo::unknown(hash.clone(), &message));
+        f.tracker.note_recorded(&root, change, replaced.as_ref());
         f.tracker.save()?;
     }
     drop(channel);
@@ -232,7 +244,7 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: RecordArgs) -> Result<()> {
     } else {
         "recorded"
     };
-    let signed = attest(ctx, &store, &me, hash.clone(), claim).map_err(|e| {
+    let signed = signed.map_err(|e| {
         anyhow!(
             "{bin} recorded {hash}, but attesting it failed: {e:#}; attest it with `attrib annotate {hash} …`"
         )
