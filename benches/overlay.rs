@@ -5,6 +5,8 @@
 //! Run with `cargo bench -p attrib-cli --bench overlay` (set `ATTRIB_BENCH_RECORDS` to scale).
 //! Whole-process figures spawn the release `attrib` binary, warm, and report the median.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,32 +15,10 @@ use attrib_overlay::signed::GENESIS_TEAM;
 use attrib_overlay::*;
 use ed25519_dalek::{Signature, VerifyingKey};
 
+use common::{header, median, ms, row, Rng, MODELS};
+
 const AUTHORS: usize = 20;
 const RUNS: usize = 11;
-
-/// splitmix64: a tiny deterministic generator, so every run builds the same workload.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-const MODELS: [(&str, &str); 6] = [
-    ("anthropic", "claude-sonnet-4"),
-    ("anthropic", "claude-opus-4"),
-    ("openai", "gpt-5"),
-    ("openai", "gpt-4.1"),
-    ("google", "gemini-2.5-pro"),
-    ("mistral", "codestral"),
-];
 
 fn patch_id(n: u64) -> PatchId {
     let mut raw = [0u8; 33];
@@ -129,11 +109,6 @@ fn workload(n: usize) -> (Vec<SignedRecord>, Vec<SignedRecord>, PatchId) {
     (setup, records, probe)
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 /// Median wall time of a whole process, after one warm-up run.
 fn time_process(bin: &str, args: &[&str], dir: &Path, config: &Path) -> Duration {
     let run = || {
@@ -155,17 +130,6 @@ fn time_process(bin: &str, args: &[&str], dir: &Path, config: &Path) -> Duration
     };
     run();
     median((0..RUNS).map(|_| run()).collect())
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
-}
-
-fn row(what: &str, figure: &str, reference: &str, ratio: String, bar: &str, ok: bool) {
-    println!(
-        "{what:<38} {figure:>14}  {reference:>30}  {ratio:>10}  {bar:<12} {}",
-        if ok { "meets bar" } else { "MISSES BAR" }
-    );
 }
 
 fn main() {
@@ -208,10 +172,7 @@ fn main() {
     );
 
     println!("attrib overlay benchmark: {n} attestations by {AUTHORS} authors");
-    println!(
-        "{:<38} {:>14}  {:>30}  {:>10}  {:<12}",
-        "what", "figure", "reference (same run)", "ratio", "bar"
-    );
+    header();
 
     // 1. Bytes stored per attestation: the pages the data occupies, and the file on disk.
     let in_use = size.allocated_bytes - size.free_bytes;

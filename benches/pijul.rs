@@ -24,6 +24,8 @@
 //! The ratio is the median of the per-pair ratios, so a machine that drifts during the run does
 //! not tilt it; the times shown are the medians of each side.
 
+mod common;
+
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -34,36 +36,14 @@ use attrib_overlay::exchange::to_json_line;
 use attrib_overlay::*;
 use attrib_vcs_adapter::testing::PijulEnv;
 
+use common::{header, median, ms, row, Rng, MODELS};
+
 /// Side files the other changes edit.
 const SIDE_FILES: usize = 20;
 /// Every `BLAME_EVERY`-th change inserts `BLAME_LINES` lines into the blamed file.
 const BLAME_EVERY: usize = 5;
 const BLAME_LINES: usize = 5;
 const BLAME_FILE: &str = "blame.txt";
-
-/// splitmix64: a tiny deterministic generator, so every run builds the same workload.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-const MODELS: [(&str, &str); 6] = [
-    ("anthropic", "claude-sonnet-4"),
-    ("anthropic", "claude-opus-4"),
-    ("openai", "gpt-5"),
-    ("openai", "gpt-4.1"),
-    ("google", "gemini-2.5-pro"),
-    ("mistral", "codestral"),
-];
 
 const WORDS: [&str; 12] = [
     "parse", "token", "buffer", "index", "render", "merge", "signal", "cache", "patch", "offset",
@@ -117,22 +97,6 @@ impl Tree {
         text.push('\n');
         fs::write(repo.join(name), text).expect("write a working-copy file");
     }
-}
-
-fn median<T: Copy + PartialOrd>(mut v: Vec<T>) -> T {
-    v.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
-}
-
-fn row(what: &str, figure: &str, reference: &str, ratio: String, bar: &str, ok: bool) {
-    println!(
-        "{what:<38} {figure:>14}  {reference:>30}  {ratio:>10}  {bar:<12} {}",
-        if ok { "meets bar" } else { "MISSES BAR" }
-    );
 }
 
 /// Runs `cmd` to completion, stdout discarded; panics with its stderr if it fails.
@@ -380,10 +344,7 @@ fn main() {
     println!(
         "attrib pijul benchmark: {changes} changes ({blame_changes} of them in a {blame_lines}-line file), {changes} attestations, pijul {version}"
     );
-    println!(
-        "{:<38} {:>14}  {:>30}  {:>10}  {:<12}",
-        "what", "figure", "reference (same run)", "ratio", "bar"
-    );
+    header();
 
     // 3. Overlay size against `.pijul` for the same history (repository a has no store).
     let size = Store::open(&store_dir)
