@@ -163,6 +163,23 @@ fn init_in_pijul_repo_uses_pijul_dir() {
 }
 
 #[test]
+fn install_hooks_with_a_broken_pijul_config_creates_nothing() {
+    let sb = Sandbox::new();
+    let u = sb.pijul_user("ann");
+    let config = u.repo.join(".pijul/config.toml");
+    std::fs::write(&config, "[hooks\nrecord = [").unwrap();
+    u.run(["init", "--team", "core", "--name", "ann", "--install-hooks"])
+        .fails()
+        .mentions("config.toml");
+    assert!(!u.repo.join(".pijul/attrib").exists(), "no store, no team");
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        "[hooks\nrecord = [",
+        "the Pijul config is left as it was"
+    );
+}
+
+#[test]
 fn init_with_dash_c() {
     let sb = Sandbox::new();
     let u = sb.user("ann");

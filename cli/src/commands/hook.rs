@@ -193,37 +193,68 @@ fn hook_command() -> Result<String> {
     Ok(format!("'{exe}' {HOOK_ARGS}"))
 }
 
-/// Adds (or updates) the pre-record hook in the repository at `root`. Returns false when it was
-/// already there. Other hooks and the file's formatting are kept.
-pub fn install(root: &Path) -> Result<bool> {
-    let path = pijul_config_path(root);
-    let text = match fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| anyhow!("{}: {}", path.display(), e.message()))?;
-    let command = hook_command()?;
-    let hooks = doc
-        .entry("hooks")
-        .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()))
-        .as_table_like_mut()
-        .ok_or_else(|| anyhow!("{}: `hooks` is not a table", path.display()))?;
-    let record = hooks
-        .entry("record")
-        .or_insert(toml_edit::value(toml_edit::Array::new()))
-        .as_array_mut()
-        .ok_or_else(|| anyhow!("{}: `hooks.record` is not a list", path.display()))?;
-    if record.iter().any(|v| v.as_str() == Some(command.as_str())) {
-        return Ok(false);
+/// The pre-record hook's installation, worked out but not yet written: `attrib init` plans it
+/// before founding a team, so a Pijul config it cannot edit stops the command before anything
+/// is created.
+pub struct HookPlan {
+    path: PathBuf,
+    /// The config's new text; `None` when the hook is installed already.
+    text: Option<String>,
+}
+
+impl HookPlan {
+    /// Reads the repository's Pijul config at `root` and works out the edit: the hook added (or
+    /// moved to this binary's path), other hooks and the file's formatting kept.
+    pub fn new(root: &Path) -> Result<HookPlan> {
+        let path = pijul_config_path(root);
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let mut doc: toml_edit::DocumentMut = text
+            .parse()
+            .map_err(|e: toml_edit::TomlError| anyhow!("{}: {}", path.display(), e.message()))?;
+        let command = hook_command()?;
+        let hooks = doc
+            .entry("hooks")
+            .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()))
+            .as_table_like_mut()
+            .ok_or_else(|| anyhow!("{}: `hooks` is not a table", path.display()))?;
+        let record = hooks
+            .entry("record")
+            .or_insert(toml_edit::value(toml_edit::Array::new()))
+            .as_array_mut()
+            .ok_or_else(|| anyhow!("{}: `hooks.record` is not a list", path.display()))?;
+        if record.iter().any(|v| v.as_str() == Some(command.as_str())) {
+            return Ok(HookPlan { path, text: None });
+        }
+        // An earlier install from another path is replaced, not doubled.
+        record.retain(|v| !v.as_str().is_some_and(|s| s.ends_with(HOOK_ARGS)));
+        record.push(command.as_str());
+        Ok(HookPlan {
+            path,
+            text: Some(doc.to_string()),
+        })
     }
-    // An earlier install from another path is replaced, not doubled.
-    record.retain(|v| !v.as_str().is_some_and(|s| s.ends_with(HOOK_ARGS)));
-    record.push(command.as_str());
-    write_atomic(&path, doc.to_string().as_bytes())?;
-    Ok(true)
+
+    /// Writes the edit. Returns false when the hook was already there.
+    pub fn apply(self) -> Result<bool> {
+        match self.text {
+            Some(text) => {
+                write_atomic(&self.path, text.as_bytes())?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+}
+
+/// Adds (or updates) the pre-record hook in the repository at `root`. Returns false when it was
+/// already there.
+#[cfg(test)]
+fn install(root: &Path) -> Result<bool> {
+    HookPlan::new(root)?.apply()
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! `attrib init [--team NAME | --join FILE] [--install-hooks]`.
 
 use std::io::Write;
-use std::path::Path;
 
 use anyhow::{bail, Context as _, Result};
 use attrib_overlay::signed::GENESIS_TEAM;
@@ -14,9 +13,10 @@ use crate::context::Ctx;
 use crate::vcs;
 
 pub fn run(ctx: &Ctx, out: &mut dyn Write, args: InitArgs) -> Result<()> {
-    // Checked first: asking for hooks outside a Pijul repository must not create a store.
-    let hooks_root = if args.install_hooks {
-        Some(vcs::repo_root(ctx)?)
+    // Planned first: hooks asked for outside a Pijul repository, or in one whose Pijul config
+    // cannot be edited, must not leave a store or a team behind.
+    let mut hooks = if args.install_hooks {
+        Some(hook::HookPlan::new(&vcs::repo_root(ctx)?)?)
     } else {
         None
     };
@@ -36,9 +36,9 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: InitArgs) -> Result<()> {
         let store = Store::open(&dir)?;
         let snap = store.snapshot()?;
         if let Some(m) = snap.membership() {
-            if let Some(root) = &hooks_root {
-                if args.team.is_none() && args.join.is_none() {
-                    return install_hooks(out, root);
+            if args.team.is_none() && args.join.is_none() {
+                if let Some(plan) = hooks.take() {
+                    return install_hooks(out, plan);
                 }
             }
             bail!(
@@ -93,8 +93,8 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: InitArgs) -> Result<()> {
                 me.name
             )?;
         }
-        if let Some(root) = &hooks_root {
-            install_hooks(out, root)?;
+        if let Some(plan) = hooks {
+            install_hooks(out, plan)?;
         }
         return Ok(());
     }
@@ -136,18 +136,17 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: InitArgs) -> Result<()> {
         dir.display()
     )?;
     writeln!(out, "you ({}) are its first admin", me.name)?;
-    if let Some(root) = &hooks_root {
-        install_hooks(out, root)?;
+    if let Some(plan) = hooks {
+        install_hooks(out, plan)?;
     }
     Ok(())
 }
 
-fn install_hooks(out: &mut dyn Write, root: &Path) -> Result<()> {
-    if hook::install(root)? {
+fn install_hooks(out: &mut dyn Write, plan: hook::HookPlan) -> Result<()> {
+    if plan.apply()? {
         writeln!(
             out,
-            "installed the pre-record hook in {}: a plain `pijul record` now keeps its AI context",
-            root.join(".pijul").display()
+            "installed the pre-record hook: a plain `pijul record` now keeps its AI context"
         )?;
     } else {
         writeln!(out, "the pre-record hook is already installed")?;

@@ -236,7 +236,11 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: RecordArgs) -> Result<()> {
             .filter(|c| c.hash == hash)
             .unwrap_or_else(|| ChangeInfo::unknown(hash.clone(), &message));
         f.tracker.note_recorded(&root, change, replaced.as_ref());
-        f.tracker.save()?;
+        // The change and its attestation are in: the tracker is a cache the next command can
+        // rebuild, so failing to write it must not report this record as failed.
+        if let Err(e) = f.tracker.save() {
+            eprintln!("attrib: warning: {e}; the next command reads the channel again");
+        }
     }
     drop(channel);
     let verb = if replaced.is_some() {
