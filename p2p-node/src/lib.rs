@@ -16,9 +16,10 @@ pub mod node;
 pub mod protocol;
 mod store_set;
 
+pub use libp2p::pnet::PreSharedKey;
 pub use libp2p::{Multiaddr, PeerId};
 pub use node::{
-    device_key, peer_id_of, read_status, spawn, sync_once, NodeConfig, NodeError, NodeHandle,
-    NodeStatus, PeerStatus, SyncSummary,
+    device_key, peer_id_of, read_status, spawn, sync_once, sync_once_with, NodeConfig, NodeError,
+    NodeHandle, NodeStatus, PeerStatus, SyncSummary,
 };
 pub use store_set::StoreSet;

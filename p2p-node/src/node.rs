@@ -16,12 +16,16 @@ use std::time::Duration;
 
 use attrib_overlay::{now_ms, PublicKey};
 use futures::{AsyncReadExt, AsyncWriteExt, StreamExt};
+use libp2p::core::{muxing::StreamMuxerBox, transport::upgrade::Version};
 use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance};
+use libp2p::multiaddr::Protocol;
+use libp2p::pnet::{PnetConfig, PreSharedKey};
 use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport};
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{
     identify, identity, mdns, noise, tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm,
+    Transport,
 };
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
@@ -73,6 +77,10 @@ pub struct NodeConfig {
     pub sync: Config,
     /// How often the engine is ticked.
     pub tick: Duration,
+    /// A pre-shared swarm key (libp2p `pnet`): every TCP connection is encrypted with it
+    /// before noise, so a device without the key cannot even start a handshake. QUIC cannot
+    /// carry it, so a node with a swarm key runs TCP only.
+    pub swarm_key: Option<PreSharedKey>,
 }
 
 impl NodeConfig {
@@ -85,6 +93,7 @@ impl NodeConfig {
             mdns: true,
             sync: Config::default(),
             tick: Duration::from_millis(250),
+            swarm_key: None,
         }
     }
 }
@@ -300,6 +309,51 @@ struct Node {
     topic: IdentTopic,
     outbound: HashMap<OutboundRequestId, PeerId>,
     state_file: PathBuf,
+    /// The record log's length when the membership was last read (see [`Node::reread_team`]).
+    log_len: u64,
+}
+
+fn behaviour(
+    key: &identity::Keypair,
+    mdns_on: bool,
+) -> Result<Behaviour, Box<dyn std::error::Error + Send + Sync>> {
+    let gossip_config = gossipsub::ConfigBuilder::default()
+        .validate_messages()
+        .validation_mode(gossipsub::ValidationMode::Anonymous)
+        .max_transmit_size(MAX_GOSSIP_BYTES + 1024)
+        .heartbeat_interval(Duration::from_millis(500))
+        // Content-addressed ids: the same record published twice is one message.
+        .message_id_fn(|m| gossipsub::MessageId::from(blake3::hash(&m.data).as_bytes().to_vec()))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let gossipsub =
+        gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Anonymous, gossip_config)?;
+    let sync = request_response::Behaviour::with_codec(
+        SyncCodec,
+        [(StreamProtocol::new(SYNC_PROTOCOL), ProtocolSupport::Full)],
+        request_response::Config::default().with_request_timeout(Duration::from_secs(30)),
+    );
+    let identify =
+        identify::Behaviour::new(identify::Config::new("/attrib/1".into(), key.public()));
+    let mdns = if mdns_on {
+        Some(mdns::tokio::Behaviour::new(
+            mdns::Config::default(),
+            key.public().to_peer_id(),
+        )?)
+    } else {
+        None
+    };
+    Ok(Behaviour {
+        gossipsub,
+        sync,
+        identify,
+        mdns: Toggle::from(mdns),
+    })
+}
+
+fn is_quic(addr: &Multiaddr) -> bool {
+    addr.iter()
+        .any(|p| matches!(p, Protocol::QuicV1 | Protocol::Quic))
 }
 
 fn build(config: &NodeConfig) -> Result<Node, NodeError> {
@@ -314,69 +368,63 @@ fn build(config: &NodeConfig) -> Result<Node, NodeError> {
     }
     let topic = IdentTopic::new(format!("attrib/{}/records/1", set.team().to_hex()));
     let mdns_on = config.mdns;
-    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::default(),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .map_err(net)?
-        .with_quic()
-        .with_behaviour(|key| {
-            let gossip_config = gossipsub::ConfigBuilder::default()
-                .validate_messages()
-                .validation_mode(gossipsub::ValidationMode::Anonymous)
-                .max_transmit_size(MAX_GOSSIP_BYTES + 1024)
-                .heartbeat_interval(Duration::from_millis(500))
-                // Content-addressed ids: the same record published twice is one message.
-                .message_id_fn(|m| {
-                    gossipsub::MessageId::from(blake3::hash(&m.data).as_bytes().to_vec())
-                })
-                .build()
-                .map_err(|e| e.to_string())?;
-            let gossipsub = gossipsub::Behaviour::new(
-                gossipsub::MessageAuthenticity::Anonymous,
-                gossip_config,
-            )?;
-            let sync = request_response::Behaviour::with_codec(
-                SyncCodec,
-                [(StreamProtocol::new(SYNC_PROTOCOL), ProtocolSupport::Full)],
-                request_response::Config::default().with_request_timeout(Duration::from_secs(30)),
-            );
-            let identify =
-                identify::Behaviour::new(identify::Config::new("/attrib/1".into(), key.public()));
-            let mdns = if mdns_on {
-                Some(mdns::tokio::Behaviour::new(
-                    mdns::Config::default(),
-                    key.public().to_peer_id(),
-                )?)
-            } else {
-                None
-            };
-            Ok(Behaviour {
-                gossipsub,
-                sync,
-                identify,
-                mdns: Toggle::from(mdns),
-            })
-        })
-        .map_err(net)?
-        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(120)))
-        .build();
+    let builder = libp2p::SwarmBuilder::with_existing_identity(keypair).with_tokio();
+    let idle = |c: libp2p::swarm::Config| c.with_idle_connection_timeout(Duration::from_secs(120));
+    let mut swarm = match config.swarm_key {
+        None => builder
+            .with_tcp(
+                tcp::Config::default(),
+                noise::Config::new,
+                yamux::Config::default,
+            )
+            .map_err(net)?
+            .with_quic()
+            .with_behaviour(|key| behaviour(key, mdns_on))
+            .map_err(net)?
+            .with_swarm_config(idle)
+            .build(),
+        // pnet wraps the raw TCP stream, below noise; QUIC has its own encryption and no
+        // place for it.
+        Some(psk) => builder
+            .with_other_transport(
+                |key| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+                    let noise = noise::Config::new(key)?;
+                    Ok(tcp::tokio::Transport::new(tcp::Config::default())
+                        .and_then(move |socket, _| PnetConfig::new(psk).handshake(socket))
+                        .upgrade(Version::V1Lazy)
+                        .authenticate(noise)
+                        .multiplex(yamux::Config::default())
+                        .map(|(peer, muxer), _| (peer, StreamMuxerBox::new(muxer))))
+                },
+            )
+            .map_err(net)?
+            .with_behaviour(|key| behaviour(key, mdns_on))
+            .map_err(net)?
+            .with_swarm_config(idle)
+            .build(),
+    };
     swarm
         .behaviour_mut()
         .gossipsub
         .subscribe(&topic)
         .map_err(net)?;
-    let listen = if config.listen.is_empty() {
+    let listen = if !config.listen.is_empty() {
+        config.listen.clone()
+    } else if config.swarm_key.is_some() {
+        vec!["/ip4/0.0.0.0/tcp/0".parse().map_err(net)?]
+    } else {
         vec![
             "/ip4/0.0.0.0/tcp/0".parse().map_err(net)?,
             "/ip4/0.0.0.0/udp/0/quic-v1".parse().map_err(net)?,
         ]
-    } else {
-        config.listen.clone()
     };
+    if config.swarm_key.is_some() {
+        if let Some(quic) = listen.iter().chain(&config.peers).find(|a| is_quic(a)) {
+            return Err(NodeError::Network(format!(
+                "{quic}: QUIC cannot carry a swarm key; use a /tcp/ address"
+            )));
+        }
+    }
     for addr in listen {
         swarm.listen_on(addr).map_err(net)?;
     }
@@ -390,6 +438,7 @@ fn build(config: &NodeConfig) -> Result<Node, NodeError> {
         topic,
         outbound: HashMap::new(),
         state_file,
+        log_len: 0,
     })
 }
 
@@ -411,6 +460,7 @@ pub async fn spawn(config: NodeConfig) -> Result<NodeHandle, NodeError> {
                     accepted_tx.send_if_modified(|v| std::mem::replace(v, n) != n);
                 }
                 _ = ticker.tick() => {
+                    node.reread_team();
                     let actions = node.engine.tick(now_ms(), &node.set);
                     node.perform(actions);
                     saves += 1;
@@ -466,9 +516,25 @@ pub async fn sync_once(
     peer: Multiaddr,
     timeout: Duration,
 ) -> Result<SyncSummary, NodeError> {
-    let mut config = NodeConfig::new(store_dir, secret);
+    sync_once_with(NodeConfig::new(store_dir, secret), peer, timeout).await
+}
+
+/// [`sync_once`] with the rest of a [`NodeConfig`] (its swarm key, its sync tunables). Its
+/// `listen`, `peers` and `mdns` are ignored: the session listens on a loopback port and dials
+/// `peer` only.
+pub async fn sync_once_with(
+    mut config: NodeConfig,
+    peer: Multiaddr,
+    timeout: Duration,
+) -> Result<SyncSummary, NodeError> {
     config.mdns = false;
+    config.peers = Vec::new();
     config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().map_err(net)?];
+    if config.swarm_key.is_some() && is_quic(&peer) {
+        return Err(NodeError::Network(format!(
+            "{peer}: QUIC cannot carry a swarm key; use a /tcp/ address"
+        )));
+    }
     let mut node = build(&config)?;
     let started = std::time::Instant::now();
     node.swarm.dial(peer.clone()).map_err(net)?;
@@ -513,6 +579,18 @@ pub async fn sync_once(
 }
 
 impl Node {
+    /// Another process on the same store (`attrib team add` or `revoke` while the node runs)
+    /// may have changed the team: re-reads the membership whenever the record log has grown.
+    /// (The engine's tick picks up the new records themselves and publishes them.)
+    fn reread_team(&mut self) {
+        let Ok(len) = self.set.store().snapshot().map(|s| s.log_len()) else {
+            return;
+        };
+        if len != self.log_len && self.set.refresh().is_ok() {
+            self.log_len = len;
+        }
+    }
+
     fn status(&self) -> NodeStatus {
         NodeStatus {
             peer_id: self.swarm.local_peer_id().to_string(),
