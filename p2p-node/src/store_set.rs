@@ -2,7 +2,12 @@
 
 use std::path::Path;
 
-use attrib_overlay::{Membership, Outcome, PublicKey, SignedRecord, Store, TeamId};
+use attrib_overlay::ingest::precheck;
+use attrib_overlay::model::Payload;
+use attrib_overlay::team::Standing;
+use attrib_overlay::{
+    verify_batch, Membership, Outcome, PublicKey, Refusal, SignedRecord, Store, TeamId,
+};
 
 use crate::protocol::set::{RecordSet, SetError};
 use crate::protocol::wire::SeqSpan;
@@ -114,4 +119,59 @@ impl RecordSet for StoreSet {
         }
         Ok(outcomes)
     }
+
+    /// The store's own judgement, in its order (see `Store::ingest`): the record checks, the
+    /// signature, an equivocation, the signer's standing, then a duplicate.
+    fn check(&self, records: &[SignedRecord], now_ms: u64) -> Result<Vec<Outcome>, SetError> {
+        let snap = self.store.snapshot().map_err(err)?;
+        let membership = snap.membership();
+        let signatures = verify_batch(&records.iter().collect::<Vec<_>>());
+        let mut out = Vec::with_capacity(records.len());
+        for (r, signature_ok) in records.iter().zip(signatures) {
+            if let Err(why) = precheck(r, Some(self.team), now_ms) {
+                out.push(Outcome::Refused(why));
+                continue;
+            }
+            if !signature_ok {
+                out.push(Outcome::Refused(Refusal::BadSignature));
+                continue;
+            }
+            let seq = r.record.seq;
+            let (held, _) = snap
+                .records_by_author(&r.signer, seq, seq, usize::MAX)
+                .map_err(err)?;
+            let id = r.id();
+            out.push(if held.iter().any(|h| h.id() != id) {
+                Outcome::Refused(Refusal::Equivocation { seq })
+            } else if let Some(why) = judge(r, membership) {
+                Outcome::Refused(why)
+            } else if !held.is_empty() {
+                Outcome::Duplicate
+            } else {
+                Outcome::Accepted
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Whether the membership admits `r` (the store's rule: a genesis stands on its own, anyone
+/// else must be an unrevoked member at that sequence number, and membership changes need an
+/// admin).
+fn judge(r: &SignedRecord, m: Option<&Membership>) -> Option<Refusal> {
+    let Some(m) = m else {
+        return Some(Refusal::NonMember);
+    };
+    if let Payload::Genesis { .. } = r.record.payload {
+        return None;
+    }
+    match m.standing(&r.signer, r.record.seq) {
+        Standing::NonMember => return Some(Refusal::NonMember),
+        Standing::Revoked { after_seq } => return Some(Refusal::Revoked { after_seq }),
+        Standing::Admitted => {}
+    }
+    if r.record.payload.is_membership() && !m.members.get(&r.signer).is_some_and(|x| x.admin) {
+        return Some(Refusal::NotAdmin);
+    }
+    None
 }

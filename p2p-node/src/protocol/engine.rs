@@ -233,6 +233,8 @@ pub struct Engine<P> {
     banned: HashMap<PublicKey, u64>,
     /// Local records written while no peer was connected, published when one connects.
     outbox: Vec<SignedRecord>,
+    /// Gossip records validated (and forwarded) but not yet written: see [`Engine::commit`].
+    staged: Vec<SignedRecord>,
     counters: Counters,
     next_round: u32,
     /// Start-up has read the set: from now on, records that did not come from a peer are local
@@ -244,7 +246,6 @@ pub struct Engine<P> {
 #[derive(Clone, Debug, Default)]
 struct Ingested {
     accepted: u64,
-    duplicates: u64,
     /// Positions of the accepted records in the batch.
     accepted_at: Vec<usize>,
 }
@@ -268,6 +269,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
             memory: HashMap::new(),
             banned: HashMap::new(),
             outbox: Vec::new(),
+            staged: Vec::new(),
             counters: Counters::default(),
             next_round: 1,
             started: false,
@@ -757,9 +759,28 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         actions
     }
 
-    /// A gossip message from `peer` (the source that delivered it). Returns the verdict for the
-    /// gossip layer.
+    /// A gossip message from `peer` (the source that delivered it): validated and written at
+    /// once. Returns the verdict for the gossip layer. ([`Engine::validate_gossip`] followed
+    /// by [`Engine::commit`].)
     pub fn handle_gossip<S: RecordSet>(
+        &mut self,
+        peer: &P,
+        bytes: &[u8],
+        now: u64,
+        set: &mut S,
+    ) -> (GossipVerdict, Vec<Action<P>>) {
+        let (verdict, actions) = self.validate_gossip(peer, bytes, now, set);
+        self.commit(now, set);
+        (verdict, actions)
+    }
+
+    /// A gossip message from `peer` (the source that delivered it), judged without writing:
+    /// the verdict comes from [`RecordSet::check`] against the set and the records already
+    /// staged, so the gossip layer can forward a valid record before it is durable here. A
+    /// record the store would keep (new, or kept as evidence) is staged until
+    /// [`Engine::commit`]; a membership change is committed at once, so that the next check
+    /// sees the membership it makes.
+    pub fn validate_gossip<S: RecordSet>(
         &mut self,
         peer: &P,
         bytes: &[u8],
@@ -796,39 +817,115 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
                 )
             }
         };
-        let mut offences = Vec::new();
-        let done = self.ingest(
-            key,
-            std::slice::from_ref(&record),
-            now,
-            set,
-            true,
-            &mut offences,
-        );
-        let duplicate = done.duplicates > 0;
-        let mut actions = Vec::new();
-        let verdict = if done.accepted > 0 {
-            GossipVerdict::Accept
-        } else if offences
-            .iter()
-            .any(|o| o.weight() >= Offence::Flood.weight())
-        {
-            GossipVerdict::Reject
-        } else {
-            GossipVerdict::Ignore
+        let outcome = match self.predict(&record, now, set) {
+            Ok(o) => o,
+            Err(_) => {
+                self.counters.store_errors += 1;
+                return (GossipVerdict::Ignore, Vec::new());
+            }
         };
-        if duplicate {
-            let (burst, rate) = (self.config.replay_burst, self.config.replay_per_sec);
-            if let Some(p) = self.peers.get_mut(peer) {
-                if !p.replays.take(burst, rate, now) {
-                    offences.push(Offence::Replay);
+        let mut offences = Vec::new();
+        let verdict = match &outcome {
+            Outcome::Accepted => GossipVerdict::Accept,
+            Outcome::Duplicate => {
+                self.counters.records_duplicate += 1;
+                let (burst, rate) = (self.config.replay_burst, self.config.replay_per_sec);
+                if let Some(p) = self.peers.get_mut(peer) {
+                    if !p.replays.take(burst, rate, now) {
+                        offences.push(Offence::Replay);
+                    }
+                }
+                GossipVerdict::Ignore
+            }
+            Outcome::Refused(why) => {
+                offences.extend(Offence::of_refusal(why, record.signer == key));
+                if offences
+                    .iter()
+                    .any(|o| o.weight() >= Offence::Flood.weight())
+                {
+                    GossipVerdict::Reject
+                } else {
+                    GossipVerdict::Ignore
                 }
             }
+        };
+        // What the store appends to its log: new records, and authentic ones it keeps as
+        // evidence or until a grant admits them. The rest is refused here and now.
+        let kept = match &outcome {
+            Outcome::Accepted => true,
+            Outcome::Duplicate => false,
+            Outcome::Refused(why) => matches!(
+                why,
+                attrib_overlay::Refusal::NonMember
+                    | attrib_overlay::Refusal::Revoked { .. }
+                    | attrib_overlay::Refusal::NotAdmin
+                    | attrib_overlay::Refusal::Equivocation { .. }
+            ),
+        };
+        if kept {
+            let membership = record.record.payload.is_membership();
+            self.staged.push(record);
+            if membership {
+                self.commit(now, set);
+            }
+        } else if matches!(outcome, Outcome::Refused(_)) {
+            self.counters.records_refused += 1;
         }
+        let mut actions = Vec::new();
         for o in offences {
             actions.extend(self.penalise(peer, o, now));
         }
         (verdict, actions)
+    }
+
+    /// How many validated gossip records wait for [`Engine::commit`].
+    pub fn staged_len(&self) -> usize {
+        self.staged.len()
+    }
+
+    /// Writes the staged gossip records to the set, in one batch (one durable commit for a
+    /// burst of messages). The driver calls it once no message is waiting, so that forwarding
+    /// is never held up by the disk. A record that reached the set meanwhile by another path
+    /// is just a duplicate.
+    pub fn commit<S: RecordSet>(&mut self, now: u64, set: &mut S) {
+        if self.staged.is_empty() {
+            return;
+        }
+        let records = std::mem::take(&mut self.staged);
+        // Offences were charged when the records were validated.
+        self.store_records(&records, now, set);
+    }
+
+    /// What ingesting `record` would do now: the set's own [`RecordSet::check`], corrected for
+    /// records staged but not yet written.
+    fn predict<S: RecordSet>(
+        &self,
+        record: &SignedRecord,
+        now: u64,
+        set: &S,
+    ) -> Result<Outcome, SetError> {
+        let outcome = set
+            .check(std::slice::from_ref(record), now)?
+            .pop()
+            .unwrap_or(Outcome::Duplicate);
+        if matches!(
+            outcome,
+            Outcome::Duplicate | Outcome::Refused(attrib_overlay::Refusal::Equivocation { .. })
+        ) {
+            return Ok(outcome);
+        }
+        let id = record.id();
+        let mut same_seq = self
+            .staged
+            .iter()
+            .filter(|s| s.signer == record.signer && s.record.seq == record.record.seq);
+        Ok(match same_seq.next() {
+            Some(s) if s.id() == id => Outcome::Duplicate,
+            Some(_) => Outcome::Refused(attrib_overlay::Refusal::Equivocation {
+                seq: record.record.seq,
+            }),
+            None => outcome,
+        })
     }
 
     /// The per-peer sync state, for saving next to the store.
@@ -956,41 +1053,51 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         via_gossip: bool,
         offences: &mut Vec<Offence>,
     ) -> Ingested {
+        let (done, outcomes) = self.store_records(records, now, set);
+        for (r, outcome) in records.iter().zip(&outcomes) {
+            if let Outcome::Refused(why) = outcome {
+                // A catch-up may deliver a member's records before the grant that admits
+                // them (the store keeps them, bounded, until it comes): no fault in sync.
+                let timing = matches!(
+                    why,
+                    attrib_overlay::Refusal::NonMember | attrib_overlay::Refusal::Revoked { .. }
+                );
+                if via_gossip || !timing {
+                    offences.extend(Offence::of_refusal(why, r.signer == key));
+                }
+            }
+        }
+        done
+    }
+
+    /// Writes records that came from peers to the set, counts the outcomes, and folds what the
+    /// set stored into the heads (queueing records other processes wrote meanwhile).
+    fn store_records<S: RecordSet>(
+        &mut self,
+        records: &[SignedRecord],
+        now: u64,
+        set: &mut S,
+    ) -> (Ingested, Vec<Outcome>) {
         let mut done = Ingested::default();
         if records.is_empty() {
-            return done;
+            return (done, Vec::new());
         }
         let outcomes = match set.ingest(records, now) {
             Ok(o) => o,
             Err(_) => {
                 self.counters.store_errors += 1;
-                return done;
+                return (done, Vec::new());
             }
         };
-        for (i, (r, outcome)) in records.iter().zip(&outcomes).enumerate() {
+        for (i, outcome) in outcomes.iter().enumerate() {
             match outcome {
                 Outcome::Accepted => {
                     done.accepted += 1;
                     done.accepted_at.push(i);
                     self.counters.records_accepted += 1;
                 }
-                Outcome::Duplicate => {
-                    done.duplicates += 1;
-                    self.counters.records_duplicate += 1;
-                }
-                Outcome::Refused(why) => {
-                    self.counters.records_refused += 1;
-                    // A catch-up may deliver a member's records before the grant that admits
-                    // them (the store keeps them, bounded, until it comes): no fault in sync.
-                    let timing = matches!(
-                        why,
-                        attrib_overlay::Refusal::NonMember
-                            | attrib_overlay::Refusal::Revoked { .. }
-                    );
-                    if via_gossip || !timing {
-                        offences.extend(Offence::of_refusal(why, r.signer == key));
-                    }
-                }
+                Outcome::Duplicate => self.counters.records_duplicate += 1,
+                Outcome::Refused(_) => self.counters.records_refused += 1,
             }
         }
         let remote: HashSet<RecordId> = records.iter().map(SignedRecord::id).collect();
@@ -1003,7 +1110,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         };
         // Records another process wrote meanwhile: published with the next local writes.
         self.queue(fresh);
-        done
+        (done, outcomes)
     }
 
     /// Reads what the set stored since the cursor into the heads. Returns the records that did

@@ -41,6 +41,11 @@ pub trait RecordSet {
 
     /// Validates and stores records; one outcome each, in order.
     fn ingest(&mut self, records: &[SignedRecord], now_ms: u64) -> Result<Vec<Outcome>, SetError>;
+
+    /// What [`RecordSet::ingest`] would answer for each record, judged one by one against what
+    /// the set holds now, without writing anything. Gossip is validated with it, so that a
+    /// valid record is forwarded before it is durable here.
+    fn check(&self, records: &[SignedRecord], now_ms: u64) -> Result<Vec<Outcome>, SetError>;
 }
 
 /// An in-memory record set with a fixed membership.
@@ -162,5 +167,32 @@ impl RecordSet for MemorySet {
             out.push(outcome);
         }
         Ok(out)
+    }
+
+    fn check(&self, records: &[SignedRecord], now_ms: u64) -> Result<Vec<Outcome>, SetError> {
+        let signatures = if self.verify {
+            verify_batch(&records.iter().collect::<Vec<_>>())
+        } else {
+            vec![true; records.len()]
+        };
+        Ok(records
+            .iter()
+            .zip(signatures)
+            .map(|(r, signature_ok)| {
+                if let Err(why) = precheck(r, Some(self.team), now_ms) {
+                    Outcome::Refused(why)
+                } else if !signature_ok {
+                    Outcome::Refused(Refusal::BadSignature)
+                } else if !self.members.contains(&r.signer) {
+                    Outcome::Refused(Refusal::NonMember)
+                } else if self.ids.contains(&r.id()) {
+                    Outcome::Duplicate
+                } else if self.by_seq.contains_key(&(r.signer, r.record.seq)) {
+                    Outcome::Refused(Refusal::Equivocation { seq: r.record.seq })
+                } else {
+                    Outcome::Accepted
+                }
+            })
+            .collect())
     }
 }
