@@ -30,6 +30,17 @@ pub struct Followed {
     pub tracker: Tracker,
 }
 
+impl Followed {
+    /// Reads the Pijul headers (authors, timestamps) that wrapped records left pending, for a
+    /// command that shows them. A failure only leaves them blank, with a warning.
+    pub fn read_headers(&mut self) {
+        let read = self.tracker.read_headers(&self.pijul);
+        if let Err(e) = read.and_then(|()| self.tracker.save()) {
+            eprintln!("attrib: warning: the newest changes' authors are not shown: {e}");
+        }
+    }
+}
+
 /// The repository whose store lives in `store_dir`, if it is a Pijul repository's
 /// (`ROOT/.pijul/attrib`).
 pub fn pijul_root(store_dir: &Path) -> Option<&Path> {

@@ -706,6 +706,52 @@ fn a_plain_pijul_amend_right_after_attrib_record_carries_the_attestation_over() 
     );
 }
 
+/// `attrib record` does not read the new change's header (that would cost a second Pijul
+/// process): a plain amend before any command read it is still recognised, by the window in
+/// which the record ran, and the attestation is carried over.
+#[test]
+fn a_plain_amend_before_the_recorded_header_was_read_still_carries_over() {
+    let Some(w) =
+        PijulWorld::new("a_plain_amend_before_the_recorded_header_was_read_still_carries_over")
+    else {
+        return;
+    };
+    let u = w.user("ann");
+    w.edit(&u, "a.txt", "one\n");
+    let first = attrib_record(&w, &u, OPENAI, "first");
+    w.edit(&u, "a.txt", "one\ntwo\n");
+    let old = attrib_record(&w, &u, OPENAI, "second");
+    w.edit(&u, "a.txt", "one\ntwo, amended\n");
+    w.pijul(
+        &u.repo,
+        ["record", "--amend", "-a", "-m", "second (amended)"],
+    );
+    let new = w.newest_hash(&u);
+    assert_ne!(new, old);
+
+    let (rows, stderr) = log_with_stderr(&w, &u, &[]);
+    assert_eq!(
+        summary(&rows),
+        vec![
+            row(&new, "channel", "attested"),
+            row(&first, "channel", "attested"),
+        ]
+    );
+    assert!(
+        stderr.contains(&format!("carried over from {old}")),
+        "{stderr}"
+    );
+    let a = only_attestation(&rows[0]);
+    assert_eq!(a["replaces"], old.as_str());
+    // The header read later is Pijul's own, the amended change's.
+    assert_eq!(
+        rows[0]["authors"][0], "Ada (ada) <ada@example.org>",
+        "{}",
+        rows[0]
+    );
+    assert_eq!(rows[0]["message"], "second (amended)");
+}
+
 /// `attrib log --json` gives every channel change Pijul's author and timestamp, including one
 /// `attrib record` just recorded.
 #[test]

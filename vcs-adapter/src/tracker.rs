@@ -37,7 +37,7 @@ use crate::reconcile::{Event, Hint, Seen};
 /// The tracker's file name inside attrib's directory of the repository.
 pub const TRACKER_FILE: &str = "channels.bin";
 /// Bumped whenever [`TrackerFile`]'s encoding changes; another version is rebuilt, not misread.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// How much of the pristine the fingerprint covers: its root pages and then some.
 const FINGERPRINT_BYTES: usize = 64 * 1024;
 /// At most this many wrapped records are confirmed by one short log call; more, and the next
@@ -80,6 +80,26 @@ pub struct ChannelRecord {
     /// oldest first, so the next scan can confirm the new state cheaply instead of reading the
     /// whole channel.
     pub recorded_on: Option<(String, Vec<PatchId>)>,
+    /// Changes a wrapped record noted whose header (authors, timestamp) has not been read yet:
+    /// reading it would put a second `pijul` process on every record. The next full read of
+    /// the channel fills them in, or [`Tracker::read_headers`] when a command shows them.
+    pub pending: Vec<PendingHeader>,
+}
+
+/// A change whose header is not known yet, and when Pijul took its timestamp.
+///
+/// Pijul stamps a change while `pijul record` runs, so its timestamp lies between the moment
+/// attrib started the process and the moment it exited. That window is enough to recognise a
+/// plain `pijul record --amend` of the change before its header was ever read: an amend keeps
+/// the timestamp, and no other change can be stamped inside the window of a record that held
+/// the pristine's lock the whole time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingHeader {
+    pub hash: PatchId,
+    /// Milliseconds since the Unix epoch, before the record started (rounded down)…
+    pub from_ms: u64,
+    /// …and after it ended (rounded up).
+    pub to_ms: u64,
 }
 
 impl ChannelRecord {
@@ -139,6 +159,7 @@ struct StoredChannel {
     changes: Vec<StoredChange>,
     off_channel: Vec<StoredChange>,
     recorded_on: Option<(String, Vec<PatchId>)>,
+    pending: Vec<PendingHeader>,
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -202,6 +223,7 @@ impl Tracker {
                             changes: c.changes.into_iter().map(unstore).collect(),
                             off_channel: c.off_channel.into_iter().map(unstore).collect(),
                             recorded_on: c.recorded_on,
+                            pending: c.pending,
                         };
                         (name, record)
                     })
@@ -291,6 +313,7 @@ impl Tracker {
         let log = pijul.channel_log()?;
         let record = self.channels.entry(name.clone()).or_default();
         let mut seen = record.seen();
+        stamp_departed_pending(&mut seen, record, &log.changes);
         let events = seen.reconcile(&log.observation(), hints);
 
         let mut arrivals = HashMap::new();
@@ -333,6 +356,8 @@ impl Tracker {
             .collect();
         record.state = log.state;
         record.recorded_on = None;
+        // Every change on the channel now has its header from the log.
+        record.pending.clear();
         if !events.is_empty() {
             self.learned = true;
         }
@@ -357,42 +382,109 @@ impl Tracker {
     /// the channel again (that would cost a full log): the pristine's new fingerprint is taken
     /// now, so the next command sees nothing new; when the pristine moves again, one short call
     /// confirms the channel is the old state plus this change. `repo` is the repository root;
-    /// `change` is the new change's header (its author and timestamp are its stamp, which a
-    /// later plain amend of it is recognised by), or [`ChangeInfo::unknown`].
+    /// `window` is when the record ran, in ms since the epoch (see [`PendingHeader`]).
+    ///
+    /// The change's header is not read here. An amend keeps the authors and timestamp of the
+    /// change it replaces, so the new change takes them from it when they are known; otherwise
+    /// the header is pending until the next full read or [`Tracker::read_headers`].
     ///
     /// The caller must have scanned in this same command, just before recording: the
     /// fingerprint taken here then stands for "the scanned channel plus this change".
-    pub fn note_recorded(&mut self, repo: &Path, change: ChangeInfo, replaced: Option<&PatchId>) {
+    pub fn note_recorded(
+        &mut self,
+        repo: &Path,
+        hash: PatchId,
+        message: &str,
+        window: (u64, u64),
+        replaced: Option<&PatchId>,
+    ) {
         let Some(name) = self.current.clone() else {
             return;
         };
         let fingerprint = pristine_fingerprint(repo);
         let record = self.channels.entry(name).or_default();
+        let mut change = ChangeInfo::unknown(hash.clone(), message);
+        let mut pending = Some(PendingHeader {
+            hash: hash.clone(),
+            from_ms: window.0,
+            to_ms: window.1,
+        });
         if let Some(old) = replaced {
             if let Some(i) = record.changes.iter().position(|c| &c.hash == old) {
                 let gone = record.changes.remove(i);
+                if let Some(i) = record.pending.iter().position(|p| &p.hash == old) {
+                    // Pijul keeps the old timestamp: the old record's window is the new one's.
+                    pending = Some(PendingHeader {
+                        hash: hash.clone(),
+                        ..record.pending.remove(i)
+                    });
+                } else if !gone.timestamp.is_empty() {
+                    change.authors = gone.authors.clone();
+                    change.timestamp = gone.timestamp.clone();
+                    change.timestamp_ms = gone.timestamp_ms;
+                    pending = None;
+                }
                 if !record.off_channel.iter().any(|c| &c.hash == old) {
                     record.off_channel.push(gone);
                 }
             }
         }
+        if let Some(p) = pending {
+            // Until the header is read, the end of the window stands for the change's time.
+            change.timestamp_ms = change.timestamp_ms.or(Some(p.to_ms));
+            record.pending.retain(|q| q.hash != p.hash);
+            record.pending.push(p);
+        }
         record.recorded_on = match (record.recorded_on.take(), &record.state, replaced) {
             // An amend also removed a change: only a full read can confirm that.
             (_, _, Some(_)) => None,
             (Some((before, mut hashes)), _, None) if hashes.len() < MAX_CONFIRMED => {
-                hashes.push(change.hash.clone());
+                hashes.push(hash.clone());
                 Some((before, hashes))
             }
-            (None, Some(before), None) => Some((before.clone(), vec![change.hash.clone()])),
+            (None, Some(before), None) => Some((before.clone(), vec![hash.clone()])),
             _ => None,
         };
-        if !record.changes.iter().any(|c| c.hash == change.hash) {
+        if !record.changes.iter().any(|c| c.hash == hash) {
             record.changes.push(change);
         }
         record.state = None;
         self.fingerprint = fingerprint;
         // A cache entry the next scan can rebuild: not worth an fsync on the record path.
         self.dirty = true;
+    }
+
+    /// Reads the headers (authors, timestamp) that wrapped records left pending on the current
+    /// channel, for a command about to show them: one short `pijul log --limit N` over the
+    /// newest changes, and nothing at all when none is pending.
+    pub fn read_headers(&mut self, pijul: &Pijul) -> Result<(), VcsError> {
+        let Some(name) = self.current.clone() else {
+            return Ok(());
+        };
+        let Some(record) = self.channels.get_mut(&name) else {
+            return Ok(());
+        };
+        let Some(oldest) = record
+            .changes
+            .iter()
+            .position(|c| record.pending.iter().any(|p| p.hash == c.hash))
+        else {
+            record.pending.clear();
+            return Ok(());
+        };
+        let newest = pijul.newest(record.changes.len() - oldest)?;
+        for mut info in newest {
+            if let Some(i) = record.pending.iter().position(|p| p.hash == info.hash) {
+                record.pending.remove(i);
+                info.description = None;
+                if let Some(c) = record.changes.iter_mut().find(|c| c.hash == info.hash) {
+                    *c = info;
+                }
+            }
+        }
+        self.learned = true;
+        self.dirty = true;
+        Ok(())
     }
 
     /// Checks the binary's version once per installed binary: the answer is remembered against
@@ -438,6 +530,7 @@ impl Tracker {
                         changes: c.changes.iter().map(store).collect(),
                         off_channel: c.off_channel.iter().map(store).collect(),
                         recorded_on: c.recorded_on.clone(),
+                        pending: c.pending.clone(),
                     };
                     (name.clone(), stored)
                 })
@@ -471,6 +564,24 @@ fn unstore(c: StoredChange) -> ChangeInfo {
         authors: c.authors,
         message: c.message,
         description: None,
+    }
+}
+
+/// Gives each pending change that left the channel the stamp of the change that arrived with a
+/// timestamp inside its record's window: that arrival is its amend (see [`PendingHeader`]).
+fn stamp_departed_pending(seen: &mut Seen, record: &ChannelRecord, now: &[ChangeInfo]) {
+    for p in &record.pending {
+        if now.iter().any(|c| c.hash == p.hash) {
+            continue;
+        }
+        let mut inside = now.iter().filter(|c| {
+            c.timestamp_ms
+                .is_some_and(|t| (p.from_ms..=p.to_ms).contains(&t))
+                && !seen.on_channel.contains(&c.hash)
+        });
+        if let (Some(amend), None) = (inside.next(), inside.next()) {
+            seen.stamps.insert(p.hash.clone(), amend.stamp());
+        }
     }
 }
 
@@ -573,6 +684,11 @@ mod tests {
                 changes: vec![change(1, "2025-01-01T00:00:00Z")],
                 off_channel: vec![change(2, "2025-01-02T00:00:00Z")],
                 recorded_on: Some(("BEFORE".into(), vec![change(3, "").hash])),
+                pending: vec![PendingHeader {
+                    hash: change(3, "").hash,
+                    from_ms: 5,
+                    to_ms: 9,
+                }],
             },
         );
         t.dirty = true;
@@ -593,40 +709,102 @@ mod tests {
         assert!(damaged.rebuilt() && damaged.current().is_none());
     }
 
-    #[test]
-    fn a_noted_record_is_on_the_channel_with_an_unknown_state() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut t = Tracker::load(&dir.path().join(TRACKER_FILE)).unwrap();
-        let old = change(1, "2025-01-01T00:00:00Z");
+    fn tracker_with(dir: &Path, changes: Vec<ChangeInfo>) -> Tracker {
+        let mut t = Tracker::load(&dir.join(TRACKER_FILE)).unwrap();
         t.current = Some("main".into());
         t.channels.insert(
             "main".into(),
             ChannelRecord {
                 state: Some("S".into()),
-                changes: vec![old.clone()],
-                off_channel: vec![],
-                recorded_on: None,
+                changes,
+                ..ChannelRecord::default()
             },
         );
         t.fingerprint = Some([1; 32]);
+        t
+    }
+
+    #[test]
+    fn a_noted_record_is_on_the_channel_with_its_header_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = tracker_with(dir.path(), vec![change(1, "2025-01-01T00:00:00Z")]);
         let new = change(3, "").hash;
-        t.note_recorded(
-            dir.path(),
-            ChangeInfo::unknown(new.clone(), "amended"),
-            Some(&old.hash),
-        );
+        t.note_recorded(dir.path(), new.clone(), "fresh", (100, 200), None);
         let (_, record) = t.current().unwrap();
         assert_eq!(record.state, None);
         // No pristine in this directory: no fingerprint to trust.
         assert_eq!(t.fingerprint, None);
+        assert_eq!(record.recorded_on, Some(("S".into(), vec![new.clone()])));
+        let noted = &record.changes[1];
+        assert_eq!((noted.message.as_str(), noted.timestamp_ms), ("fresh", Some(200)));
+        assert!(noted.authors.is_empty() && noted.timestamp.is_empty());
+        assert_eq!(
+            record.pending,
+            [PendingHeader {
+                hash: new,
+                from_ms: 100,
+                to_ms: 200
+            }]
+        );
+        // An unknown header has no stamp of its own.
+        assert_eq!(record.seen().stamps.len(), 1);
+    }
+
+    #[test]
+    fn a_wrapped_amend_takes_the_replaced_header_or_its_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = change(1, "2025-01-01T00:00:00Z");
+        let mut t = tracker_with(dir.path(), vec![old.clone()]);
+        let new = change(3, "").hash;
+        t.note_recorded(dir.path(), new.clone(), "amended", (100, 200), Some(&old.hash));
+        let (_, record) = t.current().unwrap();
         // An amend cannot be confirmed by the short check.
         assert_eq!(record.recorded_on, None);
         assert_eq!(record.changes.len(), 1);
-        assert_eq!(record.changes[0].hash, new);
-        assert_eq!(record.changes[0].message, "amended");
+        let amended = &record.changes[0];
+        assert_eq!(amended.hash, new);
+        assert_eq!(amended.message, "amended");
+        // Pijul keeps the amended change's authors and timestamp: nothing is pending.
+        assert_eq!(amended.stamp(), old.stamp());
+        assert!(record.pending.is_empty());
         assert_eq!(record.off_channel[0].hash, old.hash);
-        // An unknown header has no stamp: it cannot be mistaken for an amend's predecessor.
-        assert!(record.seen().stamps.is_empty());
+
+        // Amending a change whose header is still pending carries its window over.
+        let newer = change(4, "").hash;
+        t.note_recorded(dir.path(), newer.clone(), "again", (300, 400), None);
+        let newest = change(5, "").hash;
+        t.note_recorded(dir.path(), newest.clone(), "re", (500, 600), Some(&newer));
+        let (_, record) = t.current().unwrap();
+        assert_eq!(
+            record.pending,
+            [PendingHeader {
+                hash: newest,
+                from_ms: 300,
+                to_ms: 400
+            }]
+        );
+    }
+
+    #[test]
+    fn a_pending_change_that_left_is_stamped_by_the_arrival_inside_its_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut t = tracker_with(dir.path(), vec![change(1, "2025-01-01T00:00:00Z")]);
+        let noted = change(3, "").hash;
+        // 2025-01-01T00:00:01.5Z is 1735689601500 ms.
+        t.note_recorded(dir.path(), noted.clone(), "m", (1735689601400, 1735689601600), None);
+        let (_, record) = t.current().unwrap();
+        let amend = change(4, "2025-01-01T00:00:01.5Z");
+        let later = change(5, "2025-01-01T00:00:02Z");
+        let now = vec![record.changes[0].clone(), amend.clone(), later];
+        let mut seen = record.seen();
+        stamp_departed_pending(&mut seen, record, &now);
+        assert_eq!(seen.stamps.get(&noted), Some(&amend.stamp()));
+
+        // Two arrivals inside the window: no guess.
+        let twin = change(6, "2025-01-01T00:00:01.45Z");
+        let mut seen = record.seen();
+        stamp_departed_pending(&mut seen, record, &[amend, twin]);
+        assert!(!seen.stamps.contains_key(&noted));
     }
 
     #[test]

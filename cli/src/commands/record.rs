@@ -9,8 +9,8 @@ use std::ffi::OsString;
 use std::io::Write;
 
 use anyhow::{anyhow, bail, Result};
-use attrib_overlay::PatchId;
-use attrib_vcs_adapter::{ChangeInfo, VcsError};
+use attrib_overlay::{now_ms, PatchId};
+use attrib_vcs_adapter::VcsError;
 
 use super::annotate::{attest, report_attestation, Claim};
 use super::check_can_sign;
@@ -207,6 +207,9 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: RecordArgs) -> Result<()> {
     }
     // Our own pre-record hook must not also capture what this command attests itself.
     .with_env(WRAPPED_ENV, "1");
+    // Pijul stamps the change while it runs: this window stands for its timestamp until the
+    // header is read (see `PendingHeader`), which keeps a second process off this command.
+    let started_ms = now_ms().saturating_sub(1);
     let recorded = match &replaced {
         Some(old) => pijul.record_amend(Some(old), &pass).map(|a| a.new),
         None => pijul.record(&pass),
@@ -221,27 +224,25 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: RecordArgs) -> Result<()> {
         ),
         Err(e) => return Err(anyhow!(e)),
     };
-    // The new change's header (author, timestamp) is read while the attestation is signed and
-    // stored, so the tracker knows the change whole and no later command has to ask for it.
-    let (header, signed) = std::thread::scope(|s| {
-        let header = s.spawn(|| pijul.newest(1));
-        let signed = attest(ctx, &store, &me, hash.clone(), claim);
-        (header.join(), signed)
-    });
-    if let Some(f) = channel.as_mut() {
-        let change = header
-            .ok()
-            .and_then(Result::ok)
-            .and_then(|newest| newest.into_iter().next())
-            .filter(|c| c.hash == hash)
-            .unwrap_or_else(|| ChangeInfo::unknown(hash.clone(), &message));
-        f.tracker.note_recorded(&root, change, replaced.as_ref());
-        // The change and its attestation are in: the tracker is a cache the next command can
-        // rebuild, so failing to write it must not report this record as failed.
-        if let Err(e) = f.tracker.save() {
-            eprintln!("attrib: warning: {e}; the next command reads the channel again");
+    let window = (started_ms, now_ms() + 1);
+    // The tracker is written while the attestation is signed and stored: two files, two
+    // fsyncs at most, no reason to wait for one before starting the other.
+    let signed = std::thread::scope(|s| {
+        if let Some(f) = channel.as_deref_mut() {
+            let (root, hash, message) = (&root, &hash, &message);
+            let replaced = replaced.as_ref();
+            s.spawn(move || {
+                f.tracker
+                    .note_recorded(root, hash.clone(), message, window, replaced);
+                // The change and its attestation are in: the tracker is a cache the next
+                // command can rebuild, so failing to write it must not fail this record.
+                if let Err(e) = f.tracker.save() {
+                    eprintln!("attrib: warning: {e}; the next command reads the channel again");
+                }
+            });
         }
-    }
+        attest(ctx, &store, &me, hash.clone(), claim)
+    });
     drop(channel);
     let verb = if replaced.is_some() {
         "amended"
