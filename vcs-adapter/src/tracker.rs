@@ -736,7 +736,10 @@ mod tests {
         assert_eq!(t.fingerprint, None);
         assert_eq!(record.recorded_on, Some(("S".into(), vec![new.clone()])));
         let noted = &record.changes[1];
-        assert_eq!((noted.message.as_str(), noted.timestamp_ms), ("fresh", Some(200)));
+        assert_eq!(
+            (noted.message.as_str(), noted.timestamp_ms),
+            ("fresh", Some(200))
+        );
         assert!(noted.authors.is_empty() && noted.timestamp.is_empty());
         assert_eq!(
             record.pending,
@@ -756,7 +759,13 @@ mod tests {
         let old = change(1, "2025-01-01T00:00:00Z");
         let mut t = tracker_with(dir.path(), vec![old.clone()]);
         let new = change(3, "").hash;
-        t.note_recorded(dir.path(), new.clone(), "amended", (100, 200), Some(&old.hash));
+        t.note_recorded(
+            dir.path(),
+            new.clone(),
+            "amended",
+            (100, 200),
+            Some(&old.hash),
+        );
         let (_, record) = t.current().unwrap();
         // An amend cannot be confirmed by the short check.
         assert_eq!(record.recorded_on, None);
@@ -791,7 +800,13 @@ mod tests {
         let mut t = tracker_with(dir.path(), vec![change(1, "2025-01-01T00:00:00Z")]);
         let noted = change(3, "").hash;
         // 2025-01-01T00:00:01.5Z is 1735689601500 ms.
-        t.note_recorded(dir.path(), noted.clone(), "m", (1735689601400, 1735689601600), None);
+        t.note_recorded(
+            dir.path(),
+            noted.clone(),
+            "m",
+            (1735689601400, 1735689601600),
+            None,
+        );
         let (_, record) = t.current().unwrap();
         let amend = change(4, "2025-01-01T00:00:01.5Z");
         let later = change(5, "2025-01-01T00:00:02Z");
