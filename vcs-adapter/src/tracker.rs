@@ -37,7 +37,7 @@ use crate::reconcile::{Event, Hint, Seen};
 /// The tracker's file name inside attrib's directory of the repository.
 pub const TRACKER_FILE: &str = "channels.bin";
 /// Bumped whenever [`TrackerFile`]'s encoding changes; another version is rebuilt, not misread.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 /// How much of the pristine the fingerprint covers: its root pages and then some.
 const FINGERPRINT_BYTES: usize = 64 * 1024;
 /// At most this many wrapped records are confirmed by one short log call; more, and the next
@@ -149,7 +149,8 @@ struct BinaryStamp {
 struct StoredChange {
     hash: PatchId,
     timestamp: String,
-    authors: Vec<String>,
+    /// Indexes into [`TrackerFile::authors`]: a repository has few authors and many changes.
+    authors: Vec<u32>,
     message: String,
 }
 
@@ -169,6 +170,8 @@ struct TrackerFile {
     current: Option<String>,
     channels: BTreeMap<String, StoredChannel>,
     checked_binary: Option<BinaryStamp>,
+    /// Every author string the changes name, once.
+    authors: Vec<String>,
 }
 
 /// The tracker of one repository. Load it, [`scan`](Tracker::scan), read the channel, save it.
@@ -220,8 +223,8 @@ impl Tracker {
                     .map(|(name, c)| {
                         let record = ChannelRecord {
                             state: c.state,
-                            changes: c.changes.into_iter().map(unstore).collect(),
-                            off_channel: c.off_channel.into_iter().map(unstore).collect(),
+                            changes: unstore_all(c.changes, &file.authors),
+                            off_channel: unstore_all(c.off_channel, &file.authors),
                             recorded_on: c.recorded_on,
                             pending: c.pending,
                         };
@@ -516,25 +519,28 @@ impl Tracker {
         if !self.dirty {
             return Ok(());
         }
+        let mut authors = Authors::default();
+        let channels = self
+            .channels
+            .iter()
+            .map(|(name, c)| {
+                let stored = StoredChannel {
+                    state: c.state.clone(),
+                    changes: store_all(&c.changes, &mut authors),
+                    off_channel: store_all(&c.off_channel, &mut authors),
+                    recorded_on: c.recorded_on.clone(),
+                    pending: c.pending.clone(),
+                };
+                (name.clone(), stored)
+            })
+            .collect();
         let file = TrackerFile {
             format: FORMAT,
             fingerprint: self.fingerprint,
             current: self.current.clone(),
             checked_binary: self.checked_binary.clone(),
-            channels: self
-                .channels
-                .iter()
-                .map(|(name, c)| {
-                    let stored = StoredChannel {
-                        state: c.state.clone(),
-                        changes: c.changes.iter().map(store).collect(),
-                        off_channel: c.off_channel.iter().map(store).collect(),
-                        recorded_on: c.recorded_on.clone(),
-                        pending: c.pending.clone(),
-                    };
-                    (name.clone(), stored)
-                })
-                .collect(),
+            channels,
+            authors: authors.names,
         };
         let bytes = postcard::to_allocvec(&file).map_err(|e| VcsError::Parse {
             cmd: "encoding the tracker".to_string(),
@@ -547,24 +553,55 @@ impl Tracker {
     }
 }
 
-fn store(c: &ChangeInfo) -> StoredChange {
-    StoredChange {
-        hash: c.hash.clone(),
-        timestamp: c.timestamp.clone(),
-        authors: c.authors.clone(),
-        message: c.message.clone(),
-    }
+/// Interns author strings for the file: each distinct one is written once.
+#[derive(Default)]
+struct Authors {
+    names: Vec<String>,
+    index: HashMap<String, u32>,
 }
 
-fn unstore(c: StoredChange) -> ChangeInfo {
-    ChangeInfo {
-        timestamp_ms: parse_timestamp_ms(&c.timestamp),
-        hash: c.hash,
-        timestamp: c.timestamp,
-        authors: c.authors,
-        message: c.message,
-        description: None,
-    }
+fn store_all(changes: &[ChangeInfo], authors: &mut Authors) -> Vec<StoredChange> {
+    changes
+        .iter()
+        .map(|c| StoredChange {
+            hash: c.hash.clone(),
+            timestamp: c.timestamp.clone(),
+            authors: c
+                .authors
+                .iter()
+                .map(|a| match authors.index.get(a) {
+                    Some(&i) => i,
+                    None => {
+                        let i = authors.names.len() as u32;
+                        authors.names.push(a.clone());
+                        authors.index.insert(a.clone(), i);
+                        i
+                    }
+                })
+                .collect(),
+            message: c.message.clone(),
+        })
+        .collect()
+}
+
+/// The changes of a loaded file; an author index past the table (a damaged file that still
+/// decoded) reads as an empty name rather than failing the command.
+fn unstore_all(changes: Vec<StoredChange>, authors: &[String]) -> Vec<ChangeInfo> {
+    changes
+        .into_iter()
+        .map(|c| ChangeInfo {
+            timestamp_ms: parse_timestamp_ms(&c.timestamp),
+            hash: c.hash,
+            timestamp: c.timestamp,
+            authors: c
+                .authors
+                .iter()
+                .map(|&i| authors.get(i as usize).cloned().unwrap_or_default())
+                .collect(),
+            message: c.message,
+            description: None,
+        })
+        .collect()
 }
 
 /// Gives each pending change that left the channel the stamp of the change that arrived with a
