@@ -197,9 +197,18 @@ fn main() {
     let log_ai = time_process(bin, &["log", "--ai-only"], &repo, &config);
     let probe_s = probe.to_string();
     let show = time_process(bin, &["show", &probe_s], &repo, &config);
+    let stats = time_process(bin, &["stats"], &repo, &config);
+    let stats_by = time_process(
+        bin,
+        &["stats", "--by", "author", "--by", "month"],
+        &repo,
+        &config,
+    );
     for (what, d) in [
         ("attrib log --ai-only (whole process)", log_ai),
         ("attrib show PATCH (whole process)", show),
+        ("attrib stats (whole process)", stats),
+        ("attrib stats --by author --by month", stats_by),
     ] {
         row(
             what,

@@ -12,8 +12,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     propagate_version = true
 )]
 pub struct Cli {
-    /// Run as if started in DIR.
-    #[arg(short = 'C', long = "repo", global = true, value_name = "DIR")]
+    /// Run as if started in DIR. (The long form was `--repo` until `attrib config` took
+    /// `--repo` for the repository's config file.)
+    #[arg(short = 'C', long = "directory", global = true, value_name = "DIR")]
     pub repo: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
@@ -44,6 +45,9 @@ pub enum Command {
     /// How much of the work AI did: share of patches and of the current tree's lines, by
     /// provider and model.
     Stats(StatsArgs),
+    /// Read or change a config key (`attrib config list` shows every key with its meaning).
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// For every line of a file, the Pijul change that inserted it and how that change was
     /// written (AI, human or unattested).
     Blame(BlameArgs),
@@ -67,10 +71,85 @@ pub enum HookCommand {
     PreRecord,
 }
 
+/// A dimension `attrib stats --by` groups by.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StatsBy {
+    /// The AI provider (human and unattested patches form their own groups).
+    Provider,
+    /// The AI provider/model.
+    Model,
+    /// The attesting member (a patch attested by several members counts for each).
+    Author,
+    /// How the AI contributed (complete, partial, …).
+    SuggestionType,
+    /// The patch's month (UTC), from the change's time or its first attestation's.
+    Month,
+}
+
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Columns: PATCHES in the group; AI, how many were AI-assisted, and AI SHARE of the\n\
+group's patches; LINES of the current tree the group's changes inserted, AI LINES among them\n\
+and their share (Pijul only); REVIEWED, the share with a member's review; AVG CONFIDENCE of\n\
+the AI claims that state one; AVG REVIEW, human review time per patch that has any (the\n\
+author's stated review of the AI output plus reviewers' time). The last row is the total.\n\n\
+Examples:\n  attrib stats --by provider --since 90d\n  attrib stats --by month --by model --csv"
+)]
 pub struct StatsArgs {
-    #[arg(long)]
+    /// Group by these (repeatable, in order; default: model).
+    #[arg(long, value_enum, value_name = "DIMENSION")]
+    pub by: Vec<StatsBy>,
+    /// Only patches from this time on: a date (2026-01-31), a time (2026-01-31T12:00:00Z)
+    /// or an age (90d, 2w, 12h).
+    #[arg(long, value_name = "WHEN", value_parser = crate::commands::filter::parse_when)]
+    pub since: Option<crate::commands::filter::When>,
+    /// Only patches up to this time (a date includes the whole day).
+    #[arg(long, value_name = "WHEN", value_parser = crate::commands::filter::parse_when)]
+    pub until: Option<crate::commands::filter::When>,
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+    /// RFC 4180 CSV: a row per group, then the total.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Print a key's value: the repository's if it sets one, else yours.
+    Get {
+        /// A documented key, e.g. ai.provider.
+        key: String,
+        /// Only your config file.
+        #[arg(long, conflicts_with = "in_repo")]
+        user: bool,
+        /// Only the repository's config file.
+        #[arg(long = "repo")]
+        in_repo: bool,
+    },
+    /// Set a key in your config (default) or the repository's; comments and layout are kept.
+    Set {
+        key: String,
+        value: String,
+        /// Write your config file (the default).
+        #[arg(long, conflicts_with = "in_repo")]
+        user: bool,
+        /// Write the repository's config file (beside its store).
+        #[arg(long = "repo")]
+        in_repo: bool,
+    },
+    /// Remove a key from your config (default) or the repository's.
+    Unset {
+        key: String,
+        #[arg(long, conflicts_with = "in_repo")]
+        user: bool,
+        #[arg(long = "repo")]
+        in_repo: bool,
+    },
+    /// Every documented key: its value, where the value comes from, and what it does.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -255,7 +334,7 @@ pub struct ReviewArgs {
     pub json: bool,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Default)]
 pub struct LogArgs {
     /// Only AI-assisted patches.
     #[arg(long, conflicts_with = "human_only")]
@@ -272,8 +351,29 @@ pub struct LogArgs {
     /// Only AI-assisted patches with this model (e.g. claude-sonnet-4).
     #[arg(long)]
     pub model: Option<String>,
-    /// Only changes of the current channel nobody has attested yet.
-    #[arg(long, conflicts_with_all = ["ai_only", "human_only", "author", "provider", "model"])]
+    /// Only AI-assisted patches with this suggestion type (complete, partial, collaborative,
+    /// inspired, review, refactor).
+    #[arg(long, value_name = "TYPE", value_parser = parse_suggestion_type)]
+    pub suggestion_type: Option<attrib_overlay::SuggestionType>,
+    /// Only AI-assisted patches whose stated confidence is at least X (0 to 1, or a percentage).
+    #[arg(long, value_name = "X", value_parser = parse_min_confidence)]
+    pub min_confidence: Option<u16>,
+    /// Only patches from this time on: a date (2026-01-31), a time (2026-01-31T12:00:00Z)
+    /// or an age (90d, 2w, 12h). In a Pijul repository, the change's time.
+    #[arg(long, value_name = "WHEN", value_parser = crate::commands::filter::parse_when)]
+    pub since: Option<crate::commands::filter::When>,
+    /// Only patches up to this time (a date includes the whole day).
+    #[arg(long, value_name = "WHEN", value_parser = crate::commands::filter::parse_when)]
+    pub until: Option<crate::commands::filter::When>,
+    /// Only patches a member has reviewed (`attrib review`).
+    #[arg(long, conflicts_with = "unreviewed")]
+    pub reviewed: bool,
+    /// Only patches nobody has reviewed.
+    #[arg(long)]
+    pub unreviewed: bool,
+    /// Only patches nobody has attested: in a Pijul repository the current channel's changes,
+    /// elsewhere patches the overlay knows only from reviews.
+    #[arg(long, conflicts_with_all = ["ai_only", "human_only", "author", "provider", "model", "suggestion_type", "min_confidence"])]
     pub unattested: bool,
     /// In a Pijul repository, also list changes that are not on the current channel
     /// (unrecorded, amended away, or never applied here) but have attestations.
@@ -282,8 +382,20 @@ pub struct LogArgs {
     /// At most N rows.
     #[arg(short = 'n', long = "max-count", value_name = "N")]
     pub max_count: Option<usize>,
-    #[arg(long)]
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+    /// RFC 4180 CSV: a row per attestation (an unattested change gets one row too).
+    #[arg(long)]
+    pub csv: bool,
+}
+
+fn parse_suggestion_type(s: &str) -> Result<attrib_overlay::SuggestionType, String> {
+    s.parse()
+        .map_err(|e: attrib_overlay::FormatError| e.to_string())
+}
+
+fn parse_min_confidence(s: &str) -> Result<u16, String> {
+    attrib_overlay::model::parse_confidence(s).map_err(|e| e.to_string())
 }
 
 #[derive(Args, Debug)]

@@ -10,6 +10,12 @@
 //!
 //! [vcs]
 //! binary = "atomic"         # the patch-store binary to run (default: pijul); ATTRIB_VCS_BINARY wins
+//!
+//! [p2p]                     # `attrib node` and `attrib sync`
+//! peers = ["/ip4/192.0.2.7/tcp/4001/p2p/12D3Koo…"]   # dialled at start, besides --peer
+//! listen = ["/ip4/0.0.0.0/tcp/4001"]   # default: every interface, a free TCP and QUIC port
+//! mdns = true               # find members on the LAN (--no-mdns wins)
+//! swarm_key_file = "swarm.key"   # a pre-shared key (TCP only, no QUIC); relative to this file
 //! ```
 //!
 //! Unknown keys are refused with the key's name, so a typo never silently does nothing.
@@ -30,6 +36,8 @@ pub struct Config {
     pub ai: AiConfig,
     #[serde(default)]
     pub vcs: VcsConfig,
+    #[serde(default)]
+    pub p2p: P2pConfig,
 }
 
 /// `[ai]`: the capture defaults, below flags and the `ATTRIB_AI_*` / `ATOMIC_AI_*` environment.
@@ -49,6 +57,21 @@ pub struct VcsConfig {
     pub binary: Option<String>,
 }
 
+/// `[p2p]`: how `attrib node` and `attrib sync` reach the team's other devices.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct P2pConfig {
+    /// Multiaddrs dialled at start (`/ip4/…/tcp/…/p2p/…`), besides `--peer`.
+    pub peers: Option<Vec<String>>,
+    /// Multiaddrs to listen on, unless `--listen` is given.
+    pub listen: Option<Vec<String>>,
+    /// Discover members on the LAN with mDNS (default true; `--no-mdns` wins).
+    pub mdns: Option<bool>,
+    /// A libp2p pre-shared key file (`/key/swarm/psk/1.0.0/`, `/base16/`, 64 hex digits). A
+    /// relative path is taken from the directory of the config file that names it.
+    pub swarm_key_file: Option<std::path::PathBuf>,
+}
+
 impl Config {
     /// Reads one file; a missing file is an empty config.
     pub fn read(path: &Path) -> Result<Config> {
@@ -57,10 +80,16 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(e) => return Err(anyhow!("cannot read {}: {e}", path.display())),
         };
-        toml::from_str(&text).map_err(|e| {
+        let mut config: Config = toml::from_str(&text).map_err(|e| {
             let what = e.message().trim().to_string();
             anyhow!("{}: {what}", path.display())
-        })
+        })?;
+        if let (Some(key), Some(dir)) = (&mut config.p2p.swarm_key_file, path.parent()) {
+            if key.is_relative() {
+                *key = dir.join(&*key);
+            }
+        }
+        Ok(config)
     }
 
     /// The user's config overlaid with the repository's (each key separately).
@@ -83,8 +112,93 @@ impl Config {
         take(&mut self.ai.model, over.ai.model);
         take(&mut self.ai.track_prompts, over.ai.track_prompts);
         take(&mut self.vcs.binary, over.vcs.binary);
+        take(&mut self.p2p.peers, over.p2p.peers);
+        take(&mut self.p2p.listen, over.p2p.listen);
+        take(&mut self.p2p.mdns, over.p2p.mdns);
+        take(&mut self.p2p.swarm_key_file, over.p2p.swarm_key_file);
     }
 }
+
+/// The type of a config key's value, as `attrib config set` checks it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyType {
+    Bool,
+    String,
+    /// A list of strings: `a,b` or a TOML array `["a", "b"]` on the command line.
+    StringList,
+    /// A file path; a relative one is taken from the directory of the file that names it.
+    Path,
+}
+
+/// One documented key: what `attrib config list` shows and `get`/`set` accept.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyDoc {
+    /// `table.key`.
+    pub key: &'static str,
+    pub kind: KeyType,
+    /// The value in force when no file sets it, as `get` prints it.
+    pub default: Option<&'static str>,
+    pub doc: &'static str,
+}
+
+/// Every key of [`Config`], documented; a test checks this list against the struct, so a key
+/// added there without a line here fails the build's tests.
+pub const KEYS: &[KeyDoc] = &[
+    KeyDoc {
+        key: "ai.enabled",
+        kind: KeyType::Bool,
+        default: Some("false"),
+        doc: "what you record is AI-assisted unless a flag or ATTRIB_AI_ENABLED says not",
+    },
+    KeyDoc {
+        key: "ai.provider",
+        kind: KeyType::String,
+        default: None,
+        doc: "AI provider recorded by default (--ai-provider and ATTRIB_AI_PROVIDER win)",
+    },
+    KeyDoc {
+        key: "ai.model",
+        kind: KeyType::String,
+        default: None,
+        doc: "AI model recorded by default (--ai-model and ATTRIB_AI_MODEL win)",
+    },
+    KeyDoc {
+        key: "ai.track_prompts",
+        kind: KeyType::Bool,
+        default: Some("false"),
+        doc: "commit to the prompt in ATTRIB_AI_PROMPT_FILE (a salted hash, never the text)",
+    },
+    KeyDoc {
+        key: "vcs.binary",
+        kind: KeyType::String,
+        default: Some("pijul"),
+        doc: "the patch-store binary to run, e.g. atomic (ATTRIB_VCS_BINARY wins)",
+    },
+    KeyDoc {
+        key: "p2p.peers",
+        kind: KeyType::StringList,
+        default: None,
+        doc: "multiaddrs `attrib node` and `attrib sync` dial at start, besides --peer",
+    },
+    KeyDoc {
+        key: "p2p.listen",
+        kind: KeyType::StringList,
+        default: None,
+        doc: "multiaddrs to listen on unless --listen is given (default: a free TCP and QUIC port)",
+    },
+    KeyDoc {
+        key: "p2p.mdns",
+        kind: KeyType::Bool,
+        default: Some("true"),
+        doc: "find members on the LAN with mDNS (--no-mdns wins)",
+    },
+    KeyDoc {
+        key: "p2p.swarm_key_file",
+        kind: KeyType::Path,
+        default: None,
+        doc: "a pre-shared swarm key file (TCP only); relative to the config file naming it",
+    },
+];
 
 #[cfg(test)]
 mod tests {
@@ -113,6 +227,40 @@ mod tests {
             Config::load(repo.path().join("none").as_path(), None).unwrap(),
             Config::default()
         );
+    }
+
+    #[test]
+    fn p2p_keys_overlay_and_a_relative_swarm_key_is_beside_its_file() {
+        let user = tempfile::tempdir().unwrap();
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::write(
+            user.path().join(CONFIG_FILE),
+            "[p2p]\npeers = [\"/ip4/127.0.0.1/tcp/1\"]\nmdns = false\nswarm_key_file = \"k\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            repo.path().join(CONFIG_FILE),
+            "[p2p]\nlisten = [\"/ip4/0.0.0.0/tcp/4001\"]\nswarm_key_file = \"/abs/key\"\n",
+        )
+        .unwrap();
+        let c = Config::load(user.path(), None).unwrap();
+        assert_eq!(c.p2p.swarm_key_file, Some(user.path().join("k")));
+        let c = Config::load(user.path(), Some(repo.path())).unwrap();
+        assert_eq!(c.p2p.peers, Some(vec!["/ip4/127.0.0.1/tcp/1".to_string()]));
+        assert_eq!(
+            c.p2p.listen,
+            Some(vec!["/ip4/0.0.0.0/tcp/4001".to_string()])
+        );
+        assert_eq!(c.p2p.mdns, Some(false));
+        assert_eq!(
+            c.p2p.swarm_key_file.as_deref(),
+            Some(std::path::Path::new("/abs/key"))
+        );
+        std::fs::write(repo.path().join(CONFIG_FILE), "[p2p]\npeer = []\n").unwrap();
+        let err = Config::load(user.path(), Some(repo.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`peer`"), "{err}");
     }
 
     #[test]

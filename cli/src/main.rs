@@ -67,6 +67,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Log(a) => commands::query::log(&ctx, out, a),
         Command::Show(a) => commands::query::show(&ctx, out, a),
         Command::Stats(a) => commands::stats::run(&ctx, out, a),
+        Command::Config(c) => commands::config_cmd::run(&ctx, out, c),
         Command::Hook(HookCommand::PreRecord) => commands::hook::pre_record(&ctx),
         Command::Blame(a) => commands::blame::run(&ctx, out, a),
         Command::Verify(f) => commands::verify::run(&ctx, out, f.json),

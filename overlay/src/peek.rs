@@ -48,6 +48,9 @@ pub struct AiPeek<'a> {
     pub model: &'a str,
     pub suggestion_type: SuggestionType,
     pub confidence_permille: Option<u16>,
+    pub token_count: Option<u64>,
+    /// Seconds a human spent reviewing the AI's output before recording.
+    pub review_seconds: Option<u32>,
 }
 
 /// The head of an attestation record.
@@ -97,6 +100,14 @@ impl<'a> Cursor<'a> {
         let n = usize::try_from(self.varint()?).ok()?;
         std::str::from_utf8(self.bytes(n)?).ok()
     }
+    /// An `Option` of an integer: `Some(None)` when absent, `None` on bad bytes.
+    fn opt_varint(&mut self) -> Option<Option<u64>> {
+        if self.option()? {
+            Some(Some(self.varint()?))
+        } else {
+            Some(None)
+        }
+    }
     fn option(&mut self) -> Option<bool> {
         match self.byte()? {
             0 => Some(false),
@@ -144,11 +155,22 @@ pub fn peek_attestation(body: &[u8]) -> Option<AttestationPeek<'_>> {
         } else {
             None
         };
+        let token_count = c.opt_varint()?;
+        // temperature, max_tokens, top_p: skipped.
+        for _ in 0..3 {
+            u32::try_from(c.opt_varint()?.unwrap_or(0)).ok()?;
+        }
+        let review_seconds = match c.opt_varint()? {
+            Some(v) => Some(u32::try_from(v).ok()?),
+            None => None,
+        };
         Some(AiPeek {
             provider,
             model,
             suggestion_type,
             confidence_permille,
+            token_count,
+            review_seconds,
         })
     } else {
         None

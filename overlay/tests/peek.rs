@@ -25,19 +25,24 @@ fn ai_strategy() -> impl Strategy<Value = Option<AiAssistance>> {
             proptest::option::of(0u16..=1000),
             proptest::option::of(any::<u64>()),
             proptest::option::of(any::<u32>()),
+            proptest::option::of(any::<u32>()),
+            proptest::option::of(any::<u32>()),
+            proptest::option::of(any::<u32>()),
         )
             .prop_map(
-                |(provider, model, t, prompt, conf, tokens, review)| AiAssistance {
-                    provider,
-                    model,
-                    suggestion_type: SuggestionType::ALL[t],
-                    prompt_commitment: prompt.map(PromptCommitment),
-                    confidence_permille: conf,
-                    token_count: tokens,
-                    temperature_milli: None,
-                    max_tokens: None,
-                    top_p_milli: None,
-                    review_seconds: review,
+                |(provider, model, t, prompt, conf, tokens, review, temp, max, top_p)| {
+                    AiAssistance {
+                        provider,
+                        model,
+                        suggestion_type: SuggestionType::ALL[t],
+                        prompt_commitment: prompt.map(PromptCommitment),
+                        confidence_permille: conf,
+                        token_count: tokens,
+                        temperature_milli: temp,
+                        max_tokens: max,
+                        top_p_milli: top_p,
+                        review_seconds: review,
+                    }
                 },
             ),
     )
@@ -83,6 +88,8 @@ proptest! {
                 prop_assert_eq!(a.model.as_str(), b.model);
                 prop_assert_eq!(a.suggestion_type, b.suggestion_type);
                 prop_assert_eq!(a.confidence_permille, b.confidence_permille);
+                prop_assert_eq!(a.token_count, b.token_count);
+                prop_assert_eq!(a.review_seconds, b.review_seconds);
             }
             _ => prop_assert!(false, "AI presence differs"),
         }

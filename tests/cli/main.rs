@@ -6,9 +6,11 @@
 
 mod blame;
 mod claims;
+mod config_cmd;
 mod exchange;
 mod pijul_flow;
 mod pijul_world;
+mod queries;
 mod record;
 mod setup;
 mod support;

@@ -4,7 +4,10 @@
 use std::collections::HashSet;
 
 use anyhow::Result;
-use attrib_overlay::{AttestationQuery, PatchId, Payload, PublicKey, SignedRecord, Snapshot};
+use attrib_overlay::peek::AiPeek;
+use attrib_overlay::{
+    AttestationQuery, PatchId, Payload, PublicKey, SignedRecord, Snapshot, SuggestionType,
+};
 use attrib_vcs_adapter::{ChangeInfo, ChannelRecord};
 
 /// Where a change stands relative to the current channel.
@@ -37,6 +40,8 @@ pub struct ChangeEntry {
     /// The current attestation of each author.
     pub attestations: Vec<SignedRecord>,
     pub reviews: usize,
+    /// Seconds the reviews say the reviewers spent, together.
+    pub review_seconds: u64,
 }
 
 impl ChangeEntry {
@@ -77,12 +82,21 @@ pub fn entries(
             return Ok(());
         }
         let view = snap.patch(hash)?;
+        let review_seconds = view
+            .reviews
+            .values()
+            .map(|r| match &r.record.payload {
+                Payload::Review(rv) => u64::from(rv.seconds),
+                _ => 0,
+            })
+            .sum();
         out.push(ChangeEntry {
             hash: hash.clone(),
             info: info.cloned(),
             place,
             attestations: view.attestations.into_values().collect(),
             reviews: view.reviews.len(),
+            review_seconds,
         });
         Ok(())
     };
@@ -114,6 +128,10 @@ pub struct Filter {
     pub author: Option<PublicKey>,
     pub provider: Option<String>,
     pub model: Option<String>,
+    /// Only AI claims of this type.
+    pub suggestion_type: Option<SuggestionType>,
+    /// Only AI claims stating at least this confidence (permille).
+    pub min_confidence: Option<u16>,
 }
 
 impl Filter {
@@ -124,6 +142,31 @@ impl Filter {
             && self.author.is_none()
             && self.provider.is_none()
             && self.model.is_none()
+            && self.suggestion_type.is_none()
+            && self.min_confidence.is_none()
+    }
+
+    /// True when only AI claims can pass.
+    fn needs_ai(&self) -> bool {
+        self.ai_only
+            || self.provider.is_some()
+            || self.model.is_some()
+            || self.suggestion_type.is_some()
+            || self.min_confidence.is_some()
+    }
+
+    /// The suggestion-type and confidence tests on a peeked record (the store's index applies
+    /// the others).
+    pub fn accepts_ai_peek(&self, ai: Option<&AiPeek<'_>>) -> bool {
+        match ai {
+            None => self.suggestion_type.is_none() && self.min_confidence.is_none(),
+            Some(ai) => {
+                self.suggestion_type.is_none_or(|t| t == ai.suggestion_type)
+                    && self
+                        .min_confidence
+                        .is_none_or(|min| ai.confidence_permille.is_some_and(|c| c >= min))
+            }
+        }
     }
 
     pub fn accepts(&self, r: &SignedRecord) -> bool {
@@ -134,11 +177,15 @@ impl Filter {
             return false;
         }
         match &a.ai {
-            None => !self.ai_only && self.provider.is_none() && self.model.is_none(),
+            None => !self.needs_ai(),
             Some(ai) => {
                 !self.human_only
                     && self.provider.as_ref().is_none_or(|p| *p == ai.provider)
                     && self.model.as_ref().is_none_or(|m| *m == ai.model)
+                    && self.suggestion_type.is_none_or(|t| t == ai.suggestion_type)
+                    && self
+                        .min_confidence
+                        .is_none_or(|min| ai.confidence_permille.is_some_and(|c| c >= min))
             }
         }
     }

@@ -340,17 +340,7 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
     query::log(
         &alice.ctx,
         out,
-        LogArgs {
-            all: false,
-            unattested: false,
-            ai_only: false,
-            human_only: false,
-            author: None,
-            provider: None,
-            model: None,
-            max_count: None,
-            json: false,
-        },
+        LogArgs::default(),
     )?;
 
     let store = alice.ctx.open_store()?;

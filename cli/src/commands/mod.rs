@@ -4,14 +4,17 @@
 pub mod annotate;
 pub mod blame;
 pub mod changes;
+pub mod config_cmd;
 pub mod demo;
 pub mod exchange;
+pub mod filter;
 pub mod hook;
 pub mod identity;
 pub mod init;
 pub mod query;
 pub mod record;
 pub mod stats;
+pub mod tabular;
 pub mod team;
 pub mod verify;
 

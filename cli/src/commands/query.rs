@@ -6,17 +6,65 @@ use std::io::Write;
 
 use anyhow::{bail, Result};
 use attrib_overlay::model::format_milli;
-use attrib_overlay::peek::peek_attestation;
-use attrib_overlay::{AttestationQuery, Origin, Payload, PublicKey, SignedRecord, Snapshot};
+use attrib_overlay::peek::{peek_attestation, PatchRef};
+use attrib_overlay::{now_ms, AttestationQuery, Origin, Payload, SignedRecord, Snapshot};
 use attrib_vcs_adapter::ChannelRecord;
 use serde_json::{json, Value};
 
 use super::changes::{self, Filter, Place};
-use super::resolve_member;
+use super::filter::{self, PatchKey, TimeRange};
+use super::{resolve_member, tabular};
 use crate::args::{LogArgs, ShowArgs};
 use crate::context::Ctx;
 use crate::follow::resolve_change;
 use crate::render;
+
+/// How a listing is printed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Which patches a review filter keeps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReviewFilter {
+    Any,
+    Reviewed,
+    Unreviewed,
+}
+
+impl ReviewFilter {
+    fn keeps(self, reviews: usize) -> bool {
+        match self {
+            ReviewFilter::Any => true,
+            ReviewFilter::Reviewed => reviews > 0,
+            ReviewFilter::Unreviewed => reviews == 0,
+        }
+    }
+}
+
+/// The columns of `attrib log --csv`, in both places (overlay and Pijul channel).
+const CSV_COLUMNS: [&str; 17] = [
+    "time",
+    "patch",
+    "place",
+    "status",
+    "pijul_authors",
+    "message",
+    "author",
+    "author_key",
+    "origin",
+    "ai_assisted",
+    "provider",
+    "model",
+    "suggestion_type",
+    "confidence",
+    "token_count",
+    "review_seconds",
+    "reviews",
+];
 
 pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
     let store = ctx.open_store()?;
@@ -26,35 +74,133 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
         .as_deref()
         .map(|a| resolve_member(&snap, a))
         .transpose()?;
-    // In a Pijul repository the channel leads: its changes, attested or not. If the channel
-    // could not be read, the overlay alone is listed (the reason was printed already).
-    if let Some(followed) = ctx.channel_or_warn() {
-        if let Some((name, channel)) = followed.tracker.current() {
-            return channel_log(out, &snap, name, channel, &args, author);
-        }
-    }
-    if args.unattested {
-        bail!("--unattested lists a Pijul channel's changes: run it in a Pijul repository");
-    }
-    let mut rows = snap.attestation_rows(&AttestationQuery {
+    let range = TimeRange::new(args.since, args.until, now_ms())?;
+    let format = if args.json {
+        Format::Json
+    } else if args.csv {
+        Format::Csv
+    } else {
+        Format::Table
+    };
+    let review = if args.reviewed {
+        ReviewFilter::Reviewed
+    } else if args.unreviewed {
+        ReviewFilter::Unreviewed
+    } else {
+        ReviewFilter::Any
+    };
+    let filter = Filter {
         ai_only: args.ai_only,
         human_only: args.human_only,
         author,
         provider: args.provider.clone(),
         model: args.model.clone(),
+        suggestion_type: args.suggestion_type,
+        min_confidence: args.min_confidence,
+    };
+    // In a Pijul repository the channel leads: its changes, attested or not. If the channel
+    // could not be read, the overlay alone is listed (the reason was printed already).
+    if let Some(mut followed) = ctx.channel_or_warn() {
+        followed.read_headers();
+        if let Some((name, channel)) = followed.tracker.current() {
+            let sel = ChannelSelection {
+                filter: &filter,
+                range,
+                review,
+            };
+            return channel_log(out, &snap, name, channel, &args, &sel, format);
+        }
+    }
+    if args.unattested {
+        return overlay_unattested(out, &snap, range, review, args.max_count, format);
+    }
+    let mut rows = snap.attestation_rows(&AttestationQuery {
+        // A suggestion type or a confidence implies AI help: the index drops the rest.
+        ai_only: filter.ai_only
+            || filter.suggestion_type.is_some()
+            || filter.min_confidence.is_some(),
+        human_only: filter.human_only,
+        author: filter.author,
+        provider: filter.provider.clone(),
+        model: filter.model.clone(),
     })?;
-    if let Some(n) = args.max_count {
-        rows.truncate(n);
+    let peek_filter = filter.suggestion_type.is_some() || filter.min_confidence.is_some();
+    // Reviews are read only when something needs them (the plain listing stays an index scan).
+    let reviews = if review != ReviewFilter::Any || format != Format::Table {
+        Some(filter::reviews(
+            &snap,
+            &mut filter::attestation_offsets(&snap)?,
+        )?)
+    } else {
+        None
+    };
+    let review_count = |p: &PatchRef<'_>| {
+        reviews
+            .as_ref()
+            .and_then(|r| r.get(&PatchKey::of_ref(p)))
+            .map_or(0, |r| r.count as usize)
+    };
+    if !range.is_all() || peek_filter || review != ReviewFilter::Any || args.max_count.is_some() {
+        let mut kept = Vec::with_capacity(rows.len());
+        for row in rows {
+            if args.max_count.is_some_and(|n| kept.len() >= n) {
+                break;
+            }
+            if !range.contains(row.timestamp_ms) {
+                continue;
+            }
+            if peek_filter || review != ReviewFilter::Any {
+                let body = snap.body(&row)?;
+                let p = peek(&body, row.offset)?;
+                if !filter.accepts_ai_peek(p.ai.as_ref()) || !review.keeps(review_count(&p.patch)) {
+                    continue;
+                }
+            }
+            kept.push(row);
+        }
+        rows = kept;
     }
     let m = snap.membership();
-    if args.json {
-        let v = rows
-            .iter()
-            .map(|row| Ok(render::record_json(m, &snap.record_at(row.offset)?)))
-            .collect::<Result<Vec<_>>>()?;
-        serde_json::to_writer_pretty(&mut *out, &v)?;
-        writeln!(out)?;
-        return Ok(());
+    match format {
+        Format::Json => {
+            let v = rows
+                .iter()
+                .map(|row| {
+                    let r = snap.record_at(row.offset)?;
+                    let mut v = render::record_json(m, &r);
+                    let n = match &r.record.payload {
+                        Payload::Attest(a) => reviews
+                            .as_ref()
+                            .and_then(|rv| rv.get(&PatchKey::of_id(&a.patch)))
+                            .map_or(0, |x| x.count),
+                        _ => 0,
+                    };
+                    v["reviews"] = json!(n);
+                    Ok(v)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            serde_json::to_writer_pretty(&mut *out, &v)?;
+            writeln!(out)?;
+            return Ok(());
+        }
+        Format::Csv => {
+            let mut text = String::new();
+            tabular::csv_record(&mut text, CSV_COLUMNS);
+            for row in &rows {
+                let r = snap.record_at(row.offset)?;
+                let n = match &r.record.payload {
+                    Payload::Attest(a) => reviews
+                        .as_ref()
+                        .and_then(|rv| rv.get(&PatchKey::of_id(&a.patch)))
+                        .map_or(0, |x| x.count as usize),
+                    _ => 0,
+                };
+                csv_attestation(&mut text, m, &r, r.record.timestamp_ms, None, n);
+            }
+            out.write_all(text.as_bytes())?;
+            return Ok(());
+        }
+        Format::Table => {}
     }
     if rows.is_empty() {
         writeln!(out, "no attested patches match")?;
@@ -92,12 +238,7 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
     let mut line = String::with_capacity(256);
     for row in &rows {
         let body = snap.body(row)?;
-        let p = peek_attestation(&body).ok_or_else(|| {
-            anyhow::anyhow!(
-                "the store is damaged: log entry at {} is not an attestation",
-                row.offset
-            )
-        })?;
+        let p = peek(&body, row.offset)?;
         let name = names
             .get(row.author as usize)
             .map(String::as_str)
@@ -116,6 +257,171 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
     Ok(())
 }
 
+fn peek(body: &[u8], offset: u64) -> Result<attrib_overlay::peek::AttestationPeek<'_>> {
+    peek_attestation(body).ok_or_else(|| {
+        anyhow::anyhow!("the store is damaged: log entry at {offset} is not an attestation")
+    })
+}
+
+/// One CSV row for an attestation (`r`), or for an unattested change when `r` is `None`
+/// ([`csv_unattested`]).
+fn csv_attestation(
+    text: &mut String,
+    m: Option<&attrib_overlay::Membership>,
+    r: &SignedRecord,
+    time_ms: u64,
+    change: Option<(&str, &str, &str)>,
+    reviews: usize,
+) {
+    let Payload::Attest(a) = &r.record.payload else {
+        return;
+    };
+    let ai = a.ai.as_ref();
+    let (place, pijul_authors, message) = change.unwrap_or(("", "", ""));
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    let origin = serde_json::to_value(r.record.origin)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    tabular::csv_record(
+        text,
+        [
+            render::time(time_ms).as_str(),
+            a.patch.as_str(),
+            place,
+            "attested",
+            pijul_authors,
+            message,
+            render::author_name(m, r).as_str(),
+            r.signer.to_hex().as_str(),
+            origin.as_str(),
+            if ai.is_some() { "true" } else { "false" },
+            ai.map_or("", |ai| ai.provider.as_str()),
+            ai.map_or("", |ai| ai.model.as_str()),
+            ai.map_or("", |ai| ai.suggestion_type.as_str()),
+            opt(ai
+                .and_then(|ai| ai.confidence_permille)
+                .map(|c| format_milli(c as u32)))
+            .as_str(),
+            opt(ai.and_then(|ai| ai.token_count).map(|t| t.to_string())).as_str(),
+            opt(ai.and_then(|ai| ai.review_seconds).map(|t| t.to_string())).as_str(),
+            reviews.to_string().as_str(),
+        ],
+    );
+}
+
+/// One CSV row for a patch nobody attested.
+fn csv_unattested(
+    text: &mut String,
+    time_ms: u64,
+    patch: &str,
+    change: (&str, &str, &str),
+    reviews: usize,
+) {
+    let (place, pijul_authors, message) = change;
+    let mut fields = vec![
+        render::time(time_ms),
+        patch.to_string(),
+        place.to_string(),
+        "unattested".to_string(),
+        pijul_authors.to_string(),
+        message.to_string(),
+    ];
+    fields.resize(CSV_COLUMNS.len() - 1, String::new());
+    fields.push(reviews.to_string());
+    tabular::csv_record(text, fields.iter().map(String::as_str));
+}
+
+/// `attrib log --unattested` outside a Pijul repository: the patches the overlay knows only
+/// from reviews, newest review first.
+fn overlay_unattested(
+    out: &mut dyn Write,
+    snap: &Snapshot<'_>,
+    range: TimeRange,
+    review: ReviewFilter,
+    max_count: Option<usize>,
+    format: Format,
+) -> Result<()> {
+    let reviews = filter::reviews(snap, &mut filter::attestation_offsets(snap)?)?;
+    let mut listed: Vec<(&PatchKey, &filter::Reviewed)> = Vec::new();
+    for (key, r) in &reviews {
+        if !range.contains(r.first_ms) || !review.keeps(r.count as usize) {
+            continue;
+        }
+        match &r.patch {
+            Some(p) if snap.patch(p)?.attestations.is_empty() => {}
+            _ => continue,
+        }
+        listed.push((key, r));
+    }
+    listed.sort_by(|a, b| b.1.first_ms.cmp(&a.1.first_ms).then_with(|| a.0.cmp(b.0)));
+    if let Some(n) = max_count {
+        listed.truncate(n);
+    }
+    let m = snap.membership();
+    let name = |k: &attrib_overlay::PublicKey| m.map_or_else(|| k.short(), |m| m.name_of(k));
+    match format {
+        Format::Json => {
+            let v: Vec<Value> = listed
+                .iter()
+                .map(|(k, r)| {
+                    json!({
+                        "patch": k.as_str(),
+                        "status": "unattested",
+                        "time": render::time(r.first_ms),
+                        "timestamp_ms": r.first_ms,
+                        "reviews": r.count,
+                        "reviewers": r.reviewers.iter().map(name).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &v)?;
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            let mut text = String::new();
+            tabular::csv_record(&mut text, CSV_COLUMNS);
+            for (k, r) in &listed {
+                csv_unattested(
+                    &mut text,
+                    r.first_ms,
+                    k.as_str(),
+                    ("", "", ""),
+                    r.count as usize,
+                );
+            }
+            out.write_all(text.as_bytes())?;
+        }
+        Format::Table if listed.is_empty() => {
+            writeln!(out, "no unattested patches match (outside a Pijul repository, only reviewed patches are known)")?;
+        }
+        Format::Table => {
+            let rows: Vec<Vec<String>> = listed
+                .iter()
+                .map(|(k, r)| {
+                    let mut time = String::new();
+                    let _ = render::push_short_time(&mut time, r.first_ms);
+                    let by: Vec<String> = r.reviewers.iter().map(name).collect();
+                    vec![
+                        time,
+                        k.as_str().to_string(),
+                        format!("unattested, reviewed by {}", by.join(", ")),
+                    ]
+                })
+                .collect();
+            out.write_all(render::table(&["TIME", "PATCH", "ATTRIBUTION"], &rows).as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// What `attrib log` keeps of a channel's changes.
+struct ChannelSelection<'a> {
+    filter: &'a Filter,
+    range: TimeRange,
+    review: ReviewFilter,
+}
+
 /// `attrib log` in a Pijul repository: the channel's changes, newest first, each with its
 /// Pijul author and message and every author's attribution.
 fn channel_log(
@@ -124,25 +430,22 @@ fn channel_log(
     channel_name: &str,
     channel: &ChannelRecord,
     args: &LogArgs,
-    author: Option<PublicKey>,
+    sel: &ChannelSelection<'_>,
+    format: Format,
 ) -> Result<()> {
-    let filter = Filter {
-        ai_only: args.ai_only,
-        human_only: args.human_only,
-        author,
-        provider: args.provider.clone(),
-        model: args.model.clone(),
-    };
     let m = snap.membership();
     let mut listed = Vec::new();
     for mut entry in changes::entries(snap, channel, args.all)? {
+        if !sel.range.contains(entry.time_ms()) || !sel.review.keeps(entry.reviews) {
+            continue;
+        }
         let unattested = entry.attestations.is_empty();
         if args.unattested {
             if !unattested || entry.place != Place::Channel {
                 continue;
             }
-        } else if !filter.is_empty() {
-            entry.attestations.retain(|r| filter.accepts(r));
+        } else if !sel.filter.is_empty() {
+            entry.attestations.retain(|r| sel.filter.accepts(r));
             if entry.attestations.is_empty() {
                 continue;
             }
@@ -152,25 +455,52 @@ fn channel_log(
             break;
         }
     }
-    if args.json {
-        let v: Vec<Value> = listed
-            .iter()
-            .map(|e| {
-                json!({
-                    "change": e.hash.as_str(),
-                    "place": e.place.as_str(),
-                    "status": if e.attestations.is_empty() { "unattested" } else { "attested" },
-                    "message": e.info.as_ref().map(|i| i.message.as_str()),
-                    "authors": e.info.as_ref().map(|i| i.authors.clone()),
-                    "timestamp": e.info.as_ref().map(|i| i.timestamp.as_str()),
-                    "attestations": e.attestations.iter().map(|r| render::record_json(m, r)).collect::<Vec<_>>(),
-                    "reviews": e.reviews,
+    if args.max_count == Some(0) {
+        listed.clear();
+    }
+    match format {
+        Format::Json => {
+            let v: Vec<Value> = listed
+                .iter()
+                .map(|e| {
+                    json!({
+                        "change": e.hash.as_str(),
+                        "place": e.place.as_str(),
+                        "status": if e.attestations.is_empty() { "unattested" } else { "attested" },
+                        "message": e.info.as_ref().map(|i| i.message.as_str()),
+                        "authors": e.info.as_ref().map(|i| i.authors.clone()),
+                        "timestamp": e.info.as_ref().map(|i| i.timestamp.as_str()),
+                        "attestations": e.attestations.iter().map(|r| render::record_json(m, r)).collect::<Vec<_>>(),
+                        "reviews": e.reviews,
+                    })
                 })
-            })
-            .collect();
-        serde_json::to_writer_pretty(&mut *out, &v)?;
-        writeln!(out)?;
-        return Ok(());
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &v)?;
+            writeln!(out)?;
+            return Ok(());
+        }
+        Format::Csv => {
+            let mut text = String::new();
+            tabular::csv_record(&mut text, CSV_COLUMNS);
+            for e in &listed {
+                let authors = e
+                    .info
+                    .as_ref()
+                    .map(|i| i.authors.join("; "))
+                    .unwrap_or_default();
+                let message = e.info.as_ref().map_or("", |i| i.message.as_str());
+                let change = (e.place.as_str(), authors.as_str(), message);
+                if e.attestations.is_empty() {
+                    csv_unattested(&mut text, e.time_ms(), e.hash.as_str(), change, e.reviews);
+                }
+                for r in &e.attestations {
+                    csv_attestation(&mut text, m, r, e.time_ms(), Some(change), e.reviews);
+                }
+            }
+            out.write_all(text.as_bytes())?;
+            return Ok(());
+        }
+        Format::Table => {}
     }
     if listed.is_empty() {
         writeln!(out, "no changes on channel {channel_name:?} match")?;

@@ -1,30 +1,38 @@
-//! `attrib stats [--json]`: how much of the work AI did.
+//! `attrib stats`: how much of the work AI did, grouped `--by` provider, model, author,
+//! suggestion type or month, over a `--since`/`--until` range; as a table, JSON or CSV.
 //!
 //! - **Patches**: in a Pijul repository, the current channel's changes; elsewhere, the
-//!   overlay's attested patches. A patch is AI-assisted when any of its authors says so.
+//!   overlay's attested patches (and those it knows only from reviews, as unattested). A patch
+//!   is AI-assisted when any of its authors says so; its AI claim is the first such.
 //! - **Lines** (Pijul only): every line of the current tree, credited to the change that
 //!   inserted it (as `attrib blame` does), counted by that change's attribution. When an
 //!   attestation marks only some of a change's lines in a file as AI-written (line spans), at
 //!   most that many of its lines there count as AI, the rest as human.
+//! - **Reviewed**: patches with at least one member's current review. **Review time**: per
+//!   patch with any, the author's stated review of the AI output plus the reviewers' time.
 //!
 //! Crediting every tracked file runs `pijul credit` once per file, so the per-change line counts
-//! are kept beside the store for the channel state they were computed at.
+//! are kept beside the store for the channel state they were computed at. Outside Pijul the
+//! overlay is read from its index and the records' canonical bytes (no full decode), so stats
+//! over 100k attestations stays within tens of milliseconds.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Result};
+use attrib_overlay::model::format_milli;
 use attrib_overlay::peek::peek_attestation;
-use attrib_overlay::{AttestationQuery, PatchId, Payload, Snapshot};
+use attrib_overlay::{now_ms, AttestationQuery, PatchId, Payload, Snapshot, SuggestionType};
 use attrib_vcs_adapter::{CreditEntry, Pijul};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::changes::{self, ChangeEntry};
-use crate::args::StatsArgs;
+use super::filter::{self, PatchKey, TimeRange};
+use super::tabular::{self, Align};
+use crate::args::{StatsArgs, StatsBy};
 use crate::context::{write_atomic, Ctx};
-use crate::render;
 
 /// The line counts beside the store.
 const LINES_FILE: &str = "line-credit.json";
@@ -36,16 +44,6 @@ pub struct Tally {
     pub ai: u64,
     pub human: u64,
     pub unattested: u64,
-}
-
-impl Tally {
-    fn share(&self, n: u64) -> String {
-        if self.total == 0 {
-            "-".to_string()
-        } else {
-            format!("{:.1}%", n as f64 * 100.0 / self.total as f64)
-        }
-    }
 }
 
 /// Lines of the current tree per inserting change and file.
@@ -61,197 +59,323 @@ struct LineCredit {
     skipped: Vec<String>,
 }
 
-/// How a change counts: its class and, when AI, its provider/model and per-file span limits.
-struct Class {
-    kind: Kind,
-    model: Option<(String, String)>,
-    /// AI-written line budget per file (from line spans); absent: every line is AI's.
-    span_lines: HashMap<String, u64>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     Ai,
     Human,
     Unattested,
 }
 
-fn classify(entry: &ChangeEntry) -> Class {
-    if entry.attestations.is_empty() {
-        return Class {
-            kind: Kind::Unattested,
-            model: None,
-            span_lines: HashMap::new(),
+/// Group value of a human patch, and of an unattested one, in any dimension.
+const HUMAN: u32 = u32::MAX - 1;
+const UNATTESTED: u32 = u32::MAX;
+/// Dimensions are at most these five; a group key holds one value per `--by`.
+const MAX_DIMS: usize = 5;
+
+/// One patch as stats counts it.
+#[derive(Clone, Debug)]
+struct Unit {
+    time_ms: u64,
+    kind: Kind,
+    /// Indices into the snapshot's authors: the attesting members.
+    author: u32,
+    more_authors: Vec<u32>,
+    /// Index into [`Names::models`] when AI-assisted.
+    model: u32,
+    suggestion: Option<SuggestionType>,
+    confidence: Option<u16>,
+    /// The author's stated review of the AI output, in seconds.
+    self_review: Option<u32>,
+    reviews: u32,
+    reviewer_seconds: u64,
+    /// Lines of the current tree this change inserted, and how many of them count as AI's.
+    lines: u64,
+    ai_lines: u64,
+}
+
+impl Unit {
+    fn new(time_ms: u64, kind: Kind) -> Unit {
+        Unit {
+            time_ms,
+            kind,
+            author: UNATTESTED,
+            more_authors: Vec::new(),
+            model: UNATTESTED,
+            suggestion: None,
+            confidence: None,
+            self_review: None,
+            reviews: 0,
+            reviewer_seconds: 0,
+            lines: 0,
+            ai_lines: 0,
+        }
+    }
+
+    fn add_author(&mut self, a: u32) {
+        if self.author == UNATTESTED {
+            self.author = a;
+        } else if self.author != a && !self.more_authors.contains(&a) {
+            self.more_authors.push(a);
+        }
+    }
+}
+
+/// Provider/model names behind [`Unit::model`], interned.
+#[derive(Default)]
+struct Names {
+    models: Vec<(String, String)>,
+    last: usize,
+}
+
+impl Names {
+    fn model(&mut self, provider: &str, model: &str) -> u32 {
+        let hit = |m: &(String, String)| m.0 == provider && m.1 == model;
+        if self.models.get(self.last).is_some_and(hit) {
+            return self.last as u32;
+        }
+        let i = match self.models.iter().position(hit) {
+            Some(i) => i,
+            None => {
+                self.models.push((provider.to_string(), model.to_string()));
+                self.models.len() - 1
+            }
         };
+        self.last = i;
+        i as u32
     }
-    let human = Class {
-        kind: Kind::Human,
-        model: None,
-        span_lines: HashMap::new(),
-    };
-    let Some(r) = entry.ai_claim() else {
-        return human;
-    };
-    let Payload::Attest(a) = &r.record.payload else {
-        return human;
-    };
-    let ai = a.ai.as_ref();
-    let mut span_lines: HashMap<String, u64> = HashMap::new();
-    for s in &a.line_spans {
-        let file = s.file.trim_start_matches("./").to_string();
-        *span_lines.entry(file).or_default() += u64::from(s.end - s.start + 1);
+}
+
+/// What every group (and the total) adds up.
+#[derive(Clone, Copy, Debug, Default)]
+struct Acc {
+    patches: u64,
+    ai: u64,
+    human: u64,
+    unattested: u64,
+    lines: u64,
+    ai_lines: u64,
+    reviewed: u64,
+    confidence_sum: u64,
+    confidence_n: u64,
+    author_review_seconds: u64,
+    reviewer_seconds: u64,
+    /// Patches with any review time, and that time.
+    review_patches: u64,
+    review_seconds: u64,
+}
+
+impl Acc {
+    fn add(&mut self, u: &Unit) {
+        self.patches += 1;
+        match u.kind {
+            Kind::Ai => self.ai += 1,
+            Kind::Human => self.human += 1,
+            Kind::Unattested => self.unattested += 1,
+        }
+        self.lines += u.lines;
+        self.ai_lines += u.ai_lines;
+        if u.reviews > 0 {
+            self.reviewed += 1;
+        }
+        if let Some(c) = u.confidence {
+            self.confidence_sum += u64::from(c);
+            self.confidence_n += 1;
+        }
+        let own = u.self_review.map(u64::from);
+        self.author_review_seconds += own.unwrap_or(0);
+        self.reviewer_seconds += u.reviewer_seconds;
+        if own.is_some() || u.reviews > 0 {
+            self.review_patches += 1;
+            self.review_seconds += own.unwrap_or(0) + u.reviewer_seconds;
+        }
     }
-    Class {
-        kind: Kind::Ai,
-        model: ai.map(|ai| (ai.provider.clone(), ai.model.clone())),
-        span_lines,
+
+    fn avg_confidence(&self) -> Option<f64> {
+        (self.confidence_n > 0)
+            .then(|| (self.confidence_sum as f64 / self.confidence_n as f64).round() / 1000.0)
     }
+
+    fn avg_review(&self) -> Option<f64> {
+        (self.review_patches > 0).then(|| {
+            (self.review_seconds as f64 / self.review_patches as f64 * 10.0).round() / 10.0
+        })
+    }
+
+    fn json(&self, with_lines: bool) -> Value {
+        let lines = |v: u64| if with_lines { json!(v) } else { Value::Null };
+        json!({
+            "patches": self.patches,
+            "ai": self.ai,
+            "human": self.human,
+            "unattested": self.unattested,
+            "ai_share": tabular::ratio(self.ai, self.patches),
+            "lines": lines(self.lines),
+            "ai_lines": lines(self.ai_lines),
+            "ai_line_share": if with_lines { json!(tabular::ratio(self.ai_lines, self.lines)) } else { Value::Null },
+            "reviewed": self.reviewed,
+            "reviewed_share": tabular::ratio(self.reviewed, self.patches),
+            "avg_confidence": self.avg_confidence(),
+            "confidence_count": self.confidence_n,
+            "avg_review_seconds": self.avg_review(),
+            "review_count": self.review_patches,
+            "author_review_seconds": self.author_review_seconds,
+            "reviewer_seconds": self.reviewer_seconds,
+        })
+    }
+
+    /// The CSV fields after the group's, in [`CSV_FIELDS`] order.
+    fn csv(&self, with_lines: bool) -> Vec<String> {
+        let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+        let lines = |v: String| if with_lines { v } else { String::new() };
+        vec![
+            self.patches.to_string(),
+            self.ai.to_string(),
+            self.human.to_string(),
+            self.unattested.to_string(),
+            opt(tabular::ratio(self.ai, self.patches)),
+            lines(self.lines.to_string()),
+            lines(self.ai_lines.to_string()),
+            lines(opt(tabular::ratio(self.ai_lines, self.lines))),
+            self.reviewed.to_string(),
+            opt(tabular::ratio(self.reviewed, self.patches)),
+            opt(self.avg_confidence()),
+            self.confidence_n.to_string(),
+            opt(self.avg_review()),
+            self.review_patches.to_string(),
+            self.author_review_seconds.to_string(),
+            self.reviewer_seconds.to_string(),
+        ]
+    }
+
+    /// The table cells after the group's.
+    fn cells(&self, with_lines: bool) -> Vec<String> {
+        let mut v = vec![
+            self.patches.to_string(),
+            self.ai.to_string(),
+            tabular::percent(self.ai, self.patches),
+        ];
+        if with_lines {
+            v.push(self.lines.to_string());
+            v.push(self.ai_lines.to_string());
+            v.push(tabular::percent(self.ai_lines, self.lines));
+        }
+        v.push(tabular::percent(self.reviewed, self.patches));
+        v.push(if self.confidence_n > 0 {
+            let avg = (self.confidence_sum as f64 / self.confidence_n as f64).round();
+            format_milli(avg as u32)
+        } else {
+            "-".to_string()
+        });
+        v.push(
+            self.avg_review()
+                .map_or_else(|| "-".to_string(), tabular::duration),
+        );
+        v
+    }
+}
+
+const CSV_FIELDS: [&str; 16] = [
+    "patches",
+    "ai",
+    "human",
+    "unattested",
+    "ai_share",
+    "lines",
+    "ai_lines",
+    "ai_line_share",
+    "reviewed",
+    "reviewed_share",
+    "avg_confidence",
+    "confidence_count",
+    "avg_review_seconds",
+    "review_count",
+    "author_review_seconds",
+    "reviewer_seconds",
+];
+
+impl StatsBy {
+    fn name(self) -> &'static str {
+        match self {
+            StatsBy::Provider => "provider",
+            StatsBy::Model => "model",
+            StatsBy::Author => "author",
+            StatsBy::SuggestionType => "suggestion_type",
+            StatsBy::Month => "month",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            StatsBy::Provider => "PROVIDER",
+            StatsBy::Model => "MODEL",
+            StatsBy::Author => "AUTHOR",
+            StatsBy::SuggestionType => "SUGGESTION TYPE",
+            StatsBy::Month => "MONTH",
+        }
+    }
+}
+
+/// Months since January 1970 of a time (UTC).
+fn month_index(ms: u64) -> u32 {
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = (ms / 86_400_000) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    ((year - 1970) * 12 + month - 1).max(0) as u32
+}
+
+/// Everything a report needs: the patches, the names behind their ids, and the scope.
+struct Gathered {
+    units: Vec<Unit>,
+    names: Names,
+    /// Some in a Pijul repository: the channel, and the line credit.
+    channel: Option<(String, LineCredit)>,
 }
 
 pub fn run(ctx: &Ctx, out: &mut dyn Write, args: StatsArgs) -> Result<()> {
     let store = ctx.open_store()?;
     let snap = store.snapshot()?;
-    let channel = ctx.channel_or_warn();
-    let Some(followed) = channel.as_ref().filter(|f| f.tracker.current().is_some()) else {
-        return overlay_stats(out, &snap, args.json);
-    };
-    let Some((name, record)) = followed.tracker.current() else {
-        return overlay_stats(out, &snap, args.json);
-    };
-    let entries = changes::entries(&snap, record, false)?;
-    let classes: HashMap<PatchId, Class> = entries
-        .iter()
-        .map(|e| (e.hash.clone(), classify(e)))
-        .collect();
-
-    let mut patches = Tally::default();
-    let mut by_model: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
-    for c in classes.values() {
-        patches.total += 1;
-        match c.kind {
-            Kind::Ai => patches.ai += 1,
-            Kind::Human => patches.human += 1,
-            Kind::Unattested => patches.unattested += 1,
-        }
-        if let Some(m) = &c.model {
-            by_model.entry(m.clone()).or_default().0 += 1;
+    let range = TimeRange::new(args.since, args.until, now_ms())?;
+    let mut dims: Vec<StatsBy> = Vec::new();
+    for d in &args.by {
+        if !dims.contains(d) {
+            dims.push(*d);
         }
     }
-
-    let store_dir = ctx.find_store_dir()?;
-    let credit = line_credit(&followed.pijul, &store_dir, record)?;
-    let mut lines = Tally {
-        unattested: credit.unknown,
-        total: credit.unknown,
-        ..Tally::default()
-    };
-    for (hash, files) in &credit.counts {
-        let class = classes.get(hash);
-        for (file, &n) in files {
-            lines.total += n;
-            match class {
-                Some(class) if class.kind == Kind::Ai => {
-                    let ai_n = class
-                        .span_lines
-                        .get(file)
-                        .map_or(n, |&budget| budget.min(n));
-                    lines.ai += ai_n;
-                    lines.human += n - ai_n;
-                    if let Some(m) = &class.model {
-                        by_model.entry(m.clone()).or_default().1 += ai_n;
-                    }
-                }
-                Some(class) if class.kind == Kind::Human => lines.human += n,
-                _ => lines.unattested += n,
+    if dims.is_empty() {
+        dims.push(StatsBy::Model);
+    }
+    let gathered = {
+        let channel = ctx.channel_or_warn();
+        match channel
+            .as_ref()
+            .and_then(|f| f.tracker.current().map(|c| (f, c)))
+        {
+            Some((followed, (name, record))) => {
+                let store_dir = ctx.find_store_dir()?;
+                let credit = line_credit(&followed.pijul, &store_dir, record)?;
+                channel_units(&snap, record, name, credit)?
             }
+            None => overlay_units(&snap)?,
         }
-    }
-
-    if args.json {
-        let v = json!({
-            "scope": "channel",
-            "channel": name,
-            "patches": patches,
-            "lines": {
-                "total": lines.total,
-                "ai": lines.ai,
-                "human": lines.human,
-                "unattested": lines.unattested,
-                "files": credit.files,
-                "skipped_files": credit.skipped,
-            },
-            "by_model": by_model.iter().map(|((p, m), (np, nl))| json!({
-                "provider": p, "model": m, "patches": np, "lines": nl,
-            })).collect::<Vec<_>>(),
-        });
-        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
-        return Ok(());
-    }
-    writeln!(
-        out,
-        "channel {name:?}: {} changes, {} lines in {} file{}",
-        patches.total,
-        lines.total,
-        credit.files,
-        if credit.files == 1 { "" } else { "s" }
-    )?;
-    let rows = vec![
-        tally_row("AI-assisted", &patches, patches.ai, &lines, lines.ai),
-        tally_row("human", &patches, patches.human, &lines, lines.human),
-        tally_row(
-            "unattested",
-            &patches,
-            patches.unattested,
-            &lines,
-            lines.unattested,
-        ),
-    ];
-    out.write_all(render::table(&["", "CHANGES", "SHARE", "LINES", "SHARE"], &rows).as_bytes())?;
-    if !by_model.is_empty() {
-        writeln!(out)?;
-        let rows: Vec<Vec<String>> = by_model
-            .iter()
-            .map(|((p, m), (np, nl))| {
-                vec![
-                    format!("{p}/{m}"),
-                    np.to_string(),
-                    patches.share(*np),
-                    nl.to_string(),
-                    lines.share(*nl),
-                ]
-            })
-            .collect();
-        out.write_all(
-            render::table(&["AI MODEL", "CHANGES", "SHARE", "LINES", "SHARE"], &rows).as_bytes(),
-        )?;
-    }
-    if !credit.skipped.is_empty() {
-        writeln!(
-            out,
-            "({} files could not be credited and are not counted: {})",
-            credit.skipped.len(),
-            credit.skipped.join(", ")
-        )?;
-    }
-    Ok(())
+    };
+    report(out, &snap, gathered, &dims, range, &args)
 }
 
-fn tally_row(label: &str, patches: &Tally, np: u64, lines: &Tally, nl: u64) -> Vec<String> {
-    vec![
-        label.to_string(),
-        np.to_string(),
-        patches.share(np),
-        nl.to_string(),
-        lines.share(nl),
-    ]
-}
-
-/// Outside a Pijul repository: the overlay's attested patches, read from the index without
-/// decoding whole records.
-fn overlay_stats(out: &mut dyn Write, snap: &Snapshot<'_>, json_out: bool) -> Result<()> {
+/// Outside a Pijul repository: the overlay's patches, read from the index and the records'
+/// canonical bytes without decoding them whole.
+fn overlay_units(snap: &Snapshot<'_>) -> Result<Gathered> {
     let rows = snap.attestation_rows(&AttestationQuery::default())?;
-    // patch → (any AI, the first AI claim's provider/model)
-    let mut patches: HashMap<String, Option<(String, String)>> = HashMap::new();
+    let mut offsets: Vec<u64> = rows.iter().map(|r| r.offset).collect();
+    let reviews = filter::reviews(snap, &mut offsets)?;
+    let mut names = Names::default();
+    let mut index: HashMap<PatchKey, usize> = HashMap::with_capacity(rows.len());
+    let mut units: Vec<Unit> = Vec::with_capacity(rows.len());
     for row in &rows {
         let body = snap.body(row)?;
         let p = peek_attestation(&body).ok_or_else(|| {
@@ -260,60 +384,340 @@ fn overlay_stats(out: &mut dyn Write, snap: &Snapshot<'_>, json_out: bool) -> Re
                 row.offset
             )
         })?;
-        let slot = patches.entry(p.patch.to_string()).or_default();
-        if let (None, Some(ai)) = (&slot, &p.ai) {
-            *slot = Some((ai.provider.to_string(), ai.model.to_string()));
-        }
-    }
-    let mut tally = Tally::default();
-    let mut by_model: BTreeMap<(String, String), u64> = BTreeMap::new();
-    for model in patches.values() {
-        tally.total += 1;
-        match model {
-            Some(m) => {
-                tally.ai += 1;
-                *by_model.entry(m.clone()).or_default() += 1;
-            }
-            None => tally.human += 1,
-        }
-    }
-    if json_out {
-        let v = json!({
-            "scope": "overlay",
-            "patches": tally,
-            "lines": null,
-            "by_model": by_model.iter().map(|((p, m), n)| json!({
-                "provider": p, "model": m, "patches": n, "lines": null,
-            })).collect::<Vec<_>>(),
+        let i = *index.entry(PatchKey::of_ref(&p.patch)).or_insert_with(|| {
+            units.push(Unit::new(row.timestamp_ms, Kind::Human));
+            units.len() - 1
         });
+        let u = &mut units[i];
+        u.time_ms = u.time_ms.min(row.timestamp_ms);
+        u.add_author(row.author);
+        if let (Kind::Human, Some(ai)) = (u.kind, &p.ai) {
+            u.kind = Kind::Ai;
+            u.model = names.model(ai.provider, ai.model);
+            u.suggestion = Some(ai.suggestion_type);
+            u.confidence = ai.confidence_permille;
+            u.self_review = ai.review_seconds;
+        }
+    }
+    for (key, r) in &reviews {
+        let u = match index.get(key) {
+            Some(&i) => &mut units[i],
+            None => {
+                units.push(Unit::new(r.first_ms, Kind::Unattested));
+                let last = units.len() - 1;
+                &mut units[last]
+            }
+        };
+        u.reviews = r.count;
+        u.reviewer_seconds = r.seconds;
+    }
+    Ok(Gathered {
+        units,
+        names,
+        channel: None,
+    })
+}
+
+/// In a Pijul repository: the current channel's changes, with the tree's lines.
+fn channel_units(
+    snap: &Snapshot<'_>,
+    record: &attrib_vcs_adapter::ChannelRecord,
+    name: &str,
+    credit: LineCredit,
+) -> Result<Gathered> {
+    let mut names = Names::default();
+    let authors = snap.authors();
+    let mut units = Vec::new();
+    for entry in changes::entries(snap, record, false)? {
+        let (mut u, spans) = classify(&entry, &mut names);
+        for r in &entry.attestations {
+            if let Some(a) = authors.iter().position(|k| *k == r.signer) {
+                u.add_author(a as u32);
+            }
+        }
+        u.reviews = entry.reviews as u32;
+        u.reviewer_seconds = entry.review_seconds;
+        if let Some(files) = credit.counts.get(&entry.hash) {
+            for (file, &n) in files {
+                u.lines += n;
+                if u.kind == Kind::Ai {
+                    u.ai_lines += spans.get(file).map_or(n, |&budget| budget.min(n));
+                }
+            }
+        }
+        units.push(u);
+    }
+    Ok(Gathered {
+        units,
+        names,
+        channel: Some((name.to_string(), credit)),
+    })
+}
+
+/// How a change counts, and its AI-written line budget per file (from line spans; a file
+/// without spans: every line is AI's).
+fn classify(entry: &ChangeEntry, names: &mut Names) -> (Unit, HashMap<String, u64>) {
+    let mut spans: HashMap<String, u64> = HashMap::new();
+    let kind = if entry.attestations.is_empty() {
+        Kind::Unattested
+    } else {
+        Kind::Human
+    };
+    let mut u = Unit::new(entry.time_ms(), kind);
+    let Some(r) = entry.ai_claim() else {
+        return (u, spans);
+    };
+    let Payload::Attest(a) = &r.record.payload else {
+        return (u, spans);
+    };
+    if let Some(ai) = &a.ai {
+        u.kind = Kind::Ai;
+        u.model = names.model(&ai.provider, &ai.model);
+        u.suggestion = Some(ai.suggestion_type);
+        u.confidence = ai.confidence_permille;
+        u.self_review = ai.review_seconds;
+    }
+    for s in &a.line_spans {
+        let file = s.file.trim_start_matches("./").to_string();
+        *spans.entry(file).or_default() += u64::from(s.end - s.start + 1);
+    }
+    (u, spans)
+}
+
+/// Calls `f` with each group key a patch falls in: one, or one per author when grouped by
+/// author.
+fn keys_of(u: &Unit, dims: &[StatsBy], model_provider: &[u32], mut f: impl FnMut([u32; MAX_DIMS])) {
+    let special = match u.kind {
+        Kind::Ai => None,
+        Kind::Human => Some(HUMAN),
+        Kind::Unattested => Some(UNATTESTED),
+    };
+    let per_author = dims.contains(&StatsBy::Author);
+    let authors = std::iter::once(u.author).chain(u.more_authors.iter().copied());
+    for author in authors.take(if per_author { usize::MAX } else { 1 }) {
+        let mut key = [0u32; MAX_DIMS];
+        for (slot, d) in key.iter_mut().zip(dims) {
+            *slot = match d {
+                StatsBy::Provider => special
+                    .unwrap_or_else(|| model_provider.get(u.model as usize).copied().unwrap_or(0)),
+                StatsBy::Model => special.unwrap_or(u.model),
+                StatsBy::Author => author,
+                StatsBy::SuggestionType => special.unwrap_or_else(|| {
+                    u.suggestion
+                        .and_then(|t| SuggestionType::ALL.iter().position(|x| *x == t))
+                        .unwrap_or(0) as u32
+                }),
+                StatsBy::Month => month_index(u.time_ms),
+            };
+        }
+        f(key);
+    }
+}
+
+/// A group value as printed.
+fn label(d: StatsBy, v: u32, snap: &Snapshot<'_>, names: &Names, providers: &[String]) -> String {
+    match v {
+        HUMAN => return "(human)".to_string(),
+        UNATTESTED => return "(unattested)".to_string(),
+        _ => {}
+    }
+    match d {
+        StatsBy::Provider => providers.get(v as usize).cloned().unwrap_or_default(),
+        StatsBy::Model => names
+            .models
+            .get(v as usize)
+            .map(|(p, m)| format!("{p}/{m}"))
+            .unwrap_or_default(),
+        StatsBy::Author => snap
+            .authors()
+            .get(v as usize)
+            .map(|k| {
+                snap.membership()
+                    .map_or_else(|| k.short(), |m| m.name_of(k))
+            })
+            .unwrap_or_default(),
+        StatsBy::SuggestionType => SuggestionType::ALL
+            .get(v as usize)
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+        StatsBy::Month => format!("{:04}-{:02}", 1970 + v / 12, v % 12 + 1),
+    }
+}
+
+fn report(
+    out: &mut dyn Write,
+    snap: &Snapshot<'_>,
+    g: Gathered,
+    dims: &[StatsBy],
+    range: TimeRange,
+    args: &StatsArgs,
+) -> Result<()> {
+    let units: Vec<&Unit> = g
+        .units
+        .iter()
+        .filter(|u| range.contains(u.time_ms))
+        .collect();
+    let mut providers: Vec<String> = Vec::new();
+    let mut model_provider: Vec<u32> = Vec::with_capacity(g.names.models.len());
+    for (p, _) in &g.names.models {
+        let i = match providers.iter().position(|x| x == p) {
+            Some(i) => i,
+            None => {
+                providers.push(p.clone());
+                providers.len() - 1
+            }
+        };
+        model_provider.push(i as u32);
+    }
+    let with_lines = g.channel.is_some();
+    let mut total = Acc::default();
+    let mut groups: HashMap<[u32; MAX_DIMS], Acc> = HashMap::new();
+    // The legacy by-model breakdown of the JSON form: AI patches and AI lines per model.
+    let mut by_model: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
+    for u in &units {
+        total.add(u);
+        keys_of(u, dims, &model_provider, |key| {
+            groups.entry(key).or_default().add(u)
+        });
+        if u.kind == Kind::Ai {
+            let slot = by_model
+                .entry(g.names.models[u.model as usize].clone())
+                .or_default();
+            slot.0 += 1;
+            slot.1 += u.ai_lines;
+        }
+    }
+    // Groups in order of their values as printed, the (human) and (unattested) groups last.
+    let mut rows: Vec<(Vec<(bool, String)>, Acc)> = groups
+        .into_iter()
+        .map(|(key, acc)| {
+            let labels = dims
+                .iter()
+                .zip(key)
+                .map(|(d, v)| (v >= HUMAN, label(*d, v, snap, &g.names, &providers)))
+                .collect();
+            (labels, acc)
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let patches = Tally {
+        total: total.patches,
+        ai: total.ai,
+        human: total.human,
+        unattested: total.unattested,
+    };
+    if args.json {
+        let mut v = json!({
+            "scope": if with_lines { "channel" } else { "overlay" },
+            "range": range.json(),
+            "by": dims.iter().map(|d| d.name()).collect::<Vec<_>>(),
+            "patches": patches,
+            "lines": Value::Null,
+            "by_model": by_model.iter().map(|((p, m), (np, nl))| json!({
+                "provider": p, "model": m, "patches": np,
+                "lines": if with_lines { json!(nl) } else { Value::Null },
+            })).collect::<Vec<_>>(),
+            "total": total.json(with_lines),
+            "groups": rows.iter().map(|(labels, acc)| {
+                let mut row = acc.json(with_lines);
+                let group: serde_json::Map<String, Value> = dims
+                    .iter()
+                    .zip(labels)
+                    .map(|(d, (_, l))| (d.name().to_string(), json!(l)))
+                    .collect();
+                row["group"] = Value::Object(group);
+                row
+            }).collect::<Vec<_>>(),
+        });
+        if let Some((name, credit)) = &g.channel {
+            // Lines whose inserter is not a change on the log (the root) count as unattested,
+            // over the whole history only.
+            let unknown = if range.is_all() { credit.unknown } else { 0 };
+            v["channel"] = json!(name);
+            v["lines"] = json!({
+                "total": total.lines + unknown,
+                "ai": total.ai_lines,
+                "human": total.lines - total.ai_lines - units.iter().filter(|u| u.kind == Kind::Unattested).map(|u| u.lines).sum::<u64>(),
+                "unattested": units.iter().filter(|u| u.kind == Kind::Unattested).map(|u| u.lines).sum::<u64>() + unknown,
+                "files": credit.files,
+                "skipped_files": credit.skipped,
+            });
+        }
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
         return Ok(());
     }
-    writeln!(
-        out,
-        "{} attested patches (not a Pijul repository: no line counts)",
-        tally.total
-    )?;
-    let rows = vec![
-        vec![
-            "AI-assisted".to_string(),
-            tally.ai.to_string(),
-            tally.share(tally.ai),
-        ],
-        vec![
-            "human".to_string(),
-            tally.human.to_string(),
-            tally.share(tally.human),
-        ],
-    ];
-    out.write_all(render::table(&["", "PATCHES", "SHARE"], &rows).as_bytes())?;
-    if !by_model.is_empty() {
-        writeln!(out)?;
-        let rows: Vec<Vec<String>> = by_model
-            .iter()
-            .map(|((p, m), n)| vec![format!("{p}/{m}"), n.to_string(), tally.share(*n)])
-            .collect();
-        out.write_all(render::table(&["AI MODEL", "PATCHES", "SHARE"], &rows).as_bytes())?;
+    if args.csv {
+        let mut text = String::new();
+        let mut header: Vec<&str> = vec!["row"];
+        header.extend(dims.iter().map(|d| d.name()));
+        header.extend(CSV_FIELDS);
+        tabular::csv_record(&mut text, header);
+        for (labels, acc) in &rows {
+            let mut fields = vec!["group".to_string()];
+            fields.extend(labels.iter().map(|(_, l)| l.clone()));
+            fields.extend(acc.csv(with_lines));
+            tabular::csv_record(&mut text, fields.iter().map(String::as_str));
+        }
+        let mut fields = vec!["total".to_string()];
+        fields.extend(dims.iter().map(|_| String::new()));
+        fields.extend(total.csv(with_lines));
+        tabular::csv_record(&mut text, fields.iter().map(String::as_str));
+        out.write_all(text.as_bytes())?;
+        return Ok(());
+    }
+
+    let mut scope = match &g.channel {
+        Some((name, credit)) => format!(
+            "channel {name:?}: {} changes, {} lines in {} file{}",
+            total.patches,
+            total.lines + if range.is_all() { credit.unknown } else { 0 },
+            credit.files,
+            if credit.files == 1 { "" } else { "s" }
+        ),
+        None => format!(
+            "{} patch{} in the overlay (not a Pijul repository: no line counts)",
+            total.patches,
+            if total.patches == 1 { "" } else { "es" }
+        ),
+    };
+    if let Some(s) = range.since {
+        scope.push_str(&format!(", since {}", crate::render::time(s)));
+    }
+    if let Some(u) = range.until {
+        scope.push_str(&format!(", until {}", crate::render::time(u)));
+    }
+    writeln!(out, "{scope}")?;
+    let mut header: Vec<&str> = dims.iter().map(|d| d.title()).collect();
+    header.extend(["PATCHES", "AI", "AI SHARE"]);
+    if with_lines {
+        header.extend(["LINES", "AI LINES", "AI LINE SHARE"]);
+    }
+    header.extend(["REVIEWED", "AVG CONFIDENCE", "AVG REVIEW"]);
+    let mut align = vec![Align::Left; dims.len()];
+    align.resize(header.len(), Align::Right);
+    let mut cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(labels, acc)| {
+            let mut row: Vec<String> = labels.iter().map(|(_, l)| l.clone()).collect();
+            row.extend(acc.cells(with_lines));
+            row
+        })
+        .collect();
+    let mut last = vec![String::new(); dims.len()];
+    last[0] = "total".to_string();
+    last.extend(total.cells(with_lines));
+    cells.push(last);
+    out.write_all(tabular::table(&header, &align, &cells).as_bytes())?;
+    if let Some((_, credit)) = &g.channel {
+        if !credit.skipped.is_empty() {
+            writeln!(
+                out,
+                "({} files could not be credited and are not counted: {})",
+                credit.skipped.len(),
+                credit.skipped.join(", ")
+            )?;
+        }
     }
     Ok(())
 }
@@ -397,13 +801,18 @@ mod tests {
     use attrib_overlay::{Attestation, Identity, Origin, Record, SignedRecord};
 
     fn kind_of(records: Vec<SignedRecord>) -> Kind {
-        classify(&ChangeEntry {
-            hash: PatchId::new("TEST").unwrap(),
-            info: None,
-            place: changes::Place::Channel,
-            attestations: records,
-            reviews: 0,
-        })
+        classify(
+            &ChangeEntry {
+                hash: PatchId::new("TEST").unwrap(),
+                info: None,
+                place: changes::Place::Channel,
+                attestations: records,
+                reviews: 0,
+                review_seconds: 0,
+            },
+            &mut Names::default(),
+        )
+        .0
         .kind
     }
 
@@ -447,14 +856,24 @@ mod tests {
     }
 
     #[test]
-    fn shares_are_percentages_of_the_total() {
-        let t = Tally {
-            total: 3,
-            ai: 1,
-            human: 2,
-            unattested: 0,
-        };
-        assert_eq!(t.share(1), "33.3%");
-        assert_eq!(Tally::default().share(0), "-");
+    fn months_count_from_1970() {
+        assert_eq!(month_index(0), 0);
+        // 2026-01-31T00:00:00Z and 2026-02-01T00:00:00Z
+        assert_eq!(month_index(1_769_817_600_000), 56 * 12);
+        assert_eq!(month_index(1_769_904_000_000), 56 * 12 + 1);
+    }
+
+    #[test]
+    fn review_time_adds_the_author_and_the_reviewers() {
+        let mut acc = Acc::default();
+        let mut u = Unit::new(0, Kind::Ai);
+        u.self_review = Some(60);
+        u.reviews = 1;
+        u.reviewer_seconds = 120;
+        acc.add(&u);
+        acc.add(&Unit::new(0, Kind::Human));
+        assert_eq!(acc.avg_review(), Some(180.0));
+        assert_eq!(acc.reviewed, 1);
+        assert_eq!(acc.patches, 2);
     }
 }
