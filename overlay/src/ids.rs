@@ -227,7 +227,9 @@ pub(crate) mod base32 {
     pub fn encode_hash(raw: &[u8; 33]) -> String {
         let mut buf = [0u8; TEXT_LEN];
         encode_hash_into(raw, &mut buf);
-        buf.iter().map(|&b| b as char).collect()
+        // The alphabet is ASCII, so the bytes are UTF-8; no per-char collect (stores and
+        // caches decode thousands of ids at a time).
+        String::from_utf8(buf.to_vec()).unwrap_or_default()
     }
 
     /// Encodes without allocating, five bytes (eight characters) at a time: listings print

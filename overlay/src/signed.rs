@@ -147,11 +147,16 @@ impl SignedRecord {
 /// costs a little time and never hides which record it was. Decompressed keys are cached per
 /// signer: a team has few keys and many records.
 pub fn verify_batch(records: &[&SignedRecord]) -> Vec<bool> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(records.len().div_ceil(CHUNK))
-        .max(1);
+    // Asking for the core count reads cgroup files: not worth it for a single chunk.
+    let chunks = records.len().div_ceil(CHUNK);
+    let threads = if chunks <= 1 {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(chunks)
+    };
     if threads == 1 {
         return verify_serial(records);
     }
