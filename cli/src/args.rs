@@ -53,9 +53,9 @@ pub enum Command {
     Blame(BlameArgs),
     /// Re-check every signature and the whole view from scratch.
     Verify(JsonFlag),
-    /// Write every signed record as JSON Lines.
+    /// Write every signed record as JSON Lines, or a CSV report, or Agent Trace records.
     Export(ExportArgs),
-    /// Merge another member's export (each record checked on its own).
+    /// Merge another member's export (each record checked on its own), or Agent Trace records.
     Import(ImportArgs),
     /// Run the whole story end to end in a temporary directory: three members, offline work,
     /// merges in different orders, a forgery refused.
@@ -63,6 +63,29 @@ pub enum Command {
     /// Entry points Pijul calls (installed by `attrib init --install-hooks`).
     #[command(subcommand, hide = true)]
     Hook(HookCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a directory.
+    #[command(hide = true)]
+    Man(ManArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  attrib completions bash > ~/.local/share/bash-completion/completions/attrib\n  attrib completions zsh > ~/.zfunc/_attrib\n  attrib completions fish > ~/.config/fish/completions/attrib.fish"
+)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write attrib.1 and a page per subcommand (attrib-log.1, …) into DIR instead of
+    /// printing attrib.1.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -426,17 +449,46 @@ pub struct BlameArgs {
     pub json: bool,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Every signed record, one per line: the form `attrib import` and `init --join` take.
+    Jsonl,
+    /// A flat report: one row per current attestation (RFC 4180).
+    Csv,
+    /// Agent Trace v0.1 records (JSON Lines), one per attestation with line spans.
+    AgentTrace,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ImportFormat {
+    /// Decide from the content.
+    Auto,
+    /// attrib's signed JSON Lines.
+    Jsonl,
+    /// Agent Trace records (JSON Lines, one JSON record, or an array of them).
+    AgentTrace,
+}
+
 #[derive(Args, Debug)]
 pub struct ExportArgs {
     /// Write to FILE instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "jsonl")]
+    pub format: ExportFormat,
 }
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Agent Trace records are unsigned claims by another tool: each patch they name is attested\n\
+by you, with origin \"imported\" and the source in the description, and replaces only an\n\
+earlier import of yours, never an attestation you made yourself."
+)]
 pub struct ImportArgs {
-    /// A JSON Lines export (`-` for standard input).
+    /// A JSON Lines export or Agent Trace file (`-` for standard input).
     pub file: PathBuf,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub format: ImportFormat,
     #[arg(long)]
     pub json: bool,
 }

@@ -213,7 +213,13 @@ impl Ctx {
         let store = Store::open(&dir)
             .with_context(|| format!("cannot open the store in {}", dir.display()))?;
         if self.followed.borrow().is_none() && self.follow_error.borrow().is_none() {
-            match follow::follow(self, &store, &dir) {
+            let progress = crate::progress::Progress::spinner(
+                "reconciling with the Pijul channel",
+                crate::progress::Data::Stdout,
+            );
+            let followed = follow::follow(self, &store, &dir);
+            drop(progress);
+            match followed {
                 Ok(f) => *self.followed.borrow_mut() = f,
                 Err(e) => *self.follow_error.borrow_mut() = Some(format!("{e:#}")),
             }
@@ -255,25 +261,16 @@ impl Ctx {
 
     /// Remembers the last sequence number used in a team.
     pub fn remember_seq(&self, team: &str, seq: u32) -> Result<()> {
-        let current = self.read_counter(team)?;
-        if seq > current {
-            let dir = self.config_dir.join("seq");
-            fs::create_dir_all(&dir)?;
-            write_atomic(&dir.join(team), seq.to_string().as_bytes())?;
-        }
-        Ok(())
+        remember_seq_in(&self.seq_dir(), team, seq)
+    }
+
+    /// Where the per-team sequence counters live (see [`Ctx::next_seq`]).
+    pub fn seq_dir(&self) -> PathBuf {
+        self.config_dir.join("seq")
     }
 
     fn read_counter(&self, team: &str) -> Result<u32> {
-        let path = self.config_dir.join("seq").join(team);
-        match fs::read_to_string(&path) {
-            Ok(t) => t
-                .trim()
-                .parse()
-                .with_context(|| format!("{} is not a number", path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-        }
+        read_counter_in(&self.seq_dir(), team)
     }
 
     /// Keeps a prompt commitment's salt so the author can open it later.
@@ -283,6 +280,27 @@ impl Ctx {
         let path = dir.join(commitment);
         write_private(&path, hex::encode(salt).as_bytes())?;
         Ok(path)
+    }
+}
+
+/// Raises the counter of `team` in `dir` to `seq`; it never goes down.
+pub fn remember_seq_in(dir: &Path, team: &str, seq: u32) -> Result<()> {
+    if seq > read_counter_in(dir, team)? {
+        fs::create_dir_all(dir)?;
+        write_atomic(&dir.join(team), seq.to_string().as_bytes())?;
+    }
+    Ok(())
+}
+
+fn read_counter_in(dir: &Path, team: &str) -> Result<u32> {
+    let path = dir.join(team);
+    match fs::read_to_string(&path) {
+        Ok(t) => t
+            .trim()
+            .parse()
+            .with_context(|| format!("{} is not a number", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
 }
 

@@ -9,6 +9,7 @@ mod commands;
 mod config;
 mod context;
 mod follow;
+mod progress;
 mod render;
 mod vcs;
 
@@ -50,6 +51,13 @@ fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
     if let Command::Demo(args) = &cli.command {
         return commands::demo::run(out, args.keep);
     }
+    // Generated from the grammar alone: no config dir or store needed.
+    if let Command::Completions(a) = &cli.command {
+        return commands::docs::completions(out, a.shell);
+    }
+    if let Command::Man(a) = &cli.command {
+        return commands::docs::man(out, a.out_dir.as_deref());
+    }
     let ctx = Ctx::from_env(cli.repo)?;
     match cli.command {
         Command::Init(a) => commands::init::run(&ctx, out, a),
@@ -73,7 +81,9 @@ fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Verify(f) => commands::verify::run(&ctx, out, f.json),
         Command::Export(a) => commands::exchange::export(&ctx, out, a),
         Command::Import(a) => commands::exchange::import(&ctx, out, a),
-        Command::Demo(_) => unreachable!("handled above"),
+        Command::Demo(_) | Command::Completions(_) | Command::Man(_) => {
+            unreachable!("handled above")
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod blame;
 mod claims;
 mod config_cmd;
 mod exchange;
+mod formats;
 mod pijul_flow;
 mod pijul_world;
 mod queries;

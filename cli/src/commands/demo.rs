@@ -19,8 +19,8 @@ use attrib_overlay::{
 
 use super::{annotate, exchange, identity, init, query, team, verify};
 use crate::args::{
-    AnnotateArgs, CaptureArgs, ImportArgs, InitArgs, LogArgs, OriginArg, ReviewArgs, TeamCommand,
-    VerdictArg,
+    AnnotateArgs, CaptureArgs, ImportArgs, ImportFormat, InitArgs, LogArgs, OriginArg, ReviewArgs,
+    TeamCommand, VerdictArg,
 };
 use attrib_vcs_adapter::testing::PijulEnv;
 
@@ -59,6 +59,7 @@ impl Member {
             out,
             ImportArgs {
                 file: file.to_path_buf(),
+                format: ImportFormat::Jsonl,
                 json: false,
             },
         )

@@ -8,8 +8,10 @@ use attrib_overlay::exchange::{from_json_line, to_json_line};
 use attrib_overlay::{now_ms, Outcome, Payload, SignedRecord, Store};
 use serde::Serialize;
 
-use crate::args::{ExportArgs, ImportArgs};
+use super::{agent_trace, csv_report};
+use crate::args::{ExportArgs, ExportFormat, ImportArgs, ImportFormat};
 use crate::context::{write_atomic, Ctx};
+use crate::progress::{Data, Progress};
 
 /// Records ingested per transaction, so a huge import neither holds everything in one
 /// transaction nor commits per record.
@@ -24,7 +26,8 @@ pub struct ParsedExport {
     pub malformed: Vec<(usize, String)>,
 }
 
-pub fn read_export(path: &Path) -> Result<ParsedExport> {
+/// The bytes of a file, or of standard input for `-`.
+pub fn read_input(path: &Path) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     if path.as_os_str() == "-" {
         std::io::stdin()
@@ -35,6 +38,15 @@ pub fn read_export(path: &Path) -> Result<ParsedExport> {
             .and_then(|mut f| f.read_to_end(&mut bytes))
             .with_context(|| format!("cannot read {}", path.display()))?;
     }
+    Ok(bytes)
+}
+
+pub fn read_export(path: &Path) -> Result<ParsedExport> {
+    parse_export(&read_input(path)?, path)
+}
+
+/// Parses attrib's signed JSON Lines.
+pub fn parse_export(bytes: &[u8], path: &Path) -> Result<ParsedExport> {
     let mut parsed = ParsedExport {
         records: Vec::new(),
         lines: Vec::new(),
@@ -85,6 +97,16 @@ impl ImportSummary {
 }
 
 pub fn ingest_parsed(store: &Store, parsed: ParsedExport) -> Result<ImportSummary> {
+    ingest_with_progress(store, parsed, &Progress::hidden())
+}
+
+fn ingest_with_progress(
+    store: &Store,
+    parsed: ParsedExport,
+    progress: &Progress,
+) -> Result<ImportSummary> {
+    progress.set_length(parsed.records.len() as u64);
+    progress.set_message("importing signed records");
     let mut summary = ImportSummary::default();
     for (n, why) in parsed.malformed {
         summary
@@ -98,6 +120,7 @@ pub fn ingest_parsed(store: &Store, parsed: ParsedExport) -> Result<ImportSummar
     for chunk in order.chunks(IMPORT_BATCH) {
         let batch: Vec<SignedRecord> = chunk.iter().map(|&i| parsed.records[i].clone()).collect();
         let outcomes = store.ingest(&batch, now)?;
+        progress.inc(batch.len() as u64);
         for (&i, outcome) in chunk.iter().zip(outcomes) {
             match outcome {
                 Outcome::Accepted => summary.accepted += 1,
@@ -122,8 +145,34 @@ pub fn import(ctx: &Ctx, out: &mut dyn Write, args: ImportArgs) -> Result<()> {
             args.file.display()
         );
     }
-    let parsed = read_export(&args.file)?;
-    let summary = ingest_parsed(&store, parsed)?;
+    let progress = Progress::spinner("reading the import", Data::Stdout);
+    let bytes = read_input(&args.file)?;
+    let format = match args.format {
+        ImportFormat::Auto if agent_trace::looks_like(&bytes) => ImportFormat::AgentTrace,
+        ImportFormat::Auto => ImportFormat::Jsonl,
+        f => f,
+    };
+    if format == ImportFormat::AgentTrace {
+        // Everything is read and checked before this device signs anything.
+        let name = if args.file.as_os_str() == "-" {
+            "standard input".to_string()
+        } else {
+            args.file.display().to_string()
+        };
+        let records = agent_trace::parse(&bytes, &name)?;
+        let me = ctx.identity()?;
+        let summary = agent_trace::import(ctx, &store, &me, &records, &progress)?;
+        drop(progress);
+        if args.json {
+            writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
+        } else {
+            writeln!(out, "{}", summary.line())?;
+        }
+        return Ok(());
+    }
+    let parsed = parse_export(&bytes, &args.file)?;
+    let summary = ingest_with_progress(&store, parsed, &progress)?;
+    drop(progress);
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
     } else {
@@ -144,8 +193,15 @@ pub fn import(ctx: &Ctx, out: &mut dyn Write, args: ImportArgs) -> Result<()> {
 
 /// Every record, membership first: genesis, then grants and revokes, then claims.
 pub fn export_lines(store: &Store) -> Result<String> {
+    export_lines_with(store, Data::File)
+}
+
+fn export_lines_with(store: &Store, data: Data) -> Result<String> {
+    let progress = Progress::spinner("reading the store", data);
     let snap = store.snapshot()?;
     let mut records = snap.all_records()?;
+    progress.set_length(records.len() as u64);
+    progress.set_message("writing signed records");
     records.sort_by_key(|r| match r.record.payload {
         Payload::Genesis { .. } => 0,
         Payload::Grant { .. } | Payload::Revoke { .. } => 1,
@@ -155,6 +211,7 @@ pub fn export_lines(store: &Store) -> Result<String> {
     for r in &records {
         text.push_str(&to_json_line(r));
         text.push('\n');
+        progress.inc(1);
     }
     Ok(text)
 }
@@ -167,12 +224,39 @@ pub fn export_to_file(ctx: &Ctx, path: &Path) -> Result<usize> {
 }
 
 pub fn export(ctx: &Ctx, out: &mut dyn Write, args: ExportArgs) -> Result<()> {
+    let data = match args.output {
+        Some(_) => Data::File,
+        None => Data::Stdout,
+    };
+    let store = ctx.open_store()?;
+    let (text, note) = match args.format {
+        ExportFormat::Jsonl => {
+            let text = export_lines_with(&store, data)?;
+            let n = text.lines().count();
+            (text, format!("{n} signed records"))
+        }
+        ExportFormat::Csv => {
+            let (text, n) = csv_report::csv(&store, data)?;
+            (text, format!("{n} attestations as CSV"))
+        }
+        ExportFormat::AgentTrace => {
+            let e = agent_trace::export(&store, data)?;
+            if e.without_spans > 0 {
+                eprintln!(
+                    "attrib: note: {} AI-assisted attestation(s) without line spans have no ranges to write and were left out",
+                    e.without_spans
+                );
+            }
+            (e.text, format!("{} Agent Trace records", e.records))
+        }
+    };
+    drop(store);
     match args.output {
         Some(path) => {
-            let n = export_to_file(ctx, &path)?;
-            eprintln!("wrote {n} signed records to {}", path.display());
+            write_atomic(&path, text.as_bytes())?;
+            eprintln!("wrote {note} to {}", path.display());
         }
-        None => out.write_all(export_lines(&ctx.open_store()?)?.as_bytes())?,
+        None => out.write_all(text.as_bytes())?,
     }
     Ok(())
 }

@@ -1,11 +1,14 @@
 //! One module per subcommand. Each takes a [`Ctx`] and a writer, so `attrib demo` can drive
 //! several members through exactly the code the CLI runs.
 
+pub mod agent_trace;
 pub mod annotate;
 pub mod blame;
 pub mod changes;
+pub mod csv_report;
 pub mod config_cmd;
 pub mod demo;
+pub mod docs;
 pub mod exchange;
 pub mod filter;
 pub mod hook;

@@ -7,11 +7,14 @@ use attrib_overlay::audit;
 use serde_json::json;
 
 use crate::context::Ctx;
+use crate::progress::{Data, Progress};
 
 pub fn run(ctx: &Ctx, out: &mut dyn Write, json: bool) -> Result<()> {
     let store = ctx.open_store()?;
     let snap = store.snapshot()?;
+    let progress = Progress::spinner("verifying every record and the view", Data::Stdout);
     let report = audit(&snap)?;
+    drop(progress);
     let name = |k: &attrib_overlay::PublicKey| {
         snap.membership()
             .map(|m| m.name_of(k))
