@@ -18,6 +18,7 @@ use attrib_overlay::{
 };
 use serde_json::{json, Value};
 
+use crate::pijul_world::PijulWorld;
 use crate::support::{Sandbox, User};
 
 // ------------------------------------------------------------------------ the fixture
@@ -845,6 +846,123 @@ fn agent_trace_round_trips_through_import() {
     assert_eq!(v["attested"], json!([]));
     assert_eq!(v["unchanged"], json!(["PA", "PB"]));
     assert_eq!(carol.export_lines().len(), seq_before);
+}
+
+/// In a Pijul repository an attestation of a whole change (no spans, as `attrib record`
+/// makes) exports the lines the change added; imported, it is a whole-change claim again.
+#[test]
+fn whole_change_attestations_export_the_lines_their_change_added() {
+    let Some(w) = PijulWorld::new("whole_change_attestations_export_the_lines_their_change_added")
+    else {
+        return;
+    };
+    let u = w.user("dana");
+    w.edit(&u, "a.txt", "one\ntwo\nthree\n");
+    w.attrib(
+        &u,
+        [
+            "record",
+            "--ai-provider",
+            "anthropic",
+            "--ai-model",
+            "claude-sonnet-4",
+            "--",
+            "-m",
+            "first",
+        ],
+        &[],
+    )
+    .ok();
+    let first = w.newest_hash(&u);
+    // Two lines on top and one at the end: two runs, numbered as the change recorded them.
+    w.edit(&u, "a.txt", "zero\nhalf\none\ntwo\nthree\nfour\n");
+    w.edit(&u, "b.txt", "b1\nb2\n");
+    w.attrib(
+        &u,
+        [
+            "record",
+            "--ai-provider",
+            "openai",
+            "--ai-model",
+            "gpt-5",
+            "--",
+            "-m",
+            "second",
+        ],
+        &[],
+    )
+    .ok();
+    let second = w.newest_hash(&u);
+    w.attrib(&u, ["record", "--no-ai", "--", "-m", "human"], &[]);
+    let out = w
+        .attrib(&u, ["export", "--format", "agent-trace"], &[])
+        .ok();
+    let records = lines_json(&out.stdout);
+    assert_eq!(records.len(), 2, "{}", out.stdout);
+    for r in &records {
+        assert_valid_trace(r);
+        assert_eq!(r["metadata"]["dev.attrib"]["lines"], "all-added");
+    }
+    let by_change = |h: &str| {
+        records
+            .iter()
+            .find(|r| r["metadata"]["dev.attrib"]["change"] == h)
+            .unwrap_or_else(|| panic!("no record for {h}"))
+            .clone()
+    };
+    let r1 = by_change(&first);
+    assert_eq!(r1["files"][0]["path"], "a.txt");
+    assert_eq!(
+        r1["files"][0]["conversations"][0]["ranges"],
+        json!([{"start_line": 1, "end_line": 3}])
+    );
+    let r2 = by_change(&second);
+    let mut files: Vec<(String, Value)> = r2["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["conversations"][0]["ranges"].clone(),
+            )
+        })
+        .collect();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        files,
+        [
+            (
+                "a.txt".to_string(),
+                json!([{"start_line": 1, "end_line": 2}, {"start_line": 6, "end_line": 6}])
+            ),
+            (
+                "b.txt".to_string(),
+                json!([{"start_line": 1, "end_line": 2}])
+            ),
+        ]
+    );
+    assert_eq!(
+        r2["files"][0]["conversations"][0]["contributor"]["model_id"],
+        "openai/gpt-5"
+    );
+
+    // Imported elsewhere: a claim on the whole change, no spans.
+    let carol = w.sb.user("carol");
+    carol.run(["init", "--team", "u", "--name", "carol"]).ok();
+    carol.run_stdin(["import", "-"], out.stdout.as_bytes()).ok();
+    let a = &carol.show_json(&second)["attestations"][0];
+    assert_eq!(a["origin"], "imported");
+    assert_eq!(a["ai"]["model"], "gpt-5");
+    assert_eq!(a["line_spans"], json!([]));
+    // Outside the repository the same attestations have no lines to export.
+    let outside = carol.run(["export", "--format", "agent-trace"]).ok();
+    assert!(outside.stdout.is_empty(), "{}", outside.stdout);
+    assert!(
+        outside.stderr.contains("2 AI-assisted"),
+        "{}",
+        outside.stderr
+    );
 }
 
 #[test]

@@ -3,7 +3,10 @@
 //!
 //! **Export.** One trace record per current attestation that has line spans, as JSON Lines
 //! (the reference implementation's `traces.jsonl`): `files → conversations → contributor
-//! {type, model_id} → ranges {start_line, end_line}`. The record's `id` is a UUID (version 8)
+//! {type, model_id} → ranges {start_line, end_line}`. In a Pijul repository an AI-assisted
+//! attestation without spans (it covers its whole change) is exported too, with the lines the
+//! change added (`pijul change`) as its ranges and `dev.attrib.lines = "all-added"`, which an
+//! import reads back as a claim on the whole change. The record's `id` is a UUID (version 8)
 //! derived from the signed record's id, so exporting twice writes the same file. The spec's
 //! `vcs.type` is one of git, jj, hg or svn, so a Pijul change hash cannot go there: it goes in
 //! `metadata["dev.attrib"].change`, with the author, origin, suggestion type, confidence and
@@ -28,6 +31,8 @@ use attrib_overlay::{
     now_ms, AiAssistance, Attestation, AttestationQuery, LineSpan, Origin, Outcome, PatchId,
     Payload, Record, SignedRecord, Store, SuggestionType,
 };
+use attrib_vcs_adapter::pijul::AddedLine;
+use attrib_vcs_adapter::{Pijul, VcsError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
@@ -41,6 +46,9 @@ use crate::render;
 pub const VERSION: &str = "0.1";
 /// The vendor key of attrib's own metadata.
 pub const VENDOR: &str = "dev.attrib";
+/// `dev.attrib.lines` of a record whose ranges are every line its change added (the
+/// attestation covers the whole change).
+pub const WHOLE_CHANGE: &str = "all-added";
 /// Longest `model_id` the spec allows.
 const MAX_MODEL_ID: usize = 250;
 
@@ -150,12 +158,40 @@ pub fn model_id(ai: &AiAssistance) -> String {
     id
 }
 
-/// The trace record of one attestation, if it has line spans.
-pub fn trace_of(r: &SignedRecord, m: Option<&attrib_overlay::Membership>) -> Option<TraceRecord> {
+/// The lines a change added, as ranges: runs of consecutive line numbers per file, in the
+/// order the change adds them.
+pub fn added_ranges(lines: &[AddedLine]) -> Vec<LineSpan> {
+    let mut out: Vec<LineSpan> = Vec::new();
+    for l in lines {
+        match out.last_mut() {
+            Some(last) if last.file == l.file && last.end.checked_add(1) == Some(l.line) => {
+                last.end = l.line;
+            }
+            _ => out.push(LineSpan {
+                file: l.file.clone(),
+                start: l.line,
+                end: l.line,
+            }),
+        }
+    }
+    out
+}
+
+/// The trace record of one attestation: its line spans, or (`whole`) the lines its change
+/// added, for an attestation that covers the whole change. `None` without any range.
+pub fn trace_of(
+    r: &SignedRecord,
+    m: Option<&attrib_overlay::Membership>,
+    whole: Option<&[LineSpan]>,
+) -> Option<TraceRecord> {
     let Payload::Attest(a) = &r.record.payload else {
         return None;
     };
-    if a.line_spans.is_empty() {
+    let spans: &[LineSpan] = match whole {
+        Some(w) if a.line_spans.is_empty() => w,
+        _ => &a.line_spans,
+    };
+    if spans.is_empty() {
         return None;
     }
     let contributor = match &a.ai {
@@ -170,7 +206,7 @@ pub fn trace_of(r: &SignedRecord, m: Option<&attrib_overlay::Membership>) -> Opt
     };
     // Files in the order the attestation first names them; each file's ranges in order.
     let mut files: Vec<TraceFile> = Vec::new();
-    for span in &a.line_spans {
+    for span in spans {
         let range = Range {
             start_line: u64::from(span.start),
             end_line: u64::from(span.end),
@@ -197,6 +233,10 @@ pub fn trace_of(r: &SignedRecord, m: Option<&attrib_overlay::Membership>) -> Opt
         json!({ "key": r.signer.to_hex(), "name": render::author_name(m, r) }),
     );
     ours.insert("origin".into(), json!(origin_str(r.record.origin)));
+    if a.line_spans.is_empty() {
+        // The claim covers the whole change: these are all the lines it added.
+        ours.insert("lines".into(), json!(WHOLE_CHANGE));
+    }
     if let Some(ai) = &a.ai {
         ours.insert("provider".into(), json!(ai.provider));
         ours.insert("model".into(), json!(ai.model));
@@ -239,12 +279,15 @@ pub fn trace_of(r: &SignedRecord, m: Option<&attrib_overlay::Membership>) -> Opt
 pub struct Exported {
     pub text: String,
     pub records: usize,
-    /// AI-assisted attestations without line spans (no ranges to write).
+    /// AI-assisted attestations without line spans whose change's lines could not be read
+    /// (outside a Pijul repository, or a change the repository does not have).
     pub without_spans: usize,
 }
 
-/// Every current attestation with line spans as one trace record per line, oldest first.
-pub fn export(store: &Store, data: Data) -> Result<Exported> {
+/// Every current attestation with ranges as one trace record per line, oldest first. An
+/// AI-assisted attestation without line spans covers its whole change: with `changes` (the
+/// Pijul repository), its ranges are the lines the change added (`pijul change`).
+pub fn export(store: &Store, data: Data, changes: Option<&Pijul>) -> Result<Exported> {
     let snap = store.snapshot()?;
     let m = snap.membership();
     let mut rows = snap.attestation_rows(&AttestationQuery::default())?;
@@ -258,7 +301,17 @@ pub fn export(store: &Store, data: Data) -> Result<Exported> {
     for row in &rows {
         let r = snap.record_at(row.offset)?;
         progress.inc(1);
-        match trace_of(&r, m) {
+        let whole = match (&r.record.payload, changes) {
+            (Payload::Attest(a), Some(pijul)) if a.ai.is_some() && a.line_spans.is_empty() => {
+                match pijul.added_lines(&a.patch) {
+                    Ok(lines) => Some(added_ranges(&lines)),
+                    Err(VcsError::UnknownChange(_)) => None,
+                    Err(e) => return Err(anyhow!("cannot read the lines of {}: {e}", a.patch)),
+                }
+            }
+            _ => None,
+        };
+        match trace_of(&r, m, whole.as_deref()) {
             Some(t) => {
                 out.text.push_str(&serde_json::to_string(&t)?);
                 out.text.push('\n');
@@ -416,6 +469,10 @@ struct Group {
     /// Lines per model id (`""`: AI without a model id).
     lines_by_model: BTreeMap<String, u64>,
     spans: BTreeSet<LineSpan>,
+    /// Every record says its ranges are all the lines its change added.
+    whole: bool,
+    /// Records seen.
+    records: usize,
     mixed: bool,
     ai: bool,
     human: bool,
@@ -568,7 +625,8 @@ fn attestation_of(patch: &PatchId, g: &Group) -> Option<Attestation> {
     Some(Attestation {
         patch: patch.clone(),
         description: Some(clip_text(description, attrib_overlay::model::MAX_TEXT)),
-        line_spans: if ai.is_some() {
+        // Ranges that are the whole change's lines say "the whole patch": no spans.
+        line_spans: if ai.is_some() && !g.whole {
             g.spans.iter().cloned().collect()
         } else {
             Vec::new()
@@ -591,6 +649,10 @@ fn plan(records: &[(String, TraceRecord)], summary: &mut Summary) -> Result<Vec<
         let patch = PatchId::new(&patch).map_err(|e| anyhow!("{at}: {e}"))?;
         let g = groups.entry(patch).or_default();
         g.sources.insert(r.id.clone());
+        let ours = vendor(r);
+        let whole = ours.and_then(|o| o.get("lines")).and_then(Value::as_str) == Some(WHOLE_CHANGE);
+        g.whole = (g.records == 0 || g.whole) && whole;
+        g.records += 1;
         if let Some(t) = &r.tool {
             let name = t.name.as_deref().unwrap_or("unknown tool");
             g.tools.insert(match &t.version {
@@ -598,7 +660,6 @@ fn plan(records: &[(String, TraceRecord)], summary: &mut Summary) -> Result<Vec<
                 None => name.to_string(),
             });
         }
-        let ours = vendor(r);
         let get = |k: &str| ours.and_then(|o| o.get(k));
         if let Some(st) = get("suggestion_type").and_then(Value::as_str) {
             let st: SuggestionType = st.parse().map_err(|e| anyhow!("{at}: {e}"))?;
@@ -648,7 +709,7 @@ fn plan(records: &[(String, TraceRecord)], summary: &mut Summary) -> Result<Vec<
                 }
             }
         }
-        if g.spans.len() > MAX_LIST {
+        if g.spans.len() > MAX_LIST && !g.whole {
             bail!(
                 "{at}: more than {MAX_LIST} AI ranges for one patch; attrib keeps at most {MAX_LIST}"
             );

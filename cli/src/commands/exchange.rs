@@ -240,10 +240,14 @@ pub fn export(ctx: &Ctx, out: &mut dyn Write, args: ExportArgs) -> Result<()> {
             (text, format!("{n} attestations as CSV"))
         }
         ExportFormat::AgentTrace => {
-            let e = agent_trace::export(&store, data)?;
+            // In a Pijul repository, an attestation of a whole change exports the lines the
+            // change added.
+            let channel = ctx.channel_or_warn();
+            let pijul = channel.as_ref().map(|c| &c.pijul);
+            let e = agent_trace::export(&store, data, pijul)?;
             if e.without_spans > 0 {
                 eprintln!(
-                    "attrib: note: {} AI-assisted attestation(s) without line spans have no ranges to write and were left out",
+                    "attrib: note: {} AI-assisted attestation(s) without line spans have no ranges to write and were left out (outside a Pijul repository, or changes it does not have)",
                     e.without_spans
                 );
             }
