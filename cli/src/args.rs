@@ -455,7 +455,8 @@ pub enum ExportFormat {
     Jsonl,
     /// A flat report: one row per current attestation (RFC 4180).
     Csv,
-    /// Agent Trace v0.1 records (JSON Lines), one per attestation with line spans.
+    /// Agent Trace v0.1 records (JSON Lines), one per attestation with line spans or, in a
+    /// Pijul repository, with the lines its change added.
     AgentTrace,
 }
 
