@@ -338,11 +338,7 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
     verify::run(&bob.ctx, out, false)?;
 
     step(out, 6, "alice's `attrib log`")?;
-    query::log(
-        &alice.ctx,
-        out,
-        LogArgs::default(),
-    )?;
+    query::log(&alice.ctx, out, LogArgs::default())?;
 
     let store = alice.ctx.open_store()?;
     let snap = store.snapshot()?;
