@@ -1278,12 +1278,14 @@ fn progress_stays_off_pipes() {
 /// and `NO_COLOR` keeps it colorless.
 #[test]
 fn progress_draws_on_a_terminal() {
-    if std::process::Command::new("script")
-        .arg("--version")
+    // `script` (util-linux) must exist and be able to open a pseudo-terminal here.
+    let usable = std::process::Command::new("script")
+        .args(["-qefc", "true", "/dev/null"])
+        .stdin(std::process::Stdio::null())
         .output()
-        .is_err()
-    {
-        eprintln!("skipped: `script` (util-linux) is not installed");
+        .is_ok_and(|o| o.status.success());
+    if !usable {
+        eprintln!("skipped: `script` cannot run a pseudo-terminal here");
         return;
     }
     let sb = Sandbox::new();
