@@ -57,6 +57,13 @@ pub enum Command {
     Export(ExportArgs),
     /// Merge another member's export (each record checked on its own), or Agent Trace records.
     Import(ImportArgs),
+    /// Run the peer-to-peer node in the foreground: push new records to the team's other
+    /// devices and catch up with them (Ctrl-C stops it).
+    Node(NodeArgs),
+    /// One catch-up with a peer, without a running node, then exit with a summary.
+    Sync(SyncArgs),
+    /// The peers a running node (`attrib node`) is connected to, and their sync state.
+    Peers(JsonFlag),
     /// Run the whole story end to end in a temporary directory: three members, offline work,
     /// merges in different orders, a forgery refused.
     Demo(DemoArgs),
@@ -499,4 +506,44 @@ pub struct DemoArgs {
     /// Keep the demo's directory instead of deleting it.
     #[arg(long)]
     pub keep: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Peers also come from the config's [p2p] table (peers, listen, mdns, swarm_key_file).\n\
+The node prints its peer id, then a `listening on ADDRESS/p2p/PEER_ID` line per address, which\n\
+another device can pass to --peer. With a swarm key it runs TCP only (QUIC cannot carry one).\n\n\
+Examples:\n  attrib node\n  attrib node --listen /ip4/0.0.0.0/tcp/4001 --peer /ip4/192.0.2.7/tcp/4001/p2p/12D3Koo…"
+)]
+pub struct NodeArgs {
+    /// An address to listen on (repeatable); default: the config's [p2p] listen, else every
+    /// interface on a free TCP port and a free QUIC port.
+    #[arg(long, value_name = "MULTIADDR", value_parser = crate::commands::net::parse_multiaddr)]
+    pub listen: Vec<attrib_p2p_node::Multiaddr>,
+    /// A peer to dial at start (repeatable), besides the config's [p2p] peers.
+    #[arg(long, value_name = "MULTIADDR", value_parser = crate::commands::net::parse_multiaddr)]
+    pub peer: Vec<attrib_p2p_node::Multiaddr>,
+    /// Do not look for members on the LAN with mDNS.
+    #[arg(long)]
+    pub no_mdns: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Each peer is dialled in turn, and both sides end up holding the union of their records.\n\
+Without --peer, the config's [p2p] peers are used.\n\n\
+Example:\n  attrib sync --peer /ip4/192.0.2.7/tcp/4001/p2p/12D3Koo… --once"
+)]
+pub struct SyncArgs {
+    /// The peer to catch up with (repeatable).
+    #[arg(long, value_name = "MULTIADDR", value_parser = crate::commands::net::parse_multiaddr)]
+    pub peer: Vec<attrib_p2p_node::Multiaddr>,
+    /// Stop after the first peer that answers, instead of syncing with every peer given.
+    #[arg(long)]
+    pub once: bool,
+    /// Give up on a peer after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20)]
+    pub timeout: u64,
+    #[arg(long)]
+    pub json: bool,
 }

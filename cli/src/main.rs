@@ -81,6 +81,9 @@ fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<()> {
         Command::Verify(f) => commands::verify::run(&ctx, out, f.json),
         Command::Export(a) => commands::exchange::export(&ctx, out, a),
         Command::Import(a) => commands::exchange::import(&ctx, out, a),
+        Command::Node(a) => commands::net::node(&ctx, out, a),
+        Command::Sync(a) => commands::net::sync(&ctx, out, a),
+        Command::Peers(f) => commands::net::peers(&ctx, out, f.json),
         Command::Demo(_) | Command::Completions(_) | Command::Man(_) => {
             unreachable!("handled above")
         }

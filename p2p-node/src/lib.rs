@@ -16,7 +16,7 @@ pub mod node;
 pub mod protocol;
 mod store_set;
 
-pub use libp2p::pnet::PreSharedKey;
+pub use libp2p::pnet::{KeyParseError, PreSharedKey};
 pub use libp2p::{Multiaddr, PeerId};
 pub use node::{
     device_key, peer_id_of, read_status, spawn, sync_once, sync_once_with, NodeConfig, NodeError,

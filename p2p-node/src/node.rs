@@ -567,7 +567,8 @@ pub async fn sync_once_with(
             let c = node.engine.counters();
             return Ok(SyncSummary {
                 peer_id: id.to_string(),
-                records_received: info.records_received,
+                // Sync and gossip alike: a record the peer publishes meanwhile counts too.
+                records_received: c.records_accepted,
                 rounds: info.rounds,
                 bytes_sent: c.bytes_sent,
                 bytes_received: c.bytes_received,

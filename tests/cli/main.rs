@@ -9,6 +9,7 @@ mod claims;
 mod config_cmd;
 mod exchange;
 mod formats;
+mod network;
 mod pijul_flow;
 mod pijul_world;
 mod queries;

@@ -14,6 +14,7 @@ pub mod filter;
 pub mod hook;
 pub mod identity;
 pub mod init;
+pub mod net;
 pub mod query;
 pub mod record;
 pub mod stats;
