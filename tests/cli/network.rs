@@ -837,3 +837,34 @@ fn port_of(addr: &str) -> &str {
         .and_then(|r| r.split('/').next())
         .expect("a TCP port")
 }
+
+// ---------------------------------------------------------------- demo
+
+#[test]
+fn the_demo_has_a_network_act() {
+    let sb = Sandbox::new();
+    let u = sb.user("viewer");
+    let out = u.run(["demo"]).ok().stdout;
+    let act = out
+        .split("\n7. on the network")
+        .nth(1)
+        .and_then(|rest| rest.split("\n8. ").next())
+        .unwrap_or_else(|| panic!("no network act:\n{out}"));
+    assert!(act.contains("carol's node is offline"), "{act}");
+    assert!(act.contains("all three converge in "), "{act}");
+    let views: Vec<&str> = act
+        .lines()
+        .filter_map(|l| {
+            ["alice view ", "bob   view ", "carol view "]
+                .iter()
+                .find_map(|p| l.trim_start().strip_prefix(p))
+        })
+        .collect();
+    assert_eq!(views.len(), 3, "{act}");
+    assert!(views.iter().all(|v| *v == views[0]), "{act}");
+    assert!(
+        act.contains("-> refused: not a member of the team; the connection is closed"),
+        "{act}"
+    );
+    assert!(act.contains("alice's view is unchanged"), "{act}");
+}

@@ -4,6 +4,10 @@
 //! exports in three different orders and end with identical views; a forged record and a
 //! stranger's record are refused. Every step runs the same code as the CLI commands.
 //!
+//! A network act then runs three `attrib-p2p-node` nodes in this process on loopback: records
+//! written while one node is offline reach everyone once it connects, and a stranger's node
+//! is refused.
+//!
 //! When `pijul` is installed, a last act runs the real `attrib` binary in a real Pijul
 //! repository: `attrib record` with and without AI, a plain `pijul record` caught by the
 //! pre-record hook, then `log`, `blame` and `stats`.
@@ -356,8 +360,26 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
         100 * ai_count / all.len().max(1),
         reviewed
     )?;
+    // A read transaction left open would hold back the nodes' writes to alice's store.
+    drop(snap);
+    drop(store);
 
-    step(out, 7, "in a real Pijul repository")?;
+    step(
+        out,
+        7,
+        "on the network: three nodes on loopback, one offline for a while, a stranger refused",
+    )?;
+    super::net::demo_act(
+        out,
+        root,
+        [
+            ("alice", &alice.ctx),
+            ("bob", &bob.ctx),
+            ("carol", &carol.ctx),
+        ],
+    )?;
+
+    step(out, 8, "in a real Pijul repository")?;
     let pijul_root = root.join("pijul");
     std::fs::create_dir_all(&pijul_root)?;
     match PijulEnv::try_start(&pijul_root) {
