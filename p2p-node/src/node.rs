@@ -2,13 +2,20 @@
 //!
 //! Transports TCP and QUIC, noise, yamux; a gossipsub topic per team for eager push, with
 //! `validate_messages()` so that every message waits for the engine's verdict (Reject feeds
-//! gossipsub's peer scoring); a request-response protocol for anti-entropy; identify; mDNS on
-//! the LAN. The node's peer id *is* the device key (ed25519), so a connection is gated by team
-//! membership as soon as noise has authenticated it: a non-member or banned device is
+//! gossipsub's peer scoring); a request-response protocol for anti-entropy; mDNS on the LAN.
+//! No identify: nothing here uses what it tells (peers come from mDNS, config and flags), and
+//! it costs some 900 bytes per connection, a third of a reconnect (Kademlia or a relay would
+//! bring it back). The node's peer id *is* the device key (ed25519), so a connection is gated
+//! by team membership as soon as noise has authenticated it: a non-member or banned device is
 //! disconnected before any request of it is answered.
 //!
-//! The event loop runs on tokio. The store is read and written inline: sanakirja operations are
-//! short, and one node serves one team.
+//! The event loop runs on tokio. The store is read and written inline, inside
+//! `block_in_place` on a multi-thread runtime so that a commit waiting for the disk does not
+//! hold up other tasks. Gossip is validated first and written after: a valid record is
+//! forwarded at once, and a burst of them is written in one commit when the swarm has nothing
+//! more to deliver (see [`Engine::validate_gossip`]). Records that another process writes to
+//! the store (`attrib annotate` while the node runs) are found on the next tick by the
+//! record log's length, and published.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -24,8 +31,7 @@ use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport};
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{
-    identify, identity, mdns, noise, tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm,
-    Transport,
+    identity, mdns, noise, tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm, Transport,
 };
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
@@ -201,7 +207,6 @@ impl NodeHandle {
 struct Behaviour {
     gossipsub: gossipsub::Behaviour,
     sync: request_response::Behaviour<SyncCodec>,
-    identify: identify::Behaviour,
     mdns: Toggle<mdns::tokio::Behaviour>,
 }
 
@@ -313,6 +318,20 @@ struct Node {
     log_len: u64,
 }
 
+/// Most validated gossip records held back from the store at once (see [`Engine::commit`]).
+const MAX_STAGED: usize = 256;
+
+/// Runs `f`, which may wait for the disk, without stalling the other tasks of a multi-thread
+/// runtime (twenty nodes in one test process, or the connections of one node): their worker
+/// thread is handed over while this one waits.
+fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
 fn behaviour(
     key: &identity::Keypair,
     mdns_on: bool,
@@ -333,8 +352,6 @@ fn behaviour(
         [(StreamProtocol::new(SYNC_PROTOCOL), ProtocolSupport::Full)],
         request_response::Config::default().with_request_timeout(Duration::from_secs(30)),
     );
-    let identify =
-        identify::Behaviour::new(identify::Config::new("/attrib/1".into(), key.public()));
     let mdns = if mdns_on {
         Some(mdns::tokio::Behaviour::new(
             mdns::Config::default(),
@@ -346,9 +363,15 @@ fn behaviour(
     Ok(Behaviour {
         gossipsub,
         sync,
-        identify,
         mdns: Toggle::from(mdns),
     })
+}
+
+/// The team's gossip topic. Every subscription, graft and message names it in full, so it is
+/// short: 128 bits of the team id are plenty to keep teams apart (a stray message of another
+/// team would only be refused by validation).
+fn topic_of(team: &attrib_overlay::TeamId) -> IdentTopic {
+    IdentTopic::new(format!("attrib/1/{}", &team.to_hex()[..32]))
 }
 
 fn is_quic(addr: &Multiaddr) -> bool {
@@ -366,7 +389,7 @@ fn build(config: &NodeConfig) -> Result<Node, NodeError> {
         // A damaged state file costs one full exchange per peer, nothing more.
         let _ = engine.load_memory(&bytes);
     }
-    let topic = IdentTopic::new(format!("attrib/{}/records/1", set.team().to_hex()));
+    let topic = topic_of(&set.team());
     let mdns_on = config.mdns;
     let builder = libp2p::SwarmBuilder::with_existing_identity(keypair).with_tokio();
     let idle = |c: libp2p::swarm::Config| c.with_idle_connection_timeout(Duration::from_secs(120));
@@ -454,8 +477,19 @@ pub async fn spawn(config: NodeConfig) -> Result<NodeHandle, NodeError> {
         let mut saves = 0u32;
         loop {
             tokio::select! {
+                // The swarm first: a burst of gossip is validated and forwarded message by
+                // message, and written to the store in one commit once the burst is over.
+                biased;
                 event = node.swarm.select_next_some() => {
                     node.on_event(event);
+                    if node.engine.staged_len() >= MAX_STAGED {
+                        node.commit();
+                    }
+                    let n = node.engine.counters().records_accepted;
+                    accepted_tx.send_if_modified(|v| std::mem::replace(v, n) != n);
+                }
+                _ = std::future::ready(()), if node.engine.staged_len() > 0 => {
+                    node.commit();
                     let n = node.engine.counters().records_accepted;
                     accepted_tx.send_if_modified(|v| std::mem::replace(v, n) != n);
                 }
@@ -478,7 +512,7 @@ pub async fn spawn(config: NodeConfig) -> Result<NodeHandle, NodeError> {
                         let _ = node.swarm.dial(addr);
                     }
                     Some(Command::Ingest(records, reply)) => {
-                        let outcomes = node.set.ingest(&records, now_ms());
+                        let outcomes = blocking(|| node.set.ingest(&records, now_ms()));
                         let actions = node.engine.local_writes(&node.set);
                         node.perform(actions);
                         let _ = reply.send(outcomes);
@@ -488,11 +522,13 @@ pub async fn spawn(config: NodeConfig) -> Result<NodeHandle, NodeError> {
                         node.perform(actions);
                     }
                     Some(Command::Shutdown(done)) => {
+                        node.commit();
                         node.save_state();
                         let _ = done.send(());
                         return Ok(());
                     }
                     None => {
+                        node.commit();
                         node.save_state();
                         return Ok(());
                     }
@@ -543,7 +579,10 @@ pub async fn sync_once_with(
     tokio::pin!(deadline);
     loop {
         tokio::select! {
-            event = node.swarm.select_next_some() => node.on_event(event),
+            event = node.swarm.select_next_some() => {
+                node.on_event(event);
+                node.commit();
+            }
             _ = ticker.tick() => {
                 let actions = node.engine.tick(now_ms(), &node.set);
                 node.perform(actions);
@@ -563,6 +602,7 @@ pub async fn sync_once_with(
                     _ = &mut linger => break,
                 }
             }
+            node.commit();
             node.save_state();
             let c = node.engine.counters();
             return Ok(SyncSummary {
@@ -580,6 +620,14 @@ pub async fn sync_once_with(
 }
 
 impl Node {
+    /// Writes the gossip records validated so far (see [`Engine::commit`]).
+    fn commit(&mut self) {
+        if self.engine.staged_len() > 0 {
+            let (engine, set) = (&mut self.engine, &mut self.set);
+            blocking(|| engine.commit(now_ms(), set));
+        }
+    }
+
     /// Another process on the same store (`attrib team add` or `revoke` while the node runs)
     /// may have changed the team: re-reads the membership whenever the record log has grown.
     /// (The engine's tick picks up the new records themselves and publishes them.)
@@ -637,7 +685,9 @@ impl Node {
                     self.outbound.insert(id, peer);
                 }
                 Action::Publish { bytes } => {
-                    // No mesh peer yet is fine: anti-entropy delivers on the next connection.
+                    // No subscribed peer yet (the outbox is flushed when a first peer
+                    // connects, before it has subscribed) is fine: that peer pulls the same
+                    // records on connecting, and passes a few on (`Config::regossip_max`).
                     let topic = self.topic.clone();
                     let _ = self.swarm.behaviour_mut().gossipsub.publish(topic, bytes);
                 }
@@ -690,9 +740,8 @@ impl Node {
                     response,
                 } => {
                     self.outbound.remove(&request_id);
-                    let actions = self
-                        .engine
-                        .handle_response(&peer, &response, now, &mut self.set);
+                    let (engine, set) = (&mut self.engine, &mut self.set);
+                    let actions = blocking(|| engine.handle_response(&peer, &response, now, set));
                     self.perform(actions);
                 }
             },
@@ -708,7 +757,9 @@ impl Node {
                 message_id,
                 message,
             })) => {
-                let (verdict, actions) = self.engine.handle_gossip(
+                // Judged without writing: a valid record is forwarded now and written with the
+                // rest of its burst (`Node::commit`).
+                let (verdict, actions) = self.engine.validate_gossip(
                     &propagation_source,
                     &message.data,
                     now,

@@ -387,3 +387,56 @@ fn honest_peers_converge_while_a_hostile_one_is_dropped() {
     assert!(w.engine.peer(&ALICE).is_some_and(|p| p.score == 0));
     assert_eq!(w.held(), 6);
 }
+
+/// Gossip is judged by `RecordSet::check` before the record is written: on the real store the
+/// check must give exactly the outcome the ingest then gives, for every kind of record.
+#[test]
+fn the_store_check_predicts_the_ingest_outcome() {
+    let w = world(Config::default());
+    let mut set = w.set;
+    let now = w.now;
+    let founder = identity(100);
+    let revoke = |seq: u32| {
+        founder.sign(
+            w.team,
+            Record {
+                seq,
+                timestamp_ms: T0 + seq as u64,
+                origin: Origin::Person,
+                payload: Payload::Revoke {
+                    member: w.alice.public(),
+                    after_seq: 2,
+                },
+            },
+        )
+    };
+    let mut future = attest(&w.alice, w.team, 9, "FUTURE");
+    future = w.alice.sign(
+        w.team,
+        Record {
+            timestamp_ms: now + 24 * 3600 * 1000,
+            ..future.record.clone()
+        },
+    );
+    let cases: Vec<(&str, SignedRecord)> = vec![
+        ("new", attest(&w.alice, w.team, 1, "P1")),
+        ("duplicate", attest(&w.alice, w.team, 1, "P1")),
+        ("equivocation", attest(&w.alice, w.team, 1, "P1-twin")),
+        ("equivocated duplicate", attest(&w.alice, w.team, 1, "P1")),
+        ("forged", forged(&attest(&w.alice, w.team, 2, "P2"))),
+        ("stranger", attest(&w.stranger, w.team, 1, "S1")),
+        ("wrong team", attest(&w.alice, TeamId([9; 32]), 3, "P3")),
+        ("future", future),
+        ("not admin", grant(&w.mallory, w.team, 1, &w.stranger)),
+        ("second new", attest(&w.mallory, w.team, 2, "M2")),
+        ("revoke", revoke(4)),
+        ("after the revocation", attest(&w.alice, w.team, 5, "P5")),
+        ("before the revocation", attest(&w.alice, w.team, 2, "P2")),
+        ("genesis again", genesis(&founder)),
+    ];
+    for (what, r) in cases {
+        let predicted = set.check(std::slice::from_ref(&r), now).unwrap();
+        let stored = set.ingest(std::slice::from_ref(&r), now).unwrap();
+        assert_eq!(predicted, stored, "{what}");
+    }
+}

@@ -53,6 +53,19 @@ fn two_nodes_exchange_everything_on_connect() {
 }
 
 #[test]
+fn a_peer_that_only_lacks_records_is_caught_up_without_probing() {
+    let mut net = mem_net(2, true);
+    let history = records_of(&identity(0), 1..=30);
+    net.write(0, &history);
+    net.write(1, &history[..20]);
+    net.connect(0, 1);
+    net.run();
+    assert!(net.converged());
+    // Its digest differs only because it holds fewer numbers: one pull each way, no probe.
+    assert_eq!(net.traffic.requests, 2);
+}
+
+#[test]
 fn gossip_delivers_a_new_record_without_a_sync_round() {
     let mut net = mem_net(3, true);
     net.connect(0, 1);

@@ -679,7 +679,9 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         for o in offences {
             actions.extend(self.penalise(peer, o, now));
         }
-        if !resp.more && accepted as usize <= self.config.regossip_max {
+        // Published to every subscribed peer; pointless when the only one is the sender.
+        let others = self.peers.keys().any(|p| p != peer);
+        if others && !resp.more && accepted as usize <= self.config.regossip_max {
             for &i in &done.accepted_at {
                 actions.push(Action::Publish {
                     bytes: encode(&Gossip {
@@ -722,7 +724,9 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
                 }
             }
         }
-        // Authors where the peer claims nothing we lack but holds a different set: probe.
+        // Authors whose numbers the peer holds exactly as we do, but with another digest: two
+        // versions of some number, probe. (Where the numbers differ, the digests must: a peer
+        // that lacks some of ours pulls them, and probes itself once its numbers match.)
         if let (Some(p), Some(theirs)) = (
             self.peers.get_mut(peer),
             self.memory.get(&key).and_then(|m| m.resp_heard.as_ref()),
@@ -738,7 +742,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
                 };
                 let pair = (mine.digest, t.digest);
                 if mine.digest != t.digest
-                    && t.ranges.minus(&mine.ranges).is_empty()
+                    && t.ranges == mine.ranges
                     && p.probed.get(author) != Some(&pair)
                 {
                     p.probed.insert(*author, pair);
