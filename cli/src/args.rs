@@ -12,8 +12,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     propagate_version = true
 )]
 pub struct Cli {
-    /// Run as if started in DIR. (The long form was `--repo` until `attrib config` took
-    /// `--repo` for the repository's config file.)
+    /// Run as if started in DIR.
+    // The long form was `--repo` until `attrib config` took `--repo` for the repository's file.
     #[arg(short = 'C', long = "directory", global = true, value_name = "DIR")]
     pub repo: Option<PathBuf>,
     #[command(subcommand)]
@@ -42,8 +42,9 @@ pub enum Command {
     Log(LogArgs),
     /// Show every author's attestation and every review of one patch.
     Show(ShowArgs),
-    /// How much of the work AI did: share of patches and of the current tree's lines, by
-    /// provider and model.
+    /// How much of the work AI did: share of patches and of the current tree's lines, reviewed
+    /// share, confidence and review time, grouped by model, provider, author, suggestion type
+    /// or month.
     Stats(StatsArgs),
     /// Read or change a config key (`attrib config list` shows every key with its meaning).
     #[command(subcommand)]
@@ -136,6 +137,7 @@ pub struct StatsArgs {
     /// Only patches up to this time (a date includes the whole day).
     #[arg(long, value_name = "WHEN", value_parser = crate::commands::filter::parse_when)]
     pub until: Option<crate::commands::filter::When>,
+    /// Machine-readable output (JSON).
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
     /// RFC 4180 CSV: a row per group, then the total.
@@ -177,6 +179,7 @@ pub enum ConfigCommand {
     },
     /// Every documented key: its value, where the value comes from, and what it does.
     List {
+        /// Machine-readable output (JSON).
         #[arg(long)]
         json: bool,
     },
@@ -412,6 +415,7 @@ pub struct LogArgs {
     /// At most N rows.
     #[arg(short = 'n', long = "max-count", value_name = "N")]
     pub max_count: Option<usize>,
+    /// Machine-readable output (JSON).
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
     /// RFC 4180 CSV: a row per attestation (an unattested change gets one row too).

@@ -65,6 +65,17 @@ pub struct AttestationPeek<'a> {
 
 /// Variant index of `Payload::Attest` in the canonical encoding.
 const ATTEST: u64 = 3;
+/// Variant index of `Payload::Review`.
+const REVIEW: u64 = 4;
+
+/// The head of a review record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReviewPeek<'a> {
+    pub seq: u32,
+    pub timestamp_ms: u64,
+    pub patch: PatchRef<'a>,
+    pub seconds: u32,
+}
 
 struct Cursor<'a> {
     b: &'a [u8],
@@ -119,6 +130,14 @@ impl<'a> Cursor<'a> {
 
 /// Reads up to the patch id: sequence number, time, origin, and the patch.
 fn attestation_prefix<'a>(c: &mut Cursor<'a>) -> Option<(u32, u64, Origin, PatchRef<'a>)> {
+    payload_prefix(c, ATTEST)
+}
+
+/// Reads up to the patch id of a record whose payload is the variant `variant`.
+fn payload_prefix<'a>(
+    c: &mut Cursor<'a>,
+    variant: u64,
+) -> Option<(u32, u64, Origin, PatchRef<'a>)> {
     let seq = u32::try_from(c.varint()?).ok()?;
     let timestamp_ms = c.varint()?;
     let origin = match c.varint()? {
@@ -128,7 +147,7 @@ fn attestation_prefix<'a>(c: &mut Cursor<'a>) -> Option<(u32, u64, Origin, Patch
         3 => Origin::Imported,
         _ => return None,
     };
-    if c.varint()? != ATTEST {
+    if c.varint()? != variant {
         return None;
     }
     let patch = match c.varint()? {
@@ -181,5 +200,18 @@ pub fn peek_attestation(body: &[u8]) -> Option<AttestationPeek<'_>> {
         origin,
         patch,
         ai,
+    })
+}
+
+/// The patch and seconds of `body` if it is a review; `None` for other records or bad bytes.
+pub fn peek_review(body: &[u8]) -> Option<ReviewPeek<'_>> {
+    let mut c = Cursor { b: body };
+    let (seq, timestamp_ms, _, patch) = payload_prefix(&mut c, REVIEW)?;
+    let seconds = u32::try_from(c.varint()?).ok()?;
+    Some(ReviewPeek {
+        seq,
+        timestamp_ms,
+        patch,
+        seconds,
     })
 }

@@ -1,6 +1,6 @@
 //! The borrowed listing decoder (`peek`) must read exactly what the full decoder reads.
 
-use attrib_overlay::peek::{peek_attestation, PatchRef};
+use attrib_overlay::peek::{peek_attestation, peek_review, PatchRef};
 use attrib_overlay::*;
 use proptest::prelude::*;
 
@@ -75,6 +75,7 @@ proptest! {
         };
         let body = record.to_canonical();
         let p = peek_attestation(&body).expect("an attestation peeks");
+        prop_assert!(peek_review(&body).is_none());
         prop_assert_eq!(p.seq, seq);
         prop_assert_eq!(p.timestamp_ms, ts);
         prop_assert_eq!(p.origin, origin);
@@ -115,4 +116,38 @@ fn other_records_do_not_peek_as_attestations() {
     };
     assert!(peek_attestation(&review.to_canonical()).is_none());
     assert!(peek_attestation(&[]).is_none());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+    #[test]
+    fn review_peek_agrees_with_the_full_decoder(
+        seq in any::<u32>(),
+        ts in any::<u64>(),
+        patch in patch_strategy(),
+        seconds in any::<u32>(),
+        comment in proptest::option::of("[a-z ]{0,20}"),
+    ) {
+        let record = Record {
+            seq,
+            timestamp_ms: ts,
+            origin: Origin::Person,
+            payload: Payload::Review(Review {
+                patch: patch.clone(),
+                seconds,
+                verdict: Verdict::RequestChanges,
+                comment,
+            }),
+        };
+        let body = record.to_canonical();
+        let p = peek_review(&body).expect("a review peeks");
+        prop_assert_eq!(p.seq, seq);
+        prop_assert_eq!(p.timestamp_ms, ts);
+        prop_assert_eq!(p.patch.to_string(), patch.as_str());
+        prop_assert_eq!(p.seconds, seconds);
+        prop_assert!(peek_attestation(&body).is_none());
+        for cut in 0..body.len() {
+            let _ = peek_review(&body[..cut]);
+        }
+    }
 }

@@ -122,6 +122,9 @@ pub struct NodeStatus {
     pub peers: Vec<PeerStatus>,
     pub counters: Counters,
     pub outbox: usize,
+    /// Connected peers subscribed to the team's gossip topic: a record published now reaches
+    /// them at once (the others get it by their next pull).
+    pub gossip_peers: usize,
 }
 
 /// What one `attrib sync` did.
@@ -656,6 +659,13 @@ impl Node {
                 .collect(),
             counters: self.engine.counters().clone(),
             outbox: self.engine.outbox_len(),
+            gossip_peers: self
+                .swarm
+                .behaviour()
+                .gossipsub
+                .all_peers()
+                .filter(|(_, topics)| topics.contains(&&self.topic.hash()))
+                .count(),
         }
     }
 

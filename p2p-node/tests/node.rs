@@ -58,6 +58,34 @@ async fn address(node: &NodeHandle) -> Multiaddr {
     panic!("the node never listened");
 }
 
+/// Waits until `node` is synced with at least one peer and knows every connected peer to be
+/// subscribed to the team's topic (a record it publishes then reaches them all).
+async fn ready_for_gossip(node: &NodeHandle) {
+    let start = Instant::now();
+    loop {
+        let s = node.status().await.unwrap();
+        if s.peers.iter().any(|p| p.info.synced) && s.gossip_peers >= s.peers.len() {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "never ready: {s:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Waits until `node` has accepted `n` records from peers.
+async fn accepted(node: &NodeHandle, n: u64, limit: Duration) {
+    let mut rx = node.accepted.clone();
+    while *rx.borrow_and_update() < n {
+        tokio::time::timeout(limit, rx.changed())
+            .await
+            .expect("the records never arrived")
+            .unwrap();
+    }
+}
+
 fn attestations(
     who: &Identity,
     team: TeamId,
@@ -116,21 +144,9 @@ async fn running_nodes_gossip_a_new_record_and_refuse_a_stranger() {
     b_config.peers = vec![address(&a).await];
     let b = spawn(b_config).await.unwrap();
 
-    // Wait for the connection and the first sync.
-    let start = Instant::now();
-    while !b
-        .status()
-        .await
-        .unwrap()
-        .peers
-        .iter()
-        .any(|p| p.info.synced)
-    {
-        assert!(start.elapsed() < Duration::from_secs(20), "never connected");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    // Let gossipsub graft the mesh (heartbeat 500 ms).
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Wait for the connection, the first sync and the gossip subscriptions.
+    ready_for_gossip(&a).await;
+    ready_for_gossip(&b).await;
 
     let mut latencies = Vec::new();
     for s in 1..=10u32 {
@@ -209,25 +225,10 @@ async fn twenty_nodes_gossip_every_record_to_every_node() {
         }
         nodes.push(spawn(c).await.unwrap());
     }
-    // Every node synced with its peers, then a little time for the gossip mesh to form.
-    let start = Instant::now();
+    // Every node synced with its peers and knows them subscribed.
     for n in &nodes {
-        while !n
-            .status()
-            .await
-            .unwrap()
-            .peers
-            .iter()
-            .any(|p| p.info.synced)
-        {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "a node never synced"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        ready_for_gossip(n).await;
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
 
     let mut latencies = Vec::new();
     for (k, writer) in [0usize, 7, 13, 19, 10].into_iter().enumerate() {
@@ -269,6 +270,83 @@ async fn twenty_nodes_gossip_every_record_to_every_node() {
     assert_eq!(latencies.len(), 5 * (N as usize - 1));
     assert!(p(0.99) < Duration::from_secs(2));
     for n in nodes {
+        n.shutdown().await.unwrap();
+    }
+}
+
+/// A record written to the store by another handle (as `attrib annotate` in another process
+/// does while the node runs) is noticed on the node's tick and pushed to its peer by gossip:
+/// periodic pulls are off, so gossip is the only way it can arrive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_written_to_the_store_by_another_handle_reaches_a_peer_by_gossip() {
+    let t = team();
+    let a_dir = store_with(&t.setup);
+    let b_dir = store_with(&t.setup);
+    let no_pulls = |mut c: NodeConfig| {
+        c.sync.periodic_sync_ms = 3_600_000;
+        c
+    };
+    let a = spawn(no_pulls(config(&a_dir, &t.founder))).await.unwrap();
+    let mut b_config = no_pulls(config(&b_dir, &t.alice));
+    b_config.peers = vec![address(&a).await];
+    let b = spawn(b_config).await.unwrap();
+    ready_for_gossip(&a).await;
+    ready_for_gossip(&b).await;
+
+    let other = Store::open(a_dir.path()).unwrap();
+    let r = attest(&t.founder, t.team, 3, "WRITTEN-ELSEWHERE");
+    assert_eq!(
+        other.ingest(std::slice::from_ref(&r), now_ms()).unwrap(),
+        vec![Outcome::Accepted]
+    );
+    drop(other);
+    accepted(&b, 1, Duration::from_secs(20)).await;
+    let b_status = b.status().await.unwrap();
+    assert_eq!(b_status.counters.requests_sent, 1, "no pull carried it");
+    assert_eq!(a.status().await.unwrap().counters.records_published, 1);
+    for n in [b, a] {
+        n.shutdown().await.unwrap();
+    }
+    let held = Store::open(b_dir.path()).unwrap();
+    let snap = held.snapshot().unwrap();
+    assert_eq!(
+        snap.records_by_author(&t.founder.public(), 3, 3, usize::MAX)
+            .unwrap()
+            .0,
+        vec![r]
+    );
+}
+
+/// Records written while the node has no peer wait in the outbox, and reach the first peer
+/// that connects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_written_while_alone_reach_the_first_peer_that_connects() {
+    let t = team();
+    let a_dir = store_with(&t.setup);
+    let b_dir = store_with(&t.setup);
+    let a = spawn(config(&a_dir, &t.founder)).await.unwrap();
+    let other = Store::open(a_dir.path()).unwrap();
+    other
+        .ingest(&attestations(&t.founder, t.team, 3..=5), now_ms())
+        .unwrap();
+    drop(other);
+    let start = Instant::now();
+    while a.status().await.unwrap().outbox < 3 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the node never noticed the writes"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    let mut b_config = config(&b_dir, &t.alice);
+    b_config.peers = vec![address(&a).await];
+    let b = spawn(b_config).await.unwrap();
+    accepted(&b, 3, Duration::from_secs(20)).await;
+    let a_status = a.status().await.unwrap();
+    assert_eq!(a_status.outbox, 0);
+    assert_eq!(a_status.counters.records_published, 3);
+    for n in [b, a] {
         n.shutdown().await.unwrap();
     }
 }

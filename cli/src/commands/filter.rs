@@ -7,8 +7,8 @@ use std::fmt;
 use std::time::{Duration, UNIX_EPOCH};
 
 use anyhow::{bail, Result};
-use attrib_overlay::peek::PatchRef;
-use attrib_overlay::{PatchId, Payload, PublicKey, Snapshot};
+use attrib_overlay::peek::{peek_review, PatchRef};
+use attrib_overlay::{PatchId, PublicKey, Snapshot, ViewKind};
 
 /// A time bound as given on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -186,43 +186,38 @@ pub struct Reviewed {
     pub reviewers: Vec<PublicKey>,
 }
 
-/// Every patch's current reviews, found without decoding the attestations: the view index's
-/// entries that are not current attestations are the reviews (and retractions), and only those
-/// are read.
-pub fn reviews(
-    snap: &Snapshot<'_>,
-    attestation_offsets: &mut [u64],
-) -> Result<HashMap<PatchKey, Reviewed>> {
-    attestation_offsets.sort_unstable();
+/// Every patch's current reviews: the view index says which entries are reviews, and only
+/// those are read.
+pub fn reviews(snap: &Snapshot<'_>) -> Result<HashMap<PatchKey, Reviewed>> {
     let mut out: HashMap<PatchKey, Reviewed> = HashMap::new();
-    for off in snap.view_offsets()? {
-        if attestation_offsets.binary_search(&off).is_ok() {
+    for row in snap.view_rows()? {
+        let row = row?;
+        if row.kind != ViewKind::Review {
             continue;
         }
-        let r = snap.record_at(off)?;
-        if let Payload::Review(rv) = &r.record.payload {
-            let slot = out.entry(PatchKey::of_id(&rv.patch)).or_default();
-            slot.patch.get_or_insert_with(|| rv.patch.clone());
-            slot.count += 1;
-            slot.seconds += u64::from(rv.seconds);
-            slot.first_ms = if slot.count == 1 {
-                r.record.timestamp_ms
-            } else {
-                slot.first_ms.min(r.record.timestamp_ms)
-            };
-            slot.reviewers.push(r.signer);
+        let body = snap.body_at(row.offset)?;
+        let Some(rv) = peek_review(&body) else {
+            bail!(
+                "the store is damaged: log entry at {} is not a review",
+                row.offset
+            );
+        };
+        let slot = out.entry(PatchKey::of_ref(&rv.patch)).or_default();
+        if slot.patch.is_none() {
+            slot.patch = Some(PatchId::new(&rv.patch.to_string())?);
+        }
+        slot.count += 1;
+        slot.seconds += u64::from(rv.seconds);
+        slot.first_ms = if slot.count == 1 {
+            rv.timestamp_ms
+        } else {
+            slot.first_ms.min(rv.timestamp_ms)
+        };
+        if let Some(k) = snap.authors().get(row.author as usize) {
+            slot.reviewers.push(*k);
         }
     }
     Ok(out)
-}
-
-/// The log offsets of every current attestation.
-pub fn attestation_offsets(snap: &Snapshot<'_>) -> Result<Vec<u64>> {
-    Ok(snap
-        .attestation_rows(&attrib_overlay::AttestationQuery::default())?
-        .iter()
-        .map(|r| r.offset)
-        .collect())
 }
 
 #[cfg(test)]

@@ -127,10 +127,7 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
     let peek_filter = filter.suggestion_type.is_some() || filter.min_confidence.is_some();
     // Reviews are read only when something needs them (the plain listing stays an index scan).
     let reviews = if review != ReviewFilter::Any || format != Format::Table {
-        Some(filter::reviews(
-            &snap,
-            &mut filter::attestation_offsets(&snap)?,
-        )?)
+        Some(filter::reviews(&snap)?)
     } else {
         None
     };
@@ -342,7 +339,7 @@ fn overlay_unattested(
     max_count: Option<usize>,
     format: Format,
 ) -> Result<()> {
-    let reviews = filter::reviews(snap, &mut filter::attestation_offsets(snap)?)?;
+    let reviews = filter::reviews(snap)?;
     let mut listed: Vec<(&PatchKey, &filter::Reviewed)> = Vec::new();
     for (key, r) in &reviews {
         if !range.contains(r.first_ms) || !review.keeps(r.count as usize) {

@@ -22,14 +22,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Result};
 use attrib_overlay::model::format_milli;
-use attrib_overlay::peek::peek_attestation;
-use attrib_overlay::{now_ms, AttestationQuery, PatchId, Payload, Snapshot, SuggestionType};
+use attrib_overlay::peek::{peek_attestation, peek_review};
+use attrib_overlay::{now_ms, PatchId, Payload, Snapshot, SuggestionType, ViewKind, ViewRow};
 use attrib_vcs_adapter::{CreditEntry, Pijul};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::changes::{self, ChangeEntry};
-use super::filter::{self, PatchKey, TimeRange};
+use super::filter::{PatchKey, TimeRange};
 use super::tabular::{self, Align};
 use crate::args::{StatsArgs, StatsBy};
 use crate::context::{write_atomic, Ctx};
@@ -120,10 +120,13 @@ impl Unit {
     }
 }
 
-/// Provider/model names behind [`Unit::model`], interned.
+/// Provider/model names behind [`Unit::model`], interned, with each model's provider.
 #[derive(Default)]
 struct Names {
     models: Vec<(String, String)>,
+    providers: Vec<String>,
+    /// Index into `providers` of each model's provider.
+    model_provider: Vec<u32>,
     last: usize,
 }
 
@@ -137,6 +140,14 @@ impl Names {
             Some(i) => i,
             None => {
                 self.models.push((provider.to_string(), model.to_string()));
+                let p = match self.providers.iter().position(|x| x == provider) {
+                    Some(p) => p,
+                    None => {
+                        self.providers.push(provider.to_string());
+                        self.providers.len() - 1
+                    }
+                };
+                self.model_provider.push(p as u32);
                 self.models.len() - 1
             }
         };
@@ -154,6 +165,8 @@ struct Acc {
     unattested: u64,
     lines: u64,
     ai_lines: u64,
+    /// Lines of unattested changes (for the JSON form's `lines` summary).
+    unattested_lines: u64,
     reviewed: u64,
     confidence_sum: u64,
     confidence_n: u64,
@@ -174,6 +187,9 @@ impl Acc {
         }
         self.lines += u.lines;
         self.ai_lines += u.ai_lines;
+        if u.kind == Kind::Unattested {
+            self.unattested_lines += u.lines;
+        }
         if u.reviews > 0 {
             self.reviewed += 1;
         }
@@ -329,12 +345,66 @@ fn month_index(ms: u64) -> u32 {
     ((year - 1970) * 12 + month - 1).max(0) as u32
 }
 
-/// Everything a report needs: the patches, the names behind their ids, and the scope.
-struct Gathered {
-    units: Vec<Unit>,
+/// A multiply-rotate hasher for the small integer keys of the group map (the standard
+/// SipHash is most of the cost of grouping 100k patches).
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+}
+
+type Groups = HashMap<[u32; MAX_DIMS], Acc, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// The running totals: every patch is added once, to the total and to its groups.
+struct Agg<'a> {
+    dims: &'a [StatsBy],
+    range: TimeRange,
     names: Names,
-    /// Some in a Pijul repository: the channel, and the line credit.
-    channel: Option<(String, LineCredit)>,
+    total: Acc,
+    groups: Groups,
+    /// The legacy by-model breakdown of the JSON form: AI patches and AI lines per model.
+    by_model: BTreeMap<u32, (u64, u64)>,
+}
+
+impl Agg<'_> {
+    fn add(&mut self, u: &Unit) {
+        if !self.range.contains(u.time_ms) {
+            return;
+        }
+        self.total.add(u);
+        let groups = &mut self.groups;
+        keys_of(u, self.dims, &self.names.model_provider, |key| {
+            groups.entry(key).or_default().add(u)
+        });
+        if u.kind == Kind::Ai {
+            let slot = self.by_model.entry(u.model).or_default();
+            slot.0 += 1;
+            slot.1 += u.ai_lines;
+        }
+    }
 }
 
 pub fn run(ctx: &Ctx, out: &mut dyn Write, args: StatsArgs) -> Result<()> {
@@ -350,7 +420,15 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: StatsArgs) -> Result<()> {
     if dims.is_empty() {
         dims.push(StatsBy::Model);
     }
-    let gathered = {
+    let mut agg = Agg {
+        dims: &dims,
+        range,
+        names: Names::default(),
+        total: Acc::default(),
+        groups: Groups::default(),
+        by_model: BTreeMap::new(),
+    };
+    let channel = {
         let channel = ctx.channel_or_warn();
         match channel
             .as_ref()
@@ -359,77 +437,175 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: StatsArgs) -> Result<()> {
             Some((followed, (name, record))) => {
                 let store_dir = ctx.find_store_dir()?;
                 let credit = line_credit(&followed.pijul, &store_dir, record)?;
-                channel_units(&snap, record, name, credit)?
+                channel_units(&snap, record, &credit, &mut agg)?;
+                Some((name.to_string(), credit))
             }
-            None => overlay_units(&snap)?,
+            None => {
+                overlay_units(&snap, &mut agg)?;
+                None
+            }
         }
     };
-    report(out, &snap, gathered, &dims, range, &args)
+    report(out, &snap, agg, channel, &args)
 }
 
-/// Outside a Pijul repository: the overlay's patches, read from the index and the records'
-/// canonical bytes without decoding them whole.
-fn overlay_units(snap: &Snapshot<'_>) -> Result<Gathered> {
-    let rows = snap.attestation_rows(&AttestationQuery::default())?;
-    let mut offsets: Vec<u64> = rows.iter().map(|r| r.offset).collect();
-    let reviews = filter::reviews(snap, &mut offsets)?;
-    let mut names = Names::default();
-    let mut index: HashMap<PatchKey, usize> = HashMap::with_capacity(rows.len());
-    let mut units: Vec<Unit> = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let body = snap.body(row)?;
-        let p = peek_attestation(&body).ok_or_else(|| {
-            anyhow!(
-                "the store is damaged: log entry at {} is not an attestation",
-                row.offset
-            )
-        })?;
-        let i = *index.entry(PatchKey::of_ref(&p.patch)).or_insert_with(|| {
-            units.push(Unit::new(row.timestamp_ms, Kind::Human));
-            units.len() - 1
-        });
-        let u = &mut units[i];
-        u.time_ms = u.time_ms.min(row.timestamp_ms);
-        u.add_author(row.author);
-        if let (Kind::Human, Some(ai)) = (u.kind, &p.ai) {
-            u.kind = Kind::Ai;
-            u.model = names.model(ai.provider, ai.model);
-            u.suggestion = Some(ai.suggestion_type);
-            u.confidence = ai.confidence_permille;
-            u.self_review = ai.review_seconds;
+/// A patch being put together from its view entries.
+struct Building {
+    key: Option<PatchKey>,
+    unit: Unit,
+    attested: bool,
+    /// The signer of the AI claim that speaks for the patch: the smallest key among the AI
+    /// claims, as in a channel's listing, so every replica picks the same one.
+    ai_signer: Option<attrib_overlay::PublicKey>,
+}
+
+impl Building {
+    fn new(key: Option<PatchKey>) -> Building {
+        Building {
+            key,
+            unit: Unit::new(0, Kind::Unattested),
+            attested: false,
+            ai_signer: None,
         }
     }
-    for (key, r) in &reviews {
-        let u = match index.get(key) {
-            Some(&i) => &mut units[i],
-            None => {
-                units.push(Unit::new(r.first_ms, Kind::Unattested));
-                let last = units.len() - 1;
-                &mut units[last]
-            }
+
+    fn attestation(
+        &mut self,
+        snap: &Snapshot<'_>,
+        row: &ViewRow,
+        ai: Option<&attrib_overlay::peek::AiPeek<'_>>,
+        names: &mut Names,
+    ) {
+        let u = &mut self.unit;
+        if self.attested {
+            u.time_ms = u.time_ms.min(row.timestamp_ms);
+        } else {
+            // The first attestation: the patch's time is its attestations', not its reviews'.
+            u.time_ms = row.timestamp_ms;
+            u.kind = Kind::Human;
+            self.attested = true;
+        }
+        u.add_author(row.author);
+        let Some(ai) = ai else {
+            return;
         };
-        u.reviews = r.count;
-        u.reviewer_seconds = r.seconds;
+        let signer = snap.authors().get(row.author as usize).copied();
+        if u.kind == Kind::Ai && self.ai_signer.is_some() && signer >= self.ai_signer {
+            return;
+        }
+        self.ai_signer = signer;
+        u.kind = Kind::Ai;
+        u.model = names.model(ai.provider, ai.model);
+        u.suggestion = Some(ai.suggestion_type);
+        u.confidence = ai.confidence_permille;
+        u.self_review = ai.review_seconds;
     }
-    Ok(Gathered {
-        units,
-        names,
-        channel: None,
+
+    fn review(&mut self, time_ms: u64, seconds: u32) {
+        let u = &mut self.unit;
+        if !self.attested {
+            u.time_ms = if u.reviews == 0 {
+                time_ms
+            } else {
+                u.time_ms.min(time_ms)
+            };
+        }
+        u.reviews += 1;
+        u.reviewer_seconds += u64::from(seconds);
+    }
+}
+
+fn peek_row<'b>(
+    body: &'b [u8],
+    row: &ViewRow,
+) -> Result<attrib_overlay::peek::AttestationPeek<'b>> {
+    peek_attestation(body).ok_or_else(|| {
+        anyhow!(
+            "the store is damaged: log entry at {} is not an attestation",
+            row.offset
+        )
     })
+}
+
+/// Outside a Pijul repository: the overlay's patches, in one pass over the view index (a
+/// patch's entries are adjacent), reading only the canonical bytes each entry needs.
+fn overlay_units(snap: &Snapshot<'_>, agg: &mut Agg<'_>) -> Result<()> {
+    let mut group: Vec<ViewRow> = Vec::new();
+    let mut building: Vec<Building> = Vec::new();
+    let mut flush = |group: &[ViewRow], agg: &mut Agg<'_>| -> Result<()> {
+        // Nearly every index key holds one patch: its entries need no id comparison.
+        let single = group.len() == 1;
+        building.clear();
+        for row in group {
+            let at = |key: PatchKey, building: &mut Vec<Building>| -> usize {
+                match building.iter().position(|b| b.key.as_ref() == Some(&key)) {
+                    Some(i) => i,
+                    None => {
+                        building.push(Building::new(Some(key)));
+                        building.len() - 1
+                    }
+                }
+            };
+            match row.kind {
+                // A patch's only entry, a human attestation: the index says all there is.
+                ViewKind::Attestation { ai: false } if single => {
+                    building.push(Building::new(None));
+                    building[0].attestation(snap, row, None, &mut agg.names);
+                }
+                ViewKind::Attestation { .. } => {
+                    let body = snap.body_at(row.offset)?;
+                    let p = peek_row(&body, row)?;
+                    let i = if single {
+                        building.push(Building::new(None));
+                        0
+                    } else {
+                        at(PatchKey::of_ref(&p.patch), &mut building)
+                    };
+                    building[i].attestation(snap, row, p.ai.as_ref(), &mut agg.names);
+                }
+                ViewKind::Review => {
+                    let body = snap.body_at(row.offset)?;
+                    let rv = peek_review(&body).ok_or_else(|| {
+                        anyhow!(
+                            "the store is damaged: log entry at {} is not a review",
+                            row.offset
+                        )
+                    })?;
+                    let i = at(PatchKey::of_ref(&rv.patch), &mut building);
+                    building[i].review(rv.timestamp_ms, rv.seconds);
+                }
+                ViewKind::Other => {}
+            }
+        }
+        for b in &building {
+            agg.add(&b.unit);
+        }
+        Ok(())
+    };
+    for row in snap.view_rows()? {
+        let row = row?;
+        if group.first().is_some_and(|g| g.patch_key != row.patch_key) {
+            flush(&group, agg)?;
+            group.clear();
+        }
+        group.push(row);
+    }
+    if !group.is_empty() {
+        flush(&group, agg)?;
+    }
+    Ok(())
 }
 
 /// In a Pijul repository: the current channel's changes, with the tree's lines.
 fn channel_units(
     snap: &Snapshot<'_>,
     record: &attrib_vcs_adapter::ChannelRecord,
-    name: &str,
-    credit: LineCredit,
-) -> Result<Gathered> {
-    let mut names = Names::default();
+    credit: &LineCredit,
+    agg: &mut Agg<'_>,
+) -> Result<()> {
     let authors = snap.authors();
-    let mut units = Vec::new();
     for entry in changes::entries(snap, record, false)? {
-        let (mut u, spans) = classify(&entry, &mut names);
+        let (mut u, spans) = classify(&entry, &mut agg.names);
         for r in &entry.attestations {
             if let Some(a) = authors.iter().position(|k| *k == r.signer) {
                 u.add_author(a as u32);
@@ -445,13 +621,9 @@ fn channel_units(
                 }
             }
         }
-        units.push(u);
+        agg.add(&u);
     }
-    Ok(Gathered {
-        units,
-        names,
-        channel: Some((name.to_string(), credit)),
-    })
+    Ok(())
 }
 
 /// How a change counts, and its AI-written line budget per file (from line spans; a file
@@ -515,14 +687,14 @@ fn keys_of(u: &Unit, dims: &[StatsBy], model_provider: &[u32], mut f: impl FnMut
 }
 
 /// A group value as printed.
-fn label(d: StatsBy, v: u32, snap: &Snapshot<'_>, names: &Names, providers: &[String]) -> String {
+fn label(d: StatsBy, v: u32, snap: &Snapshot<'_>, names: &Names) -> String {
     match v {
         HUMAN => return "(human)".to_string(),
         UNATTESTED => return "(unattested)".to_string(),
         _ => {}
     }
     match d {
-        StatsBy::Provider => providers.get(v as usize).cloned().unwrap_or_default(),
+        StatsBy::Provider => names.providers.get(v as usize).cloned().unwrap_or_default(),
         StatsBy::Model => names
             .models
             .get(v as usize)
@@ -547,46 +719,23 @@ fn label(d: StatsBy, v: u32, snap: &Snapshot<'_>, names: &Names, providers: &[St
 fn report(
     out: &mut dyn Write,
     snap: &Snapshot<'_>,
-    g: Gathered,
-    dims: &[StatsBy],
-    range: TimeRange,
+    agg: Agg<'_>,
+    channel: Option<(String, LineCredit)>,
     args: &StatsArgs,
 ) -> Result<()> {
-    let units: Vec<&Unit> = g
-        .units
-        .iter()
-        .filter(|u| range.contains(u.time_ms))
+    let Agg {
+        dims,
+        range,
+        names,
+        total,
+        groups,
+        by_model,
+    } = agg;
+    let with_lines = channel.is_some();
+    let by_model: BTreeMap<&(String, String), (u64, u64)> = by_model
+        .into_iter()
+        .filter_map(|(m, v)| Some((names.models.get(m as usize)?, v)))
         .collect();
-    let mut providers: Vec<String> = Vec::new();
-    let mut model_provider: Vec<u32> = Vec::with_capacity(g.names.models.len());
-    for (p, _) in &g.names.models {
-        let i = match providers.iter().position(|x| x == p) {
-            Some(i) => i,
-            None => {
-                providers.push(p.clone());
-                providers.len() - 1
-            }
-        };
-        model_provider.push(i as u32);
-    }
-    let with_lines = g.channel.is_some();
-    let mut total = Acc::default();
-    let mut groups: HashMap<[u32; MAX_DIMS], Acc> = HashMap::new();
-    // The legacy by-model breakdown of the JSON form: AI patches and AI lines per model.
-    let mut by_model: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
-    for u in &units {
-        total.add(u);
-        keys_of(u, dims, &model_provider, |key| {
-            groups.entry(key).or_default().add(u)
-        });
-        if u.kind == Kind::Ai {
-            let slot = by_model
-                .entry(g.names.models[u.model as usize].clone())
-                .or_default();
-            slot.0 += 1;
-            slot.1 += u.ai_lines;
-        }
-    }
     // Groups in order of their values as printed, the (human) and (unattested) groups last.
     let mut rows: Vec<(Vec<(bool, String)>, Acc)> = groups
         .into_iter()
@@ -594,7 +743,7 @@ fn report(
             let labels = dims
                 .iter()
                 .zip(key)
-                .map(|(d, v)| (v >= HUMAN, label(*d, v, snap, &g.names, &providers)))
+                .map(|(d, v)| (v >= HUMAN, label(*d, v, snap, &names)))
                 .collect();
             (labels, acc)
         })
@@ -630,7 +779,7 @@ fn report(
                 row
             }).collect::<Vec<_>>(),
         });
-        if let Some((name, credit)) = &g.channel {
+        if let Some((name, credit)) = &channel {
             // Lines whose inserter is not a change on the log (the root) count as unattested,
             // over the whole history only.
             let unknown = if range.is_all() { credit.unknown } else { 0 };
@@ -638,8 +787,8 @@ fn report(
             v["lines"] = json!({
                 "total": total.lines + unknown,
                 "ai": total.ai_lines,
-                "human": total.lines - total.ai_lines - units.iter().filter(|u| u.kind == Kind::Unattested).map(|u| u.lines).sum::<u64>(),
-                "unattested": units.iter().filter(|u| u.kind == Kind::Unattested).map(|u| u.lines).sum::<u64>() + unknown,
+                "human": total.lines - total.ai_lines - total.unattested_lines,
+                "unattested": total.unattested_lines + unknown,
                 "files": credit.files,
                 "skipped_files": credit.skipped,
             });
@@ -667,7 +816,7 @@ fn report(
         return Ok(());
     }
 
-    let mut scope = match &g.channel {
+    let mut scope = match &channel {
         Some((name, credit)) => format!(
             "channel {name:?}: {} changes, {} lines in {} file{}",
             total.patches,
@@ -709,7 +858,7 @@ fn report(
     last.extend(total.cells(with_lines));
     cells.push(last);
     out.write_all(tabular::table(&header, &align, &cells).as_bytes())?;
-    if let Some((_, credit)) = &g.channel {
+    if let Some((_, credit)) = &channel {
         if !credit.skipped.is_empty() {
             writeln!(
                 out,

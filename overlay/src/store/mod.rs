@@ -712,6 +712,30 @@ pub struct AttestationRow {
     pub patch_len: u16,
 }
 
+/// What a current view entry holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewKind {
+    Attestation {
+        ai: bool,
+    },
+    Review,
+    /// A winning retraction (an emptied slot).
+    Other,
+}
+
+/// One current view entry (a slot's winner), located but not decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ViewRow {
+    /// The patch's index key ([`PatchId::index_key`]). The entries of one patch are adjacent
+    /// in [`Snapshot::view_rows`]; two patches may share a key, so compare the records' ids.
+    pub patch_key: u64,
+    pub offset: u64,
+    pub timestamp_ms: u64,
+    /// The signer's index in this store: its key is `snapshot.authors()[author]`.
+    pub author: u32,
+    pub kind: ViewKind,
+}
+
 /// Which current attestations a query wants.
 #[derive(Clone, Debug, Default)]
 pub struct AttestationQuery {
@@ -866,6 +890,34 @@ impl<'s> Snapshot<'s> {
         Ok(rows)
     }
 
+    /// Every current view entry in index order, straight from the view index (no log read, no
+    /// sort): the entries of one patch come together, so a report can aggregate per patch in
+    /// one pass.
+    pub fn view_rows(
+        &self,
+    ) -> Result<impl Iterator<Item = Result<ViewRow, StoreError>> + '_, StoreError> {
+        Ok(
+            btree::iter(&self.txn, &self.tables.view, None)?.map(|entry| {
+                let (k, v) = entry?;
+                Ok(ViewRow {
+                    patch_key: *k,
+                    offset: v.offset(),
+                    timestamp_ms: v.timestamp_ms(),
+                    author: v.author(),
+                    kind: if v.is_attestation() {
+                        ViewKind::Attestation {
+                            ai: v.ai_assisted(),
+                        }
+                    } else if v.is_review() {
+                        ViewKind::Review
+                    } else {
+                        ViewKind::Other
+                    },
+                })
+            }),
+        )
+    }
+
     fn record_matches_model(&self, offset: u64, q: &AttestationQuery) -> Result<bool, StoreError> {
         let (_, bytes) = self.log.entry_at(offset)?;
         let body = split_entry(&bytes).map(|(b, _)| b);
@@ -885,12 +937,17 @@ impl<'s> Snapshot<'s> {
 
     /// The canonical body of a row's record, borrowed from the store when it sits in one page.
     pub fn body(&self, row: &AttestationRow) -> Result<std::borrow::Cow<'_, [u8]>, StoreError> {
+        self.body_at(row.offset)
+    }
+
+    /// The canonical body of the record at a log offset (from a row).
+    pub fn body_at(&self, offset: u64) -> Result<std::borrow::Cow<'_, [u8]>, StoreError> {
         use std::borrow::Cow;
-        let (_, entry) = self.log.entry_at(row.offset)?;
+        let (_, entry) = self.log.entry_at(offset)?;
         let cut = |e: &[u8]| {
-            split_entry(e).map(|(b, _)| b.len()).ok_or_else(|| {
-                StoreError::Corrupt(format!("log entry at {} is cut short", row.offset))
-            })
+            split_entry(e)
+                .map(|(b, _)| b.len())
+                .ok_or_else(|| StoreError::Corrupt(format!("log entry at {offset} is cut short")))
         };
         // The body ends where the 64-byte signature starts.
         Ok(match entry {

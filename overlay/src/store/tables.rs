@@ -102,6 +102,9 @@ impl ViewEntry {
     pub fn ai_assisted(&self) -> bool {
         self.meta & FLAG_AI != 0
     }
+    pub fn is_review(&self) -> bool {
+        self.meta & FLAG_REVIEW != 0
+    }
 }
 
 pub(crate) struct Tables {
