@@ -28,7 +28,7 @@ use attrib_overlay::{
     now_ms, Origin, Outcome, Payload, PublicKey, Record, SignedRecord, Snapshot, Store,
 };
 
-use crate::context::{Ctx, Me};
+use crate::context::{remember_seq_in, Ctx, Me};
 
 /// Signs `payload` as this device's next record, stores it, and returns it once committed.
 pub fn sign_and_store(
@@ -50,12 +50,21 @@ pub fn sign_and_store(
     };
     record.validate()?;
     let signed = me.key.sign(team, record);
-    match store.ingest(std::slice::from_ref(&signed), now_ms())?.pop() {
+    // The counter only matters if this store is lost, so it is raised while the store commits:
+    // two files, two syncs, side by side. A record the store then refuses leaves a gap in this
+    // device's numbers, which is harmless (a number is never reused, and that is the point).
+    let (seq_dir, team_hex) = (ctx.seq_dir(), team.to_hex());
+    let (stored, counted) = std::thread::scope(|s| {
+        let counted = s.spawn(|| remember_seq_in(&seq_dir, &team_hex, seq));
+        let stored = store.ingest(std::slice::from_ref(&signed), now_ms());
+        (stored, counted.join())
+    });
+    match stored?.pop() {
         Some(Outcome::Accepted) => {}
         Some(Outcome::Refused(why)) => bail!("the store refused your record: {why}"),
         Some(Outcome::Duplicate) | None => bail!("the store did not take your record"),
     }
-    ctx.remember_seq(&team.to_hex(), seq)?;
+    counted.map_err(|_| anyhow!("raising the sequence counter panicked"))??;
     Ok(signed)
 }
 
