@@ -500,6 +500,17 @@ fn an_unrecorded_change_goes_off_channel_and_keeps_its_attestation() {
             row(&ai, "off-channel", "attested"),
         ]
     );
+
+    // Off-channel changes are listed newest first too, whatever their hashes.
+    w.pijul(&u.repo, ["unrecord", &human]);
+    assert_eq!(
+        summary(&log(&w, &u, &["--all"])),
+        vec![
+            row(&again, "channel", "unattested"),
+            row(&human, "off-channel", "attested"),
+            row(&ai, "off-channel", "attested"),
+        ]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -104,7 +104,10 @@ pub fn entries(
         push(Some(c), &c.hash, Place::Channel)?;
     }
     if all {
-        for c in channel.off_channel.iter().rev() {
+        // Newest first like the channel (the tracker keeps them by hash); unknown times last.
+        let mut off: Vec<&ChangeInfo> = channel.off_channel.iter().rev().collect();
+        off.sort_by_key(|c| std::cmp::Reverse(c.timestamp_ms));
+        for c in off {
             push(Some(c), &c.hash, Place::OffChannel)?;
         }
         let mut elsewhere: Vec<(u64, PatchId)> = Vec::new();
