@@ -20,6 +20,7 @@ use clap::Parser;
 
 use args::{Cli, Command, HookCommand, IdentityCommand};
 use context::Ctx;
+use render::one_line;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -115,12 +116,4 @@ fn usage_error(e: clap::Error) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-fn one_line(s: &str) -> String {
-    s.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }

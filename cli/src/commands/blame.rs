@@ -11,9 +11,9 @@ use attrib_overlay::{PatchId, Payload, Snapshot};
 use attrib_vcs_adapter::{CreditEntry, VcsError};
 use serde_json::{json, Value};
 
+use super::tabular;
 use crate::args::BlameArgs;
 use crate::context::Ctx;
-use crate::render;
 use crate::vcs;
 
 /// How the change that inserted a line was written.
@@ -434,7 +434,9 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: BlameArgs) -> Result<()> {
             }
         });
     }
-    out.write_all(render::table(&["LINE", "CHANGE", "ATTRIBUTION", "TEXT"], &table).as_bytes())?;
+    out.write_all(
+        tabular::table(&["LINE", "CHANGE", "ATTRIBUTION", "TEXT"], &[], &table).as_bytes(),
+    )?;
     Ok(())
 }
 

@@ -14,6 +14,7 @@ use super::tabular::{self, Align};
 use crate::args::ConfigCommand;
 use crate::config::{Config, KeyDoc, KeyType, CONFIG_FILE, KEYS};
 use crate::context::{write_atomic, Ctx};
+use crate::render::one_line;
 
 /// Which file a command reads or writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,14 +107,6 @@ fn read_doc(path: &Path) -> Result<DocumentMut> {
     };
     text.parse::<DocumentMut>()
         .map_err(|e| anyhow!("{}: {}", path.display(), one_line(&e.to_string())))
-}
-
-fn one_line(s: &str) -> String {
-    s.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// The item a document holds for `key`, if any.

@@ -1,21 +1,24 @@
 //! `attrib export --format csv`: a flat report, one row per current attestation (each author's
-//! latest signed version for each patch), with the reviews of that patch. RFC 4180: comma
-//! separated, CRLF line ends, a field quoted when it holds a comma, a quote, CR or LF, quotes
-//! doubled inside.
+//! latest signed version for each patch), with the reviews of that patch. RFC 4180, written by
+//! [`tabular::csv_record`]. The columns that describe a claim ([`CLAIM_COLUMNS`]) are shared
+//! with `attrib log --csv`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use anyhow::Result;
 use attrib_overlay::model::format_milli;
-use attrib_overlay::{AttestationQuery, Origin, PatchId, Payload, SignedRecord, Store};
+use attrib_overlay::{
+    AiAssistance, AttestationQuery, Membership, Origin, PatchId, Payload, SignedRecord, Store,
+};
 
+use super::tabular::{self, concat_columns};
 use crate::progress::{Data, Progress};
 use crate::render;
 
-/// The report's columns, in order.
-pub const COLUMNS: [&str; 22] = [
-    "change",
+/// Who signed an attestation and how its patch was written: the columns both `attrib log --csv`
+/// and this report carry, in the order [`claim_cells`] fills them.
+pub const CLAIM_COLUMNS: [&str; 9] = [
     "author",
     "author_key",
     "origin",
@@ -25,19 +28,50 @@ pub const COLUMNS: [&str; 22] = [
     "suggestion_type",
     "confidence",
     "token_count",
-    "ai_review_seconds",
-    "line_spans",
-    "description",
-    "replaces",
-    "attested_at",
-    "reviews",
-    "reviewed_by",
-    "review_seconds",
-    "last_review_at",
-    "depends_on",
-    "conflicts_with",
-    "record_id",
 ];
+
+/// The cells of [`CLAIM_COLUMNS`] for the attestation signed in `r`, whose AI help is `ai`
+/// (empty cells where there is no AI help or the attestation does not say).
+pub fn claim_cells(
+    m: Option<&Membership>,
+    r: &SignedRecord,
+    ai: Option<&AiAssistance>,
+) -> [String; 9] {
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    [
+        render::author_name(m, r),
+        r.signer.to_hex(),
+        origin_str(r.record.origin).to_string(),
+        ai.is_some().to_string(),
+        opt(ai.map(|x| x.provider.clone())),
+        opt(ai.map(|x| x.model.clone())),
+        opt(ai.map(|x| x.suggestion_type.as_str().to_string())),
+        opt(ai
+            .and_then(|x| x.confidence_permille)
+            .map(|c| format_milli(u32::from(c)))),
+        opt(ai.and_then(|x| x.token_count).map(|t| t.to_string())),
+    ]
+}
+
+/// The report's columns, in order.
+pub const COLUMNS: [&str; 22] = concat_columns(&[
+    &["change"],
+    &CLAIM_COLUMNS,
+    &[
+        "ai_review_seconds",
+        "line_spans",
+        "description",
+        "replaces",
+        "attested_at",
+        "reviews",
+        "reviewed_by",
+        "review_seconds",
+        "last_review_at",
+        "depends_on",
+        "conflicts_with",
+        "record_id",
+    ],
+]);
 
 /// How an origin is spelled in reports and exports.
 pub fn origin_str(o: Origin) -> &'static str {
@@ -47,33 +81,6 @@ pub fn origin_str(o: Origin) -> &'static str {
         Origin::Detected => "detected",
         Origin::Imported => "imported",
     }
-}
-
-/// Appends one field, quoted when RFC 4180 requires it.
-pub fn push_field(out: &mut String, field: &str) {
-    if field.contains([',', '"', '\r', '\n']) {
-        out.push('"');
-        for c in field.chars() {
-            if c == '"' {
-                out.push('"');
-            }
-            out.push(c);
-        }
-        out.push('"');
-    } else {
-        out.push_str(field);
-    }
-}
-
-/// Appends one record (row) and its CRLF.
-pub fn push_row<S: AsRef<str>>(out: &mut String, fields: &[S]) {
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_field(out, f.as_ref());
-    }
-    out.push_str("\r\n");
 }
 
 /// The whole report and its number of rows: a header row, then the current attestations,
@@ -91,7 +98,7 @@ pub fn csv(store: &Store, data: Data) -> Result<(String, usize)> {
     }
     let progress = Progress::new("writing the CSV report", Some(rows.len() as u64), data);
     let mut out = String::with_capacity(256 + rows.len() * 256);
-    push_row(&mut out, &COLUMNS);
+    tabular::csv_record(&mut out, COLUMNS);
     let mut n = 0;
     for row in &rows {
         let r = snap.record_at(row.offset)?;
@@ -127,19 +134,8 @@ pub fn csv(store: &Store, data: Data) -> Result<(String, usize)> {
                 (list.len(), by, seconds.to_string(), render::time(last))
             }
         };
-        let fields: [String; 22] = [
-            a.patch.as_str().to_string(),
-            render::author_name(m, &r),
-            r.signer.to_hex(),
-            origin_str(r.record.origin).to_string(),
-            ai.is_some().to_string(),
-            opt(ai.map(|x| x.provider.clone())),
-            opt(ai.map(|x| x.model.clone())),
-            opt(ai.map(|x| x.suggestion_type.as_str().to_string())),
-            opt(ai
-                .and_then(|x| x.confidence_permille)
-                .map(|c| format_milli(u32::from(c)))),
-            opt(ai.and_then(|x| x.token_count).map(|t| t.to_string())),
+        // The columns after the claim's, in the order of `COLUMNS`.
+        let rest: [String; 12] = [
             opt(ai.and_then(|x| x.review_seconds).map(|t| t.to_string())),
             spans,
             opt(a.description.clone()),
@@ -153,26 +149,14 @@ pub fn csv(store: &Store, data: Data) -> Result<(String, usize)> {
             join(&a.conflicts_with),
             r.id().to_hex(),
         ];
-        push_row(&mut out, &fields);
+        let change = a.patch.as_str().to_string();
+        tabular::csv_record(
+            &mut out,
+            std::iter::once(change)
+                .chain(claim_cells(m, &r, ai))
+                .chain(rest),
+        );
         n += 1;
     }
     Ok((out, n))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc4180_quoting() {
-        let mut s = String::new();
-        push_row(
-            &mut s,
-            &["plain", "a,b", "say \"hi\"", "two\nlines", "", "cr\r"],
-        );
-        assert_eq!(
-            s,
-            "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",,\"cr\r\"\r\n"
-        );
-    }
 }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use attrib_overlay::{
-    now_ms, Attestation, AttestationQuery, Origin, PatchId, Payload, Record, RecordId,
+    now_ms, Attestation, AttestationQuery, Origin, PatchId, Payload, Record, RecordId, Store,
 };
 
 use super::{annotate, exchange, identity, init, query, team, verify};
@@ -68,21 +68,26 @@ impl Member {
             },
         )
     }
-    /// blake3 over the ids of every current claim: equal digests, equal views.
+    /// This member's [`view_digest`].
     fn view_digest(&self) -> Result<String> {
-        let store = self.ctx.open_store()?;
-        let snap = store.snapshot()?;
-        let ids: BTreeSet<RecordId> = snap.view_records()?.iter().map(|r| r.id()).collect();
-        let mut h = blake3::Hasher::new();
-        for id in &ids {
-            h.update(&id.0);
-        }
-        Ok(format!(
-            "{} ({} claims)",
-            &h.finalize().to_hex()[..16],
-            ids.len()
-        ))
+        view_digest(&self.ctx.open_store()?)
     }
+}
+
+/// The demo's fingerprint of a store's view: blake3 over the sorted ids of every current
+/// claim, as `0123456789abcdef (N claims)`. Equal digests, equal views.
+pub fn view_digest(store: &Store) -> Result<String> {
+    let snap = store.snapshot()?;
+    let ids: BTreeSet<RecordId> = snap.view_records()?.iter().map(|r| r.id()).collect();
+    let mut h = blake3::Hasher::new();
+    for id in &ids {
+        h.update(&id.0);
+    }
+    Ok(format!(
+        "{} ({} claims)",
+        &h.finalize().to_hex()[..16],
+        ids.len()
+    ))
 }
 
 /// A Pijul-shaped change hash for a synthetic patch.

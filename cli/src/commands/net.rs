@@ -24,6 +24,7 @@ use attrib_overlay::{now_ms, Membership, Store};
 use attrib_p2p_node::{Multiaddr, NodeConfig, NodeError, PreSharedKey};
 use serde_json::Value;
 
+use super::demo;
 use crate::args::{NodeArgs, SyncArgs};
 use crate::context::Ctx;
 
@@ -551,21 +552,9 @@ async fn demo_address(node: &attrib_p2p_node::NodeHandle) -> Result<Multiaddr> {
     bail!("the demo's node never listened")
 }
 
-/// blake3 over the ids of every current claim: equal digests, equal views.
+/// The [`demo::view_digest`] of `ctx`'s store, opened as it is (no Pijul reconciliation).
 fn view_digest(ctx: &Ctx) -> Result<String> {
-    let store = Store::open(&ctx.find_store_dir()?)?;
-    let snap = store.snapshot()?;
-    let ids: BTreeSet<attrib_overlay::RecordId> =
-        snap.view_records()?.iter().map(|r| r.id()).collect();
-    let mut h = blake3::Hasher::new();
-    for id in &ids {
-        h.update(&id.0);
-    }
-    Ok(format!(
-        "{} ({} claims)",
-        &h.finalize().to_hex()[..16],
-        ids.len()
-    ))
+    demo::view_digest(&Store::open(&ctx.find_store_dir()?)?)
 }
 
 /// Waits until every context shows the same view, and returns it with the time it took.

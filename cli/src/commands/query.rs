@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::changes::{self, Filter, Place};
 use super::filter::{self, PatchKey, TimeRange};
-use super::{resolve_member, tabular};
+use super::{csv_report, resolve_member, tabular};
 use crate::args::{LogArgs, ShowArgs};
 use crate::context::Ctx;
 use crate::follow::resolve_change;
@@ -46,25 +46,27 @@ impl ReviewFilter {
 }
 
 /// The columns of `attrib log --csv`, in both places (overlay and Pijul channel).
-const CSV_COLUMNS: [&str; 17] = [
-    "time",
-    "patch",
-    "place",
-    "status",
-    "pijul_authors",
-    "message",
-    "author",
-    "author_key",
-    "origin",
-    "ai_assisted",
-    "provider",
-    "model",
-    "suggestion_type",
-    "confidence",
-    "token_count",
-    "review_seconds",
-    "reviews",
-];
+const CSV_COLUMNS: [&str; 17] = tabular::concat_columns(&[
+    &[
+        "time",
+        "patch",
+        "place",
+        "status",
+        "pijul_authors",
+        "message",
+    ],
+    &csv_report::CLAIM_COLUMNS,
+    &["review_seconds", "reviews"],
+]);
+
+/// Writes `attrib log --csv`: the header, then the rows `rows` appends.
+fn write_csv(out: &mut dyn Write, rows: impl FnOnce(&mut String) -> Result<()>) -> Result<()> {
+    let mut text = String::new();
+    tabular::csv_record(&mut text, CSV_COLUMNS);
+    rows(&mut text)?;
+    out.write_all(text.as_bytes())?;
+    Ok(())
+}
 
 pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
     let store = ctx.open_store()?;
@@ -158,6 +160,14 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
         rows = kept;
     }
     let m = snap.membership();
+    // The reviews of an attested record's patch.
+    let record_reviews = |r: &SignedRecord| match &r.record.payload {
+        Payload::Attest(a) => reviews
+            .as_ref()
+            .and_then(|rv| rv.get(&PatchKey::of_id(&a.patch)))
+            .map_or(0, |x| x.count as usize),
+        _ => 0,
+    };
     match format {
         Format::Json => {
             let v = rows
@@ -165,14 +175,7 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
                 .map(|row| {
                     let r = snap.record_at(row.offset)?;
                     let mut v = render::record_json(m, &r);
-                    let n = match &r.record.payload {
-                        Payload::Attest(a) => reviews
-                            .as_ref()
-                            .and_then(|rv| rv.get(&PatchKey::of_id(&a.patch)))
-                            .map_or(0, |x| x.count),
-                        _ => 0,
-                    };
-                    v["reviews"] = json!(n);
+                    v["reviews"] = json!(record_reviews(&r));
                     Ok(v)
                 })
                 .collect::<Result<Vec<_>>>()?;
@@ -181,21 +184,14 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
             return Ok(());
         }
         Format::Csv => {
-            let mut text = String::new();
-            tabular::csv_record(&mut text, CSV_COLUMNS);
-            for row in &rows {
-                let r = snap.record_at(row.offset)?;
-                let n = match &r.record.payload {
-                    Payload::Attest(a) => reviews
-                        .as_ref()
-                        .and_then(|rv| rv.get(&PatchKey::of_id(&a.patch)))
-                        .map_or(0, |x| x.count as usize),
-                    _ => 0,
-                };
-                csv_attestation(&mut text, m, &r, r.record.timestamp_ms, None, n);
-            }
-            out.write_all(text.as_bytes())?;
-            return Ok(());
+            return write_csv(out, |text| {
+                for row in &rows {
+                    let r = snap.record_at(row.offset)?;
+                    let n = record_reviews(&r);
+                    csv_attestation(text, m, &r, r.record.timestamp_ms, None, n);
+                }
+                Ok(())
+            });
         }
         Format::Table => {}
     }
@@ -275,35 +271,26 @@ fn csv_attestation(
     };
     let ai = a.ai.as_ref();
     let (place, pijul_authors, message) = change.unwrap_or(("", "", ""));
-    let opt = |v: Option<String>| v.unwrap_or_default();
-    let origin = serde_json::to_value(r.record.origin)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
+    let claim = csv_report::claim_cells(m, r, ai);
+    let review_seconds = ai
+        .and_then(|ai| ai.review_seconds)
+        .map(|t| t.to_string())
         .unwrap_or_default();
+    let reviews = reviews.to_string();
+    let time = render::time(time_ms);
     tabular::csv_record(
         text,
         [
-            render::time(time_ms).as_str(),
+            time.as_str(),
             a.patch.as_str(),
             place,
             "attested",
             pijul_authors,
             message,
-            render::author_name(m, r).as_str(),
-            r.signer.to_hex().as_str(),
-            origin.as_str(),
-            if ai.is_some() { "true" } else { "false" },
-            ai.map_or("", |ai| ai.provider.as_str()),
-            ai.map_or("", |ai| ai.model.as_str()),
-            ai.map_or("", |ai| ai.suggestion_type.as_str()),
-            opt(ai
-                .and_then(|ai| ai.confidence_permille)
-                .map(|c| format_milli(c as u32)))
-            .as_str(),
-            opt(ai.and_then(|ai| ai.token_count).map(|t| t.to_string())).as_str(),
-            opt(ai.and_then(|ai| ai.review_seconds).map(|t| t.to_string())).as_str(),
-            reviews.to_string().as_str(),
-        ],
+        ]
+        .into_iter()
+        .chain(claim.iter().map(String::as_str))
+        .chain([review_seconds.as_str(), reviews.as_str()]),
     );
 }
 
@@ -326,7 +313,7 @@ fn csv_unattested(
     ];
     fields.resize(CSV_COLUMNS.len() - 1, String::new());
     fields.push(reviews.to_string());
-    tabular::csv_record(text, fields.iter().map(String::as_str));
+    tabular::csv_record(text, &fields);
 }
 
 /// `attrib log --unattested` outside a Pijul repository: the patches the overlay knows only
@@ -376,18 +363,12 @@ fn overlay_unattested(
             writeln!(out)?;
         }
         Format::Csv => {
-            let mut text = String::new();
-            tabular::csv_record(&mut text, CSV_COLUMNS);
-            for (k, r) in &listed {
-                csv_unattested(
-                    &mut text,
-                    r.first_ms,
-                    k.as_str(),
-                    ("", "", ""),
-                    r.count as usize,
-                );
-            }
-            out.write_all(text.as_bytes())?;
+            write_csv(out, |text| {
+                for (k, r) in &listed {
+                    csv_unattested(text, r.first_ms, k.as_str(), ("", "", ""), r.count as usize);
+                }
+                Ok(())
+            })?;
         }
         Format::Table if listed.is_empty() => {
             writeln!(out, "no unattested patches match (outside a Pijul repository, only reviewed patches are known)")?;
@@ -406,7 +387,9 @@ fn overlay_unattested(
                     ]
                 })
                 .collect();
-            out.write_all(render::table(&["TIME", "PATCH", "ATTRIBUTION"], &rows).as_bytes())?;
+            out.write_all(
+                tabular::table(&["TIME", "PATCH", "ATTRIBUTION"], &[], &rows).as_bytes(),
+            )?;
         }
     }
     Ok(())
@@ -477,25 +460,24 @@ fn channel_log(
             return Ok(());
         }
         Format::Csv => {
-            let mut text = String::new();
-            tabular::csv_record(&mut text, CSV_COLUMNS);
-            for e in &listed {
-                let authors = e
-                    .info
-                    .as_ref()
-                    .map(|i| i.authors.join("; "))
-                    .unwrap_or_default();
-                let message = e.info.as_ref().map_or("", |i| i.message.as_str());
-                let change = (e.place.as_str(), authors.as_str(), message);
-                if e.attestations.is_empty() {
-                    csv_unattested(&mut text, e.time_ms(), e.hash.as_str(), change, e.reviews);
+            return write_csv(out, |text| {
+                for e in &listed {
+                    let authors = e
+                        .info
+                        .as_ref()
+                        .map(|i| i.authors.join("; "))
+                        .unwrap_or_default();
+                    let message = e.info.as_ref().map_or("", |i| i.message.as_str());
+                    let change = (e.place.as_str(), authors.as_str(), message);
+                    if e.attestations.is_empty() {
+                        csv_unattested(text, e.time_ms(), e.hash.as_str(), change, e.reviews);
+                    }
+                    for r in &e.attestations {
+                        csv_attestation(text, m, r, e.time_ms(), Some(change), e.reviews);
+                    }
                 }
-                for r in &e.attestations {
-                    csv_attestation(&mut text, m, r, e.time_ms(), Some(change), e.reviews);
-                }
-            }
-            out.write_all(text.as_bytes())?;
-            return Ok(());
+                Ok(())
+            });
         }
         Format::Table => {}
     }
@@ -542,8 +524,9 @@ fn channel_log(
         })
         .collect();
     out.write_all(
-        render::table(
+        tabular::table(
             &["TIME", "CHANGE", "AUTHOR", "ATTRIBUTION", "MESSAGE"],
+            &[],
             &rows,
         )
         .as_bytes(),

@@ -8,7 +8,9 @@ pub enum Align {
     Right,
 }
 
-/// Columns two spaces apart, each as wide as its widest cell; no trailing spaces.
+/// Columns two spaces apart, each as wide as its widest cell; no trailing spaces. `align`
+/// gives each column's alignment; a column it does not name is left-aligned, so `&[]` makes a
+/// plain left-aligned table.
 pub fn table(header: &[&str], align: &[Align], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
@@ -43,10 +45,12 @@ pub fn table(header: &[&str], align: &[Align], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// Appends one CSV record (RFC 4180): fields holding a comma, a double quote, CR or LF are
-/// quoted with inner quotes doubled; records end with CRLF.
-pub fn csv_record<'a>(out: &mut String, fields: impl IntoIterator<Item = &'a str>) {
+/// Appends one CSV record (RFC 4180), the one writer behind every CSV output (`log --csv`,
+/// `stats --csv`, `export --format csv`): fields are comma separated, a field holding a comma,
+/// a double quote, CR or LF is quoted with inner quotes doubled, and the record ends with CRLF.
+pub fn csv_record<S: AsRef<str>>(out: &mut String, fields: impl IntoIterator<Item = S>) {
     for (i, f) in fields.into_iter().enumerate() {
+        let f = f.as_ref();
         if i > 0 {
             out.push(',');
         }
@@ -64,6 +68,25 @@ pub fn csv_record<'a>(out: &mut String, fields: impl IntoIterator<Item = &'a str
         }
     }
     out.push_str("\r\n");
+}
+
+/// The column lists `parts` joined into one array, for CSV headers built from shared runs of
+/// columns; `N` must be the total length (checked when the constant is evaluated).
+pub const fn concat_columns<const N: usize>(parts: &[&[&'static str]]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut k = 0;
+    let mut i = 0;
+    while i < parts.len() {
+        let mut j = 0;
+        while j < parts[i].len() {
+            out[k] = parts[i][j];
+            k += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    assert!(k == N, "the column count does not match the parts");
+    out
 }
 
 /// `58.3%`, or `-` when there is nothing to divide.
@@ -99,8 +122,23 @@ mod tests {
     #[test]
     fn csv_quotes_only_what_needs_it() {
         let mut s = String::new();
-        csv_record(&mut s, ["plain", "a,b", "say \"hi\"", "two\nlines", ""]);
-        assert_eq!(s, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\r\n");
+        csv_record(
+            &mut s,
+            ["plain", "a,b", "say \"hi\"", "two\nlines", "", "cr\r"],
+        );
+        assert_eq!(
+            s,
+            "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",,\"cr\r\"\r\n"
+        );
+        s.clear();
+        csv_record(&mut s, [String::from("owned"), String::new()].iter());
+        assert_eq!(s, "owned,\r\n");
+    }
+
+    #[test]
+    fn columns_concatenate_in_order() {
+        const C: [&str; 4] = concat_columns(&[&["a"], &["b", "c"], &[], &["d"]]);
+        assert_eq!(C, ["a", "b", "c", "d"]);
     }
 
     #[test]

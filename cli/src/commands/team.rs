@@ -6,10 +6,9 @@ use anyhow::{anyhow, bail, Result};
 use attrib_overlay::{Origin, Payload, PublicKey};
 use serde_json::json;
 
-use super::{resolve_member, sign_and_store};
+use super::{resolve_member, sign_and_store, tabular};
 use crate::args::TeamCommand;
 use crate::context::Ctx;
-use crate::render;
 
 pub fn run(ctx: &Ctx, out: &mut dyn Write, cmd: TeamCommand) -> Result<()> {
     match cmd {
@@ -155,7 +154,7 @@ fn show(ctx: &Ctx, out: &mut dyn Write, json: bool) -> Result<()> {
     write!(
         out,
         "{}",
-        render::table(&["NAME", "EMAIL", "ROLE", "KEY"], &rows)
+        tabular::table(&["NAME", "EMAIL", "ROLE", "KEY"], &[], &rows)
     )?;
     Ok(())
 }
