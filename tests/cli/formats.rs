@@ -3,12 +3,13 @@
 //!
 //! The CSV and Agent Trace outputs are compared with snapshots in `tests/cli/snapshots/`, made
 //! from a fixture whose keys, times and records are fixed (ed25519 signatures are
-//! deterministic, so the record ids are too). `ATTRIB_UPDATE_SNAPSHOTS=1` rewrites them.
+//! deterministic, so the record ids are too). `ATTRIB_BLESS=1` rewrites them (see
+//! [`assert_snapshot`]).
 //! Every exported Agent Trace record is validated against `schemas/agent-trace-0.1.schema.json`
 //! by a small JSON Schema validator below that refuses any keyword it does not implement.
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use attrib_overlay::exchange::to_json_line;
 use attrib_overlay::signed::GENESIS_TEAM;
@@ -19,7 +20,7 @@ use attrib_overlay::{
 use serde_json::{json, Value};
 
 use crate::pijul_world::PijulWorld;
-use crate::support::{Sandbox, User};
+use crate::support::{assert_snapshot, Sandbox, User};
 
 // ------------------------------------------------------------------------ the fixture
 
@@ -196,45 +197,6 @@ fn fixture_reader(sb: &Sandbox) -> User {
     u.run([OsStr::new("init"), OsStr::new("--join"), file.as_os_str()])
         .ok();
     u
-}
-
-fn snapshot_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("tests")
-        .join("cli")
-        .join("snapshots")
-}
-
-/// Compares `actual` with the snapshot `name` (or rewrites it under ATTRIB_UPDATE_SNAPSHOTS=1).
-#[track_caller]
-fn assert_snapshot(name: &str, actual: &str) {
-    let path = snapshot_dir().join(name);
-    if std::env::var_os("ATTRIB_UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(snapshot_dir()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read snapshot {} ({e}); run with ATTRIB_UPDATE_SNAPSHOTS=1 to create it",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let first = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(expected.lines().count().min(actual.lines().count()));
-        panic!(
-            "output differs from snapshot {} at line {}\nexpected: {:?}\nactual:   {:?}\n(ATTRIB_UPDATE_SNAPSHOTS=1 rewrites it after a deliberate change)",
-            path.display(),
-            first + 1,
-            expected.lines().nth(first),
-            actual.lines().nth(first)
-        );
-    }
 }
 
 // ------------------------------------------------------------------------ RFC 4180 reader

@@ -12,27 +12,13 @@ use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 
-use crate::pijul_world::{recorded_hash, PijulWorld};
+use crate::pijul_world::{
+    attrib_record, log, log_with_stderr, record_json, recorded_hash, PijulWorld,
+};
 use crate::support::{Output, User};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// `attrib log --json EXTRA` as `u`: the rows, and the command's stderr (notes, warnings).
-fn log_with_stderr(w: &PijulWorld, u: &User, extra: &[&str]) -> (Vec<Value>, String) {
-    let mut args = vec!["log", "--json"];
-    args.extend_from_slice(extra);
-    let out = w.attrib(u, args, &[]).ok();
-    match out.json() {
-        Value::Array(rows) => (rows, out.stderr),
-        other => panic!("log --json is not an array: {other}"),
-    }
-}
-
-/// `attrib log --json EXTRA` as `u`.
-fn log(w: &PijulWorld, u: &User, extra: &[&str]) -> Vec<Value> {
-    log_with_stderr(w, u, extra).0
-}
 
 /// `(change, place, status)` of every row, in the order listed.
 fn summary(rows: &[Value]) -> Vec<(String, String, String)> {
@@ -74,31 +60,6 @@ fn find<'a>(rows: &'a [Value], change: &str) -> &'a Value {
     rows.iter()
         .find(|r| r["change"] == change)
         .unwrap_or_else(|| panic!("{change} is not in the log: {rows:#?}"))
-}
-
-/// `attrib record --json CAPTURE -- PIJUL_ARGS` as `u`: the attestation written.
-#[track_caller]
-fn record_json(w: &PijulWorld, u: &User, capture: &[&str], pijul_args: &[&str]) -> Value {
-    let mut args = vec!["record", "--json"];
-    args.extend_from_slice(capture);
-    args.push("--");
-    args.extend_from_slice(pijul_args);
-    let v = w.attrib(u, args, &[]).ok().json();
-    assert_eq!(v["kind"], "attestation", "{v}");
-    v
-}
-
-/// Records everything in `u`'s working copy with `attrib record` and returns the new hash.
-#[track_caller]
-fn attrib_record(w: &PijulWorld, u: &User, capture: &[&str], message: &str) -> String {
-    let v = record_json(w, u, capture, &["-m", message]);
-    let hash = v["patch"].as_str().unwrap().to_string();
-    assert_eq!(
-        hash,
-        w.newest_hash(u),
-        "the attested hash is Pijul's newest"
-    );
-    hash
 }
 
 /// A plain `pijul record -a -m MESSAGE` (no attrib wrapper); returns the new hash.

@@ -114,3 +114,45 @@ pub fn recorded_hash(out: &Output) -> String {
         .unwrap_or_else(|| panic!("unexpected output: {:?}", out.stdout));
     rest.split_whitespace().next().unwrap().to_string()
 }
+
+/// `attrib log --json EXTRA` as `u`: the rows, and the command's stderr (notes, warnings).
+pub fn log_with_stderr(w: &PijulWorld, u: &User, extra: &[&str]) -> (Vec<Value>, String) {
+    let mut args = vec!["log", "--json"];
+    args.extend_from_slice(extra);
+    let out = w.attrib(u, args, &[]).ok();
+    match out.json() {
+        Value::Array(rows) => (rows, out.stderr),
+        other => panic!("log --json is not an array: {other}"),
+    }
+}
+
+/// `attrib log --json EXTRA` as `u`.
+pub fn log(w: &PijulWorld, u: &User, extra: &[&str]) -> Vec<Value> {
+    log_with_stderr(w, u, extra).0
+}
+
+/// `attrib record --json CAPTURE -- PIJUL_ARGS` as `u`: the attestation written.
+#[track_caller]
+pub fn record_json(w: &PijulWorld, u: &User, capture: &[&str], pijul_args: &[&str]) -> Value {
+    let mut args = vec!["record", "--json"];
+    args.extend_from_slice(capture);
+    args.push("--");
+    args.extend_from_slice(pijul_args);
+    let v = w.attrib(u, args, &[]).ok().json();
+    assert_eq!(v["kind"], "attestation", "{v}");
+    v
+}
+
+/// Records everything in `u`'s working copy with `attrib record` and returns the new hash,
+/// checked to be the newest change of `u`'s channel.
+#[track_caller]
+pub fn attrib_record(w: &PijulWorld, u: &User, capture: &[&str], message: &str) -> String {
+    let v = record_json(w, u, capture, &["-m", message]);
+    let hash = v["patch"].as_str().unwrap().to_string();
+    assert_eq!(
+        hash,
+        w.newest_hash(u),
+        "the attested hash is Pijul's newest"
+    );
+    hash
+}

@@ -8,7 +8,7 @@
 //! record real changes and check the channel-aware listing and the line counts.
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use attrib_overlay::signed::GENESIS_TEAM;
 use attrib_overlay::{
@@ -17,8 +17,8 @@ use attrib_overlay::{
 };
 use serde_json::Value;
 
-use crate::pijul_world::PijulWorld;
-use crate::support::{Sandbox, User};
+use crate::pijul_world::{attrib_record, log, PijulWorld};
+use crate::support::{assert_snapshot, Sandbox, User};
 
 // ---------------------------------------------------------------------------------------------
 // The fixture
@@ -242,36 +242,6 @@ fn pairs(v: &[(&str, &str)]) -> Rows {
 
 // ---------------------------------------------------------------------------------------------
 // Snapshots
-
-fn snapshot_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/cli/snapshots")
-}
-
-/// Compares `actual` with `snapshots/NAME`; `ATTRIB_BLESS=1` (or a missing file) writes it.
-#[track_caller]
-fn assert_snapshot(name: &str, actual: &str) {
-    let path = snapshot_dir().join(name);
-    let bless = std::env::var_os("ATTRIB_BLESS").is_some_and(|v| v == "1");
-    match std::fs::read_to_string(&path) {
-        Ok(expected) if !bless => {
-            if expected != actual {
-                panic!(
-                    "output differs from {} (ATTRIB_BLESS=1 rewrites it)\n--- expected\n{expected}\n--- actual\n{actual}",
-                    path.display()
-                );
-            }
-        }
-        found => {
-            std::fs::create_dir_all(snapshot_dir()).unwrap();
-            std::fs::write(&path, actual).unwrap();
-            assert!(
-                bless || found.is_ok(),
-                "wrote the new snapshot {}; check it and commit it",
-                path.display()
-            );
-        }
-    }
-}
 
 #[test]
 fn log_and_stats_outputs_match_their_snapshots() {
@@ -685,14 +655,6 @@ const MISTRAL: &[&str] = &[
     "0.5",
 ];
 
-fn record(w: &PijulWorld, u: &User, capture: &[&str], message: &str) -> String {
-    let mut args = vec!["record", "--json"];
-    args.extend_from_slice(capture);
-    args.extend(["--", "-m", message]);
-    let v = w.attrib(u, args, &[]).ok().json();
-    v["patch"].as_str().unwrap().to_string()
-}
-
 #[test]
 fn filters_and_stats_follow_the_pijul_channel() {
     let Some(w) = PijulWorld::new("filters_and_stats_follow_the_pijul_channel") else {
@@ -700,11 +662,11 @@ fn filters_and_stats_follow_the_pijul_channel() {
     };
     let u = w.user("ann");
     w.edit(&u, "a.txt", "a1\na2\na3\na4\n");
-    let gpt = record(&w, &u, OPENAI, "four lines, with gpt-5");
+    let gpt = attrib_record(&w, &u, OPENAI, "four lines, with gpt-5");
     w.edit(&u, "b.txt", "b1\nb2\n");
-    let codestral = record(&w, &u, MISTRAL, "two lines, with codestral");
+    let codestral = attrib_record(&w, &u, MISTRAL, "two lines, with codestral");
     w.edit(&u, "c.txt", "c1\n");
-    let human = record(
+    let human = attrib_record(
         &w,
         &u,
         &["--no-ai"],
@@ -743,13 +705,7 @@ fn filters_and_stats_follow_the_pijul_channel() {
         .ok();
 
     let changes = |extra: &[&str]| -> Vec<String> {
-        let mut args = vec!["log", "--json"];
-        args.extend_from_slice(extra);
-        w.attrib(&u, args, &[])
-            .ok()
-            .json()
-            .as_array()
-            .unwrap()
+        log(&w, &u, extra)
             .iter()
             .map(|c| c["change"].as_str().unwrap().to_string())
             .collect()

@@ -447,3 +447,48 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 pub fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
+
+/// Where the snapshot files live: `tests/cli/snapshots/`.
+fn snapshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/cli/snapshots")
+}
+
+/// Compares `actual` byte for byte with the snapshot file `tests/cli/snapshots/NAME`, and on a
+/// difference panics with the first line that differs (line ends included). `ATTRIB_BLESS=1`
+/// (or `ATTRIB_UPDATE_SNAPSHOTS=1`) rewrites the file instead, after a deliberate change; a
+/// missing file is written and the test fails until it is checked and committed.
+#[track_caller]
+pub fn assert_snapshot(name: &str, actual: &str) {
+    let path = snapshot_dir().join(name);
+    let bless = ["ATTRIB_BLESS", "ATTRIB_UPDATE_SNAPSHOTS"]
+        .iter()
+        .any(|k| std::env::var_os(k).is_some_and(|v| v == "1"));
+    match std::fs::read_to_string(&path) {
+        Ok(expected) if !bless => {
+            if expected != actual {
+                let (old, new) = (expected.split_inclusive('\n'), actual.split_inclusive('\n'));
+                let first = old
+                    .clone()
+                    .zip(new.clone())
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(old.clone().count().min(new.clone().count()));
+                panic!(
+                    "output differs from snapshot {} at line {}\nexpected: {:?}\nactual:   {:?}\n(ATTRIB_BLESS=1 rewrites it after a deliberate change)",
+                    path.display(),
+                    first + 1,
+                    old.clone().nth(first),
+                    new.clone().nth(first)
+                );
+            }
+        }
+        found => {
+            std::fs::create_dir_all(snapshot_dir()).unwrap();
+            std::fs::write(&path, actual).unwrap();
+            assert!(
+                bless || found.is_ok(),
+                "wrote the new snapshot {}; check it and commit it",
+                path.display()
+            );
+        }
+    }
+}
