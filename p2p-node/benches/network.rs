@@ -37,7 +37,7 @@ use libp2p::multiaddr::Protocol;
 const AUTHORS: usize = 20;
 const GOSSIP_NODES: usize = 20;
 /// The environment variables that make this binary the child node.
-const CHILD_DIR: &str = "ATTRIB_BENCH_NODE_DIR";
+pub const CHILD_DIR: &str = "ATTRIB_BENCH_NODE_DIR";
 const CHILD_SECRET: &str = "ATTRIB_BENCH_NODE_SECRET";
 
 fn key(i: usize) -> Identity {
@@ -622,7 +622,7 @@ async fn gossip(rounds: usize) -> Vec<Duration> {
     latencies
 }
 
-fn main() {
+pub fn main() {
     if let (Some(dir), Ok(secret)) = (std::env::var_os(CHILD_DIR), std::env::var(CHILD_SECRET)) {
         return child_main(PathBuf::from(dir), &secret);
     }
