@@ -132,7 +132,7 @@ fn time_process(bin: &str, args: &[&str], dir: &Path, config: &Path) -> Duration
     median((0..RUNS).map(|_| run()).collect())
 }
 
-fn main() {
+pub fn main() {
     // `cargo bench` passes `--bench`; nothing else is expected.
     let n: usize = std::env::var("ATTRIB_BENCH_RECORDS")
         .ok()

@@ -237,7 +237,7 @@ fn attestations(config: &Path, store_dir: &Path, hashes: &[PatchId]) -> String {
     out
 }
 
-fn main() {
+pub fn main() {
     // `cargo bench` passes `--bench`; nothing else is expected.
     let changes = env_usize("ATTRIB_BENCH_CHANGES", 1000).max(BLAME_EVERY);
     let record_pairs = env_usize("ATTRIB_BENCH_PAIRS", 31).max(1);

@@ -1,0 +1,36 @@
+//! Every bar of DESIGN.md in one run: the overlay benchmark (100k attestations by 20 authors),
+//! the Pijul benchmark (a 1,000-change history) and the network benchmark (10k-record catch-up,
+//! a reconnect into a 100k-record store, 20-node gossip, node memory), one after the other.
+//! Each prints its rows: the figure, the reference measured in the same run, the ratio and the
+//! bar.
+//!
+//! Run with `cargo bench -p attrib-cli --bench bars` (about ten minutes on 2 cores; needs
+//! `pijul` 1.0.0-beta.26 and `ssh-agent`, which `.ci/run` installs). The scaling variables of the
+//! three benchmarks apply (`ATTRIB_BENCH_RECORDS`, `ATTRIB_BENCH_CHANGES`, `ATTRIB_BENCH_PAIRS`,
+//! `ATTRIB_BENCH_GOSSIP_ROUNDS`); each benchmark also runs alone under its own name.
+
+// Each benchmark brings its own copy of `common`: they are written to run alone too.
+#![allow(clippy::duplicate_mod)]
+
+#[allow(dead_code)]
+#[path = "../p2p-node/benches/network.rs"]
+mod network;
+#[allow(dead_code)]
+#[path = "overlay.rs"]
+mod overlay;
+#[allow(dead_code)]
+#[path = "pijul.rs"]
+mod pijul;
+
+fn main() {
+    // The network benchmark runs its 100k-record node in a child process: this binary, run
+    // again with the child's variables set. Hand that straight over.
+    if std::env::var_os(network::CHILD_DIR).is_some() {
+        return network::main();
+    }
+    overlay::main();
+    println!();
+    pijul::main();
+    println!();
+    network::main();
+}
