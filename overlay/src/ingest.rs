@@ -9,6 +9,7 @@ use std::fmt;
 use crate::ids::TeamId;
 use crate::model::Payload;
 use crate::signed::{SignedRecord, GENESIS_TEAM, MAX_BODY};
+use crate::team::{Membership, Standing};
 
 /// How far a record's timestamp may run ahead of the local clock.
 pub const MAX_FUTURE_SKEW_MS: u64 = 10 * 60 * 1000;
@@ -95,6 +96,28 @@ pub enum Outcome {
     /// Already held; nothing changed.
     Duplicate,
     Refused(Refusal),
+}
+
+/// Why the membership `m` does not admit `r`, if it does not: a genesis stands on its own;
+/// anyone else must be a member, unrevoked at that sequence number; and a membership change
+/// needs an admin. The store applies it at ingest, and a sync peer predicts the store's answer
+/// with it before writing, so there is one rule.
+pub fn admission(r: &SignedRecord, m: Option<&Membership>) -> Option<Refusal> {
+    let Some(m) = m else {
+        return Some(Refusal::NonMember);
+    };
+    if let Payload::Genesis { .. } = r.record.payload {
+        return None;
+    }
+    match m.standing(&r.signer, r.record.seq) {
+        Standing::NonMember => return Some(Refusal::NonMember),
+        Standing::Revoked { after_seq } => return Some(Refusal::Revoked { after_seq }),
+        Standing::Admitted => {}
+    }
+    if r.record.payload.is_membership() && !m.members.get(&r.signer).is_some_and(|x| x.admin) {
+        return Some(Refusal::NotAdmin);
+    }
+    None
 }
 
 /// Checks that need only the record, the team and the clock. Signatures are checked in batches

@@ -2,9 +2,7 @@
 
 use std::path::Path;
 
-use attrib_overlay::ingest::precheck;
-use attrib_overlay::model::Payload;
-use attrib_overlay::team::Standing;
+use attrib_overlay::ingest::{admission, precheck};
 use attrib_overlay::{
     verify_batch, Membership, Outcome, PublicKey, Refusal, SignedRecord, Store, TeamId,
 };
@@ -143,7 +141,7 @@ impl RecordSet for StoreSet {
             let id = r.id();
             out.push(if held.iter().any(|h| h.id() != id) {
                 Outcome::Refused(Refusal::Equivocation { seq })
-            } else if let Some(why) = judge(r, membership) {
+            } else if let Some(why) = admission(r, membership) {
                 Outcome::Refused(why)
             } else if !held.is_empty() {
                 Outcome::Duplicate
@@ -153,25 +151,4 @@ impl RecordSet for StoreSet {
         }
         Ok(out)
     }
-}
-
-/// Whether the membership admits `r` (the store's rule: a genesis stands on its own, anyone
-/// else must be an unrevoked member at that sequence number, and membership changes need an
-/// admin).
-fn judge(r: &SignedRecord, m: Option<&Membership>) -> Option<Refusal> {
-    let Some(m) = m else {
-        return Some(Refusal::NonMember);
-    };
-    if let Payload::Genesis { .. } = r.record.payload {
-        return None;
-    }
-    match m.standing(&r.signer, r.record.seq) {
-        Standing::NonMember => return Some(Refusal::NonMember),
-        Standing::Revoked { after_seq } => return Some(Refusal::Revoked { after_seq }),
-        Standing::Admitted => {}
-    }
-    if r.record.payload.is_membership() && !m.members.get(&r.signer).is_some_and(|x| x.admin) {
-        return Some(Refusal::NotAdmin);
-    }
-    None
 }

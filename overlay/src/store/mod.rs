@@ -21,10 +21,10 @@ use sanakirja::{btree, Commit, Env, LoadPage, Txn};
 
 use crate::error::StoreError;
 use crate::ids::{PatchId, PublicKey, RecordId, TeamId};
-use crate::ingest::{precheck, Outcome, Refusal};
+use crate::ingest::{admission, precheck, Outcome, Refusal};
 use crate::model::{Payload, Record};
 use crate::signed::{verify_batch, SignedRecord, GENESIS_TEAM};
-use crate::team::{Membership, Standing};
+use crate::team::Membership;
 use crate::view::{supersedes, PatchView, SlotKind};
 use log::{split_entry, LogReader, LogWriter};
 use tables::{
@@ -324,7 +324,7 @@ impl Store {
             let outcome = if equivocated(&txn, &t, author, r.record.seq)? {
                 Outcome::Refused(Refusal::Equivocation { seq: r.record.seq })
             } else {
-                match judge(r, new_membership.as_ref()) {
+                match admission(r, new_membership.as_ref()) {
                     Some(why) => Outcome::Refused(why),
                     None if dup => Outcome::Duplicate,
                     None => Outcome::Accepted,
@@ -404,25 +404,6 @@ impl Store {
         }
         Ok(n)
     }
-}
-
-/// Why `r` does not count under `m`, if it does not.
-fn judge(r: &SignedRecord, m: Option<&Membership>) -> Option<Refusal> {
-    let Some(m) = m else {
-        return Some(Refusal::NonMember);
-    };
-    if let Payload::Genesis { .. } = r.record.payload {
-        return None;
-    }
-    match m.standing(&r.signer, r.record.seq) {
-        Standing::NonMember => return Some(Refusal::NonMember),
-        Standing::Revoked { after_seq } => return Some(Refusal::Revoked { after_seq }),
-        Standing::Admitted => {}
-    }
-    if r.record.payload.is_membership() && !m.members.get(&r.signer).is_some_and(|x| x.admin) {
-        return Some(Refusal::NotAdmin);
-    }
-    None
 }
 
 /// Keys whose member entry differs between two evaluations.
