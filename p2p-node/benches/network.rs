@@ -13,7 +13,9 @@
 //! crossed the socket (multistream, noise, yamux, gossipsub and sync alike).
 //!
 //! Run with `cargo bench -p attrib-p2p-node --bench network`. `ATTRIB_BENCH_RECORDS` scales
-//! the store (default 100000); `ATTRIB_BENCH_GOSSIP_ROUNDS` the records gossiped (default 40).
+//! the store (default 100000); `ATTRIB_BENCH_GOSSIP_ROUNDS` the records gossiped (default 40);
+//! `ATTRIB_BENCH_RELAY_LOG=1` prints every read of the relays (port, time, direction, bytes in
+//! hex) on stderr, to see where the bytes of a connection go.
 
 #[allow(dead_code)]
 #[path = "../../benches/common/mod.rs"]
@@ -339,10 +341,15 @@ impl Relay {
                 };
                 let _ = inbound.set_nodelay(true);
                 let _ = outbound.set_nodelay(true);
-                for (from, to) in [
+                let log = std::env::var_os("ATTRIB_BENCH_RELAY_LOG").is_some();
+                let t0 = Instant::now();
+                for (dir, (from, to)) in [
                     (inbound.try_clone(), outbound.try_clone()),
                     (outbound.try_clone(), inbound.try_clone()),
-                ] {
+                ]
+                .into_iter()
+                .enumerate()
+                {
                     let (Ok(mut from), Ok(mut to)) = (from, to) else {
                         continue;
                     };
@@ -354,6 +361,17 @@ impl Relay {
                                 Ok(0) | Err(_) => break,
                                 Ok(k) => {
                                     counter.fetch_add(k as u64, Ordering::Relaxed);
+                                    if log {
+                                        eprintln!(
+                                            "relay {port} {:>6} us {} {k:>5} B {}",
+                                            t0.elapsed().as_micros(),
+                                            ["dialer->listener", "listener->dialer"][dir],
+                                            buf[..k]
+                                                .iter()
+                                                .map(|b| format!("{b:02x}"))
+                                                .collect::<String>()
+                                        );
+                                    }
                                     if to.write_all(&buf[..k]).is_err() {
                                         break;
                                     }

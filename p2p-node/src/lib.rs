@@ -12,6 +12,7 @@
 //! The engine reads and writes the local replica through [`protocol::RecordSet`]: [`StoreSet`]
 //! over the real store, [`protocol::MemorySet`] in memory.
 
+mod coalesce;
 pub mod node;
 pub mod protocol;
 mod store_set;

@@ -36,12 +36,14 @@ use libp2p::{
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::coalesce::Coalescing;
 use crate::protocol::wire::{MAX_GOSSIP_BYTES, MAX_MESSAGE_BYTES};
 use crate::protocol::{Action, Config, Counters, Engine, GossipVerdict, PeerInfo, RecordSet};
 use crate::StoreSet;
 
-/// The request-response protocol name.
-pub const SYNC_PROTOCOL: &str = "/attrib/sync/1";
+/// The request-response protocol name. Short: it crosses the wire twice (proposed and
+/// confirmed) for every sync request.
+pub const SYNC_PROTOCOL: &str = "/attrib/s/1";
 /// Where the per-peer sync state is kept, inside the store directory.
 pub const STATE_FILE: &str = "sync-peers.bin";
 /// Where a running node writes its [`NodeStatus`] as JSON, about once a second, for
@@ -238,8 +240,11 @@ async fn write_frame<T: futures::AsyncWrite + Unpin + Send>(
 ) -> std::io::Result<()> {
     let len = u32::try_from(bytes.len())
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "message too large"))?;
-    io.write_all(&len.to_le_bytes()).await?;
-    io.write_all(&bytes).await?;
+    // One write: on yamux every write is a frame of its own, with its own 12-byte header.
+    let mut framed = Vec::with_capacity(4 + bytes.len());
+    framed.extend_from_slice(&len.to_le_bytes());
+    framed.extend_from_slice(&bytes);
+    io.write_all(&framed).await?;
     io.close().await
 }
 
@@ -370,11 +375,27 @@ fn behaviour(
     })
 }
 
-/// The team's gossip topic. Every subscription, graft and message names it in full, so it is
-/// short: 128 bits of the team id are plenty to keep teams apart (a stray message of another
-/// team would only be refused by validation).
+/// The team's gossip topic. Every subscription and graft names it in full, so it is short: the
+/// first 128 bits of the team id (plenty to keep teams apart: a stray message of another team
+/// would only be refused by validation), in base64url, 22 characters where hex takes 32.
 fn topic_of(team: &attrib_overlay::TeamId) -> IdentTopic {
-    IdentTopic::new(format!("attrib/1/{}", &team.to_hex()[..32]))
+    IdentTopic::new(format!("attrib/1/{}", base64url(&team.0[..16])))
+}
+
+/// Unpadded base64url (RFC 4648 §5).
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
 }
 
 fn is_quic(addr: &Multiaddr) -> bool {
@@ -400,7 +421,7 @@ fn build(config: &NodeConfig) -> Result<Node, NodeError> {
         None => builder
             .with_tcp(
                 tcp::Config::default(),
-                noise::Config::new,
+                |key: &identity::Keypair| noise::Config::new(key).map(Coalescing),
                 yamux::Config::default,
             )
             .map_err(net)?
@@ -418,7 +439,7 @@ fn build(config: &NodeConfig) -> Result<Node, NodeError> {
                     Ok(tcp::tokio::Transport::new(tcp::Config::default())
                         .and_then(move |socket, _| PnetConfig::new(psk).handshake(socket))
                         .upgrade(Version::V1Lazy)
-                        .authenticate(noise)
+                        .authenticate(Coalescing(noise))
                         .multiplex(yamux::Config::default())
                         .map(|(peer, muxer), _| (peer, StreamMuxerBox::new(muxer))))
                 },
@@ -797,5 +818,21 @@ impl Node {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64url;
+
+    #[test]
+    fn base64url_matches_rfc4648() {
+        assert_eq!(base64url(b""), "");
+        assert_eq!(base64url(b"f"), "Zg");
+        assert_eq!(base64url(b"fo"), "Zm8");
+        assert_eq!(base64url(b"foo"), "Zm9v");
+        assert_eq!(base64url(b"foob"), "Zm9vYg");
+        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+        assert_eq!(base64url(&[0u8; 16]).len(), 22);
     }
 }
