@@ -11,20 +11,13 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use attrib_overlay::signed::GENESIS_TEAM;
 use attrib_overlay::*;
 use ed25519_dalek::{Signature, VerifyingKey};
 
-use common::{header, median, ms, row, Rng, MODELS};
+use common::{header, median, ms, patch_id, row, synthetic_ai, team_setup, Rng};
 
 const AUTHORS: usize = 20;
 const RUNS: usize = 11;
-
-fn patch_id(n: u64) -> PatchId {
-    let mut raw = [0u8; 33];
-    raw[1..].copy_from_slice(blake3::hash(&n.to_le_bytes()).as_bytes());
-    PatchId::from_change_hash(&raw)
-}
 
 /// The synthetic history: a genesis, grants for 19 more authors, and `n` attestations,
 /// about 60 % AI-assisted, half of those with a prompt commitment.
@@ -34,59 +27,15 @@ fn workload(n: usize) -> (Vec<SignedRecord>, Vec<SignedRecord>, PatchId) {
         .map(|i| Identity::from_secret([i as u8 + 1; 32]))
         .collect();
     let t0 = 1_760_000_000_000u64;
-    let genesis = keys[0].sign(
-        GENESIS_TEAM,
-        Record {
-            seq: 1,
-            timestamp_ms: t0,
-            origin: Origin::Person,
-            payload: Payload::Genesis {
-                team_name: "bench".into(),
-                founder_name: "author-0".into(),
-                founder_email: None,
-            },
-        },
-    );
-    let team = genesis.team_id();
-    let mut setup = vec![genesis];
-    for (i, k) in keys.iter().enumerate().skip(1) {
-        setup.push(keys[0].sign(
-            team,
-            Record {
-                seq: i as u32 + 1,
-                timestamp_ms: t0 + i as u64,
-                origin: Origin::Person,
-                payload: Payload::Grant {
-                    member: k.public(),
-                    name: format!("author-{i}"),
-                    email: None,
-                    admin: false,
-                },
-            },
-        ));
-    }
+    let setup = team_setup(&keys);
+    let team = setup[0].team_id();
     let mut seqs = [1u32; AUTHORS];
     seqs[0] = AUTHORS as u32 + 1;
     let mut records = Vec::with_capacity(n);
     for i in 0..n {
         let a = rng.below(AUTHORS as u64) as usize;
         seqs[a] += 1;
-        let ai = (rng.below(10) < 6).then(|| {
-            let (provider, model) = MODELS[rng.below(MODELS.len() as u64) as usize];
-            AiAssistance {
-                provider: provider.into(),
-                model: model.into(),
-                suggestion_type: SuggestionType::ALL[rng.below(6) as usize],
-                prompt_commitment: (rng.below(2) == 0)
-                    .then(|| PromptCommitment(*blake3::hash(&(i as u64).to_be_bytes()).as_bytes())),
-                confidence_permille: Some(500 + rng.below(500) as u16),
-                token_count: Some(200 + rng.below(4000)),
-                temperature_milli: None,
-                max_tokens: None,
-                top_p_milli: None,
-                review_seconds: Some(rng.below(600) as u32),
-            }
-        });
+        let ai = synthetic_ai(&mut rng, i);
         records.push(keys[a].sign(
             team,
             Record {

@@ -36,7 +36,7 @@ use attrib_overlay::exchange::to_json_line;
 use attrib_overlay::*;
 use attrib_vcs_adapter::testing::PijulEnv;
 
-use common::{header, median, ms, row, Rng, MODELS};
+use common::{header, median, ms, row, synthetic_ai, Rng};
 
 /// Side files the other changes edit.
 const SIDE_FILES: usize = 20;
@@ -198,22 +198,7 @@ fn attestations(config: &Path, store_dir: &Path, hashes: &[PatchId]) -> String {
     let now = now_ms();
     let mut out = String::new();
     for (i, patch) in hashes.iter().enumerate() {
-        let ai = (rng.below(10) < 6).then(|| {
-            let (provider, model) = MODELS[rng.below(MODELS.len() as u64) as usize];
-            AiAssistance {
-                provider: provider.into(),
-                model: model.into(),
-                suggestion_type: SuggestionType::ALL[rng.below(6) as usize],
-                prompt_commitment: (rng.below(2) == 0)
-                    .then(|| PromptCommitment(*blake3::hash(&(i as u64).to_be_bytes()).as_bytes())),
-                confidence_permille: Some(500 + rng.below(500) as u16),
-                token_count: Some(200 + rng.below(4000)),
-                temperature_milli: None,
-                max_tokens: None,
-                top_p_milli: None,
-                review_seconds: Some(rng.below(600) as u32),
-            }
-        });
+        let ai = synthetic_ai(&mut rng, i);
         let signed = me.sign(
             team,
             Record {

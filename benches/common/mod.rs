@@ -1,7 +1,16 @@
 //! What every attrib benchmark shares: the deterministic workload generator and the way a row
 //! of figures is printed (figure, reference measured in the same run, ratio, bar).
 
+// Each benchmark uses its own part of this module.
+#![allow(dead_code)]
+
 use std::time::Duration;
+
+use attrib_overlay::signed::GENESIS_TEAM;
+use attrib_overlay::{
+    AiAssistance, Identity, Origin, PatchId, Payload, PromptCommitment, Record, SignedRecord,
+    SuggestionType,
+};
 
 /// splitmix64: a tiny deterministic generator, so every run builds the same workload.
 pub struct Rng(pub u64);
@@ -54,4 +63,69 @@ pub fn row(what: &str, figure: &str, reference: &str, ratio: String, bar: &str, 
         "{what:<38} {figure:>14}  {reference:>30}  {ratio:>10}  {bar:<12} {}",
         if ok { "meets bar" } else { "MISSES BAR" }
     );
+}
+
+/// The `n`-th synthetic patch id: a Pijul-shaped change hash.
+pub fn patch_id(n: u64) -> PatchId {
+    let mut raw = [0u8; 33];
+    raw[1..].copy_from_slice(blake3::hash(&n.to_le_bytes()).as_bytes());
+    PatchId::from_change_hash(&raw)
+}
+
+/// A team of `keys`: a genesis by the first and a grant from it for each of the others.
+pub fn team_setup(keys: &[Identity]) -> Vec<SignedRecord> {
+    let t0 = 1_760_000_000_000u64;
+    let genesis = keys[0].sign(
+        GENESIS_TEAM,
+        Record {
+            seq: 1,
+            timestamp_ms: t0,
+            origin: Origin::Person,
+            payload: Payload::Genesis {
+                team_name: "bench".into(),
+                founder_name: "author-0".into(),
+                founder_email: None,
+            },
+        },
+    );
+    let team = genesis.team_id();
+    let mut out = vec![genesis];
+    for (i, k) in keys.iter().enumerate().skip(1) {
+        out.push(keys[0].sign(
+            team,
+            Record {
+                seq: i as u32 + 1,
+                timestamp_ms: t0 + i as u64,
+                origin: Origin::Person,
+                payload: Payload::Grant {
+                    member: k.public(),
+                    name: format!("author-{i}"),
+                    email: None,
+                    admin: false,
+                },
+            },
+        ));
+    }
+    out
+}
+
+/// The AI detail of the `i`-th synthetic attestation: about 60 % are AI-assisted, half of
+/// those with a prompt commitment, spread over [`MODELS`] and every suggestion type.
+pub fn synthetic_ai(rng: &mut Rng, i: usize) -> Option<AiAssistance> {
+    (rng.below(10) < 6).then(|| {
+        let (provider, model) = MODELS[rng.below(MODELS.len() as u64) as usize];
+        AiAssistance {
+            provider: provider.into(),
+            model: model.into(),
+            suggestion_type: SuggestionType::ALL[rng.below(6) as usize],
+            prompt_commitment: (rng.below(2) == 0)
+                .then(|| PromptCommitment(*blake3::hash(&(i as u64).to_be_bytes()).as_bytes())),
+            confidence_permille: Some(500 + rng.below(500) as u16),
+            token_count: Some(200 + rng.below(4000)),
+            temperature_milli: None,
+            max_tokens: None,
+            top_p_milli: None,
+            review_seconds: Some(rng.below(600) as u32),
+        }
+    })
 }

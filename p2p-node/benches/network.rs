@@ -17,7 +17,6 @@
 //! `ATTRIB_BENCH_RELAY_LOG=1` prints every read of the relays (port, time, direction, bytes in
 //! hex) on stderr, to see where the bytes of a connection go.
 
-#[allow(dead_code)]
 #[path = "../../benches/common/mod.rs"]
 mod common;
 
@@ -29,11 +28,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use attrib_overlay::signed::GENESIS_TEAM;
 use attrib_overlay::*;
 use attrib_p2p_node::{spawn, Multiaddr, NodeConfig, NodeHandle, NodeStatus};
 
-use common::{header, ms, row, Rng, MODELS};
+use common::{header, ms, patch_id, row, synthetic_ai, team_setup, Rng};
 use libp2p::multiaddr::Protocol;
 
 const AUTHORS: usize = 20;
@@ -44,49 +42,6 @@ const CHILD_SECRET: &str = "ATTRIB_BENCH_NODE_SECRET";
 
 fn key(i: usize) -> Identity {
     Identity::from_secret([i as u8 + 1; 32])
-}
-
-fn patch_id(n: u64) -> PatchId {
-    let mut raw = [0u8; 33];
-    raw[1..].copy_from_slice(blake3::hash(&n.to_le_bytes()).as_bytes());
-    PatchId::from_change_hash(&raw)
-}
-
-/// A genesis by author 0 and grants for the others.
-fn setup(keys: &[Identity]) -> Vec<SignedRecord> {
-    let t0 = 1_760_000_000_000u64;
-    let genesis = keys[0].sign(
-        GENESIS_TEAM,
-        Record {
-            seq: 1,
-            timestamp_ms: t0,
-            origin: Origin::Person,
-            payload: Payload::Genesis {
-                team_name: "bench".into(),
-                founder_name: "author-0".into(),
-                founder_email: None,
-            },
-        },
-    );
-    let team = genesis.team_id();
-    let mut out = vec![genesis];
-    for (i, k) in keys.iter().enumerate().skip(1) {
-        out.push(keys[0].sign(
-            team,
-            Record {
-                seq: i as u32 + 1,
-                timestamp_ms: t0 + i as u64,
-                origin: Origin::Person,
-                payload: Payload::Grant {
-                    member: k.public(),
-                    name: format!("author-{i}"),
-                    email: None,
-                    admin: false,
-                },
-            },
-        ));
-    }
-    out
 }
 
 /// `n` attestations by the authors in turn order drawn at random, about 60 % AI-assisted,
@@ -100,22 +55,7 @@ fn attestations(keys: &[Identity], team: TeamId, n: usize) -> (Vec<SignedRecord>
     for i in 0..n {
         let a = rng.below(keys.len() as u64) as usize;
         seqs[a] += 1;
-        let ai = (rng.below(10) < 6).then(|| {
-            let (provider, model) = MODELS[rng.below(MODELS.len() as u64) as usize];
-            AiAssistance {
-                provider: provider.into(),
-                model: model.into(),
-                suggestion_type: SuggestionType::ALL[rng.below(6) as usize],
-                prompt_commitment: (rng.below(2) == 0)
-                    .then(|| PromptCommitment(*blake3::hash(&(i as u64).to_be_bytes()).as_bytes())),
-                confidence_permille: Some(500 + rng.below(500) as u16),
-                token_count: Some(200 + rng.below(4000)),
-                temperature_milli: None,
-                max_tokens: None,
-                top_p_milli: None,
-                review_seconds: Some(rng.below(600) as u32),
-            }
-        });
+        let ai = synthetic_ai(&mut rng, i);
         let record = Record {
             seq: seqs[a],
             timestamp_ms: t0 + (i as u64) * 300 + rng.below(300),
@@ -563,7 +503,7 @@ async fn reconnect(a: &ChildNode, dir: &Path, who: &Identity, new: &SignedRecord
 /// node has stored it. Returns the delivery latencies, sorted.
 async fn gossip(rounds: usize) -> Vec<Duration> {
     let keys: Vec<Identity> = (0..GOSSIP_NODES).map(key).collect();
-    let setup = setup(&keys);
+    let setup = team_setup(&keys);
     let team = setup[0].team_id();
     let dirs: Vec<tempfile::TempDir> = (0..GOSSIP_NODES)
         .map(|_| {
@@ -658,7 +598,7 @@ pub fn main() {
     eprintln!("signing {n} attestations by {AUTHORS} authors...");
     let start = Instant::now();
     let keys: Vec<Identity> = (0..AUTHORS).map(key).collect();
-    let setup = setup(&keys);
+    let setup = team_setup(&keys);
     let team = setup[0].team_id();
     let (records, seqs) = attestations(&keys, team, n);
     let signing = start.elapsed();
