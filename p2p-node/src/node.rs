@@ -735,10 +735,16 @@ impl Node {
             SwarmEvent::ConnectionEstablished {
                 peer_id,
                 num_established,
+                endpoint,
                 ..
             } if num_established.get() == 1 => {
                 let actions = match device_key(&peer_id) {
-                    Some(key) => self.engine.connected(peer_id, key, now, &self.set),
+                    // The side that dialled pulls first; the other pulls back only if the
+                    // dialler's heads show something it lacks.
+                    Some(key) if endpoint.is_dialer() => {
+                        self.engine.connected(peer_id, key, now, &self.set)
+                    }
+                    Some(key) => self.engine.accepted(peer_id, key, now, &self.set),
                     None => vec![Action::Disconnect {
                         peer: peer_id,
                         offence: crate::protocol::Offence::NotMemberPeer,

@@ -145,6 +145,73 @@ fn reconnect_with_one_new_record_costs_two_round_trips_and_under_2_kb() {
     assert!(bytes <= 2048, "{bytes} bytes");
 }
 
+/// On a connection one side opened, the other pulls back only when the opener's heads show
+/// something it lacks: a reconnect where only the listener has news is one exchange.
+#[test]
+fn the_listener_pulls_back_only_when_the_dialler_has_news() {
+    // No outbox: the dialler's news must travel by the listener's pull, not by gossip.
+    let mut net = mem_net_with(20, false, no_outbox());
+    net.nodes.truncate(2);
+    net.write(0, &corpus(20, 2_000));
+    net.dial(1, 0);
+    net.run();
+    assert!(net.converged());
+    net.disconnect(0, 1);
+
+    // News only at the listener (0): the dialler's one pull brings it.
+    net.write(0, &[attest(&identity(3), TEAM, 501, "AT-LISTENER")]);
+    let before = net.traffic.clone();
+    net.dial(1, 0);
+    net.run();
+    assert!(net.converged());
+    assert_eq!(
+        net.traffic.requests - before.requests,
+        1,
+        "one pull, none back"
+    );
+    net.disconnect(0, 1);
+
+    // News only at the dialler (1): the listener sees it in the dialler's heads and pulls.
+    net.write(1, &[attest(&identity(4), TEAM, 501, "AT-DIALLER")]);
+    let before = net.traffic.clone();
+    net.dial(1, 0);
+    net.run();
+    assert!(net.converged());
+    assert_eq!(net.traffic.requests - before.requests, 2, "a pull each way");
+}
+
+/// A listener whose peer never pulls (an older node, a lost request) pulls by itself once
+/// the grace period is over.
+#[test]
+fn a_listener_pulls_by_itself_when_the_dialler_stays_silent() {
+    let mut net = mem_net(20, false);
+    net.nodes.truncate(2);
+    net.write(1, &[attest(&identity(4), TEAM, 501, "AT-DIALLER")]);
+    // The dialler's pull is lost on the way.
+    net.links.insert((0, 1));
+    let (now, k0, k1) = (
+        net.now,
+        net.nodes[0].key.public(),
+        net.nodes[1].key.public(),
+    );
+    let n = &mut net.nodes[1];
+    drop(n.engine.connected(0, k0, now, &n.set));
+    let acts = {
+        let n = &mut net.nodes[0];
+        n.engine.accepted(1, k1, now, &n.set)
+    };
+    assert!(acts.iter().all(|a| !matches!(a, Action::Request { .. })));
+    net.enqueue(0, acts);
+    net.run();
+    assert!(!net.converged());
+    net.advance(Config::default().listener_grace_ms + 1_000);
+    net.run();
+    assert!(
+        net.converged(),
+        "the listener pulled after the grace period"
+    );
+}
+
 #[test]
 fn saved_memory_keeps_a_restart_cheap_and_lost_memory_costs_only_a_full_exchange() {
     let mut net = mem_net(20, false);

@@ -435,7 +435,8 @@ impl Sim {
                 self.act(a, actions);
                 let ka = self.nodes[a].identity.public();
                 let n = &mut self.nodes[b];
-                let actions = n.engine.connected(a, ka, now, &n.set);
+                // `a` dialled: `b` pulls back only if `a`'s heads show it news.
+                let actions = n.engine.accepted(a, ka, now, &n.set);
                 self.act(b, actions);
             }
             Event::Request { from, to, bytes } => {

@@ -80,6 +80,10 @@ pub struct Config {
     pub regossip_max: usize,
     /// Most peers whose sync state is remembered.
     pub remembered_peers: usize,
+    /// On a connection the peer opened, wait this long for its first pull before pulling
+    /// ourselves: its request carries its heads, and when they show nothing we lack, our own
+    /// pull (a substream, a request and a response) is skipped.
+    pub listener_grace_ms: u64,
 }
 
 impl Default for Config {
@@ -102,6 +106,7 @@ impl Default for Config {
             outbox_max: 256,
             regossip_max: 64,
             remembered_peers: 1024,
+            listener_grace_ms: 2_000,
         }
     }
 }
@@ -215,6 +220,8 @@ struct Peer {
     /// Per author, the (our digest, their digest) pair last probed, so that a difference that
     /// is on the peer's side (it lacks our version) is probed once, not every round.
     probed: HashMap<PublicKey, (Digest, Digest)>,
+    /// The peer opened this connection and its first pull has not arrived yet.
+    awaiting_pull: bool,
     stats: PeerInfo,
 }
 
@@ -324,8 +331,9 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         self.banned.get(key).is_some_and(|until| *until > now)
     }
 
-    /// A connection to `peer`, whose device key is `key`, is up. Refuses non-members, banned
-    /// keys and this node's own key; otherwise starts a sync session and flushes the outbox.
+    /// A connection to `peer`, whose device key is `key`, is up and this node opened it (or
+    /// cannot tell). Refuses non-members, banned keys and this node's own key; otherwise starts
+    /// a sync session and flushes the outbox.
     pub fn connected<S: RecordSet>(
         &mut self,
         peer: P,
@@ -333,6 +341,44 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         now: u64,
         set: &S,
     ) -> Vec<Action<P>> {
+        let mut actions = match self.admit(peer.clone(), key, now, set) {
+            Ok(actions) => actions,
+            Err(refused) => return refused,
+        };
+        actions.extend(self.start_round(&peer, now));
+        actions
+    }
+
+    /// A connection `peer` opened to this node is up. The same gate as [`Engine::connected`],
+    /// but this side's pull waits for the peer's: when the heads in its first request show
+    /// nothing this node lacks, no pull is needed at all (a reconnect then costs one exchange).
+    /// If no request comes within [`Config::listener_grace_ms`], this side pulls anyway.
+    pub fn accepted<S: RecordSet>(
+        &mut self,
+        peer: P,
+        key: PublicKey,
+        now: u64,
+        set: &S,
+    ) -> Vec<Action<P>> {
+        let actions = match self.admit(peer.clone(), key, now, set) {
+            Ok(actions) => actions,
+            Err(refused) => return refused,
+        };
+        if let Some(p) = self.peers.get_mut(&peer) {
+            p.awaiting_pull = true;
+            p.next_sync_at = now + self.config.listener_grace_ms;
+        }
+        actions
+    }
+
+    /// The gate of a new connection; on success the peer's state and the outbox's flush.
+    fn admit<S: RecordSet>(
+        &mut self,
+        peer: P,
+        key: PublicKey,
+        now: u64,
+        set: &S,
+    ) -> Result<Vec<Action<P>>, Vec<Action<P>>> {
         let refuse = if self.is_banned(&key, now) {
             Some(Offence::Banned)
         } else if key == self.local_key || !set.is_member(&key) {
@@ -343,11 +389,11 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         if let Some(offence) = refuse {
             self.counters.gated += 1;
             *self.counters.offences.entry(offence).or_default() += 1;
-            return vec![Action::Disconnect { peer, offence }];
+            return Err(vec![Action::Disconnect { peer, offence }]);
         }
         let c = &self.config;
         self.peers.insert(
-            peer.clone(),
+            peer,
             Peer {
                 key,
                 score: 0,
@@ -359,6 +405,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
                 next_sync_at: now,
                 session: None,
                 probed: HashMap::new(),
+                awaiting_pull: false,
                 stats: PeerInfo {
                     key,
                     score: 0,
@@ -371,9 +418,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
             },
         );
         self.remember(key, now);
-        let mut actions = self.flush_outbox();
-        actions.extend(self.start_round(&peer, now));
-        actions
+        Ok(self.flush_outbox())
     }
 
     /// The connection to `peer` is gone (closed by either side, or after a Disconnect).
@@ -503,6 +548,20 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
                 });
             }
         }
+        // The first pull on a connection the peer opened: pull back only if its heads show
+        // something this node lacks (a number it does not hold, or the same numbers with another
+        // digest, which a probe must look into).
+        let pull_back = std::mem::take(&mut p.awaiting_pull).then(|| {
+            theirs
+                .iter()
+                .any(|(author, h)| match self.heads.get(author) {
+                    None => !h.ranges.is_empty(),
+                    Some(m) => {
+                        !h.ranges.minus(&m.ranges).is_empty()
+                            || (h.ranges == m.ranges && h.digest != m.digest)
+                    }
+                })
+        });
         mem.req_heard = Some(theirs);
         spans.extend(
             req.wants
@@ -568,7 +627,21 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
             more,
             probe_answers,
         };
-        (Some(self.reply(resp)), Vec::new())
+        let actions = match pull_back {
+            Some(true) => self.start_round(peer, now).into_iter().collect(),
+            Some(false) => {
+                // Its heads hold nothing new for us: this side is in sync without a pull.
+                if let Some(p) = self.peers.get_mut(peer) {
+                    if p.session.is_none() && p.in_flight.is_none() {
+                        p.stats.synced = true;
+                        p.next_sync_at = now + self.config.periodic_sync_ms;
+                    }
+                }
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        (Some(self.reply(resp)), actions)
     }
 
     /// The response to this node's request to `peer`. Ingests the records, updates what it

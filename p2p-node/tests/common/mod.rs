@@ -171,6 +171,24 @@ impl<S: RecordSet> Net<S> {
         self.enqueue(b, acts);
     }
 
+    /// A connection `a` opens to `b`: `a` pulls at once, `b` only if `a`'s heads show
+    /// something it lacks (as the libp2p node does with a dialler and a listener).
+    pub fn dial(&mut self, a: usize, b: usize) {
+        self.links.insert((a.min(b), a.max(b)));
+        let (ka, kb) = (self.nodes[a].key.public(), self.nodes[b].key.public());
+        let now = self.now;
+        let acts = {
+            let n = &mut self.nodes[a];
+            n.engine.connected(b, kb, now, &n.set)
+        };
+        self.enqueue(a, acts);
+        let acts = {
+            let n = &mut self.nodes[b];
+            n.engine.accepted(a, ka, now, &n.set)
+        };
+        self.enqueue(b, acts);
+    }
+
     pub fn disconnect(&mut self, a: usize, b: usize) {
         self.links.remove(&(a.min(b), a.max(b)));
         let now = self.now;
