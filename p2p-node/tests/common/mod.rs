@@ -155,25 +155,18 @@ impl<S: RecordSet> Net<S> {
         self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 
+    /// A connection between `a` and `b` that both treat as their own: each pulls at once.
     pub fn connect(&mut self, a: usize, b: usize) {
-        self.links.insert((a.min(b), a.max(b)));
-        let (ka, kb) = (self.nodes[a].key.public(), self.nodes[b].key.public());
-        let now = self.now;
-        let acts = {
-            let n = &mut self.nodes[a];
-            n.engine.connected(b, kb, now, &n.set)
-        };
-        self.enqueue(a, acts);
-        let acts = {
-            let n = &mut self.nodes[b];
-            n.engine.connected(a, ka, now, &n.set)
-        };
-        self.enqueue(b, acts);
+        self.link(a, b, false);
     }
 
     /// A connection `a` opens to `b`: `a` pulls at once, `b` only if `a`'s heads show
     /// something it lacks (as the libp2p node does with a dialler and a listener).
     pub fn dial(&mut self, a: usize, b: usize) {
+        self.link(a, b, true);
+    }
+
+    fn link(&mut self, a: usize, b: usize, b_accepts: bool) {
         self.links.insert((a.min(b), a.max(b)));
         let (ka, kb) = (self.nodes[a].key.public(), self.nodes[b].key.public());
         let now = self.now;
@@ -184,7 +177,11 @@ impl<S: RecordSet> Net<S> {
         self.enqueue(a, acts);
         let acts = {
             let n = &mut self.nodes[b];
-            n.engine.accepted(a, ka, now, &n.set)
+            if b_accepts {
+                n.engine.accepted(a, ka, now, &n.set)
+            } else {
+                n.engine.connected(a, ka, now, &n.set)
+            }
         };
         self.enqueue(b, acts);
     }
