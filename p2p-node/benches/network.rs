@@ -405,8 +405,33 @@ struct CatchUp {
     records: u64,
 }
 
-/// A node holding all but the last `k` records connects to the child, which holds them all.
-async fn catch_up(a: &ChildNode, dir: &Path, who: &Identity, expect: u64) -> CatchUp {
+/// What one session of a fresh node with the child cost.
+struct Session {
+    /// From the dial to the last expected record stored.
+    took: Duration,
+    /// Every byte of the connection, both ways.
+    wire: u64,
+    /// The node's own status at the end (its sync counters).
+    status: NodeStatus,
+}
+
+impl Session {
+    fn sync_bytes(&self) -> u64 {
+        self.status.counters.bytes_sent + self.status.counters.bytes_received
+    }
+}
+
+/// Starts a node on `dir` as `who`, dials the child through a counting relay, waits until it
+/// has stored `expect` records (within `limit` seconds) and both ends are done, lets the bytes
+/// settle and stops it.
+async fn session(
+    a: &ChildNode,
+    dir: &Path,
+    who: &Identity,
+    expect: u64,
+    limit: u64,
+    what: &'static str,
+) -> Session {
     let relay = Relay::start(socket_of(&a.addr));
     let b = spawn(node_config(dir, who)).await.expect("node b");
     address(&b).await; // started and listening: the store is open and read
@@ -415,26 +440,33 @@ async fn catch_up(a: &ChildNode, dir: &Path, who: &Identity, expect: u64) -> Cat
     let since_ms = now_ms();
     b.dial(relay.addr_of(&a.addr)).expect("dial");
     while *accepted.borrow_and_update() < expect {
-        tokio::time::timeout(Duration::from_secs(60), accepted.changed())
+        tokio::time::timeout(Duration::from_secs(limit), accepted.changed())
             .await
-            .expect("the catch-up stalled")
+            .unwrap_or_else(|_| panic!("{what}: stalled"))
             .expect("node b stopped");
     }
     let took = start.elapsed();
-    // Both pulls done (the child's of b answered too), then the bytes settle.
-    let d = Deadline::new("both sessions", 30);
+    // Both ends done (the child pulled back, or saw it had nothing to pull), then the bytes
+    // settle.
+    let d = Deadline::new(what, limit);
     while !synced(&b, a, since_ms).await {
         d.tick().await;
     }
     let wire = relay.settled().await;
-    let s = status(&b).await;
+    let status = status(&b).await;
     b.shutdown().await.expect("shutdown b");
+    Session { took, wire, status }
+}
+
+/// A node holding all but the last `k` records connects to the child, which holds them all.
+async fn catch_up(a: &ChildNode, dir: &Path, who: &Identity, expect: u64) -> CatchUp {
+    let s = session(a, dir, who, expect, 60, "the catch-up").await;
     CatchUp {
-        took,
-        wire,
+        took: s.took,
+        wire: s.wire,
         signed: 0,
-        sync_bytes: s.counters.bytes_sent + s.counters.bytes_received,
-        records: s.counters.records_accepted,
+        sync_bytes: s.sync_bytes(),
+        records: s.status.counters.records_accepted,
     }
 }
 
@@ -451,18 +483,7 @@ struct Reconnect {
 /// one record was written to the child's store by another process (this one).
 async fn reconnect(a: &ChildNode, dir: &Path, who: &Identity, new: &SignedRecord) -> Reconnect {
     // First meeting: full heads both ways, remembered on both sides.
-    let relay = Relay::start(socket_of(&a.addr));
-    let b = spawn(node_config(dir, who)).await.expect("node b");
-    let since_ms = now_ms();
-    b.dial(relay.addr_of(&a.addr)).expect("dial");
-    let d = Deadline::new("first sync", 60);
-    while !synced(&b, a, since_ms).await {
-        d.tick().await;
-    }
-    let first_wire = relay.settled().await;
-    let s = status(&b).await;
-    let first_sync_bytes = s.counters.bytes_sent + s.counters.bytes_received;
-    b.shutdown().await.expect("shutdown b");
+    let first = session(a, dir, who, 0, 60, "the first sync").await;
 
     // Written to the child's store by another process while b is away; the child notices.
     let store = Store::open(&a.dir).expect("open the child's store");
@@ -478,34 +499,14 @@ async fn reconnect(a: &ChildNode, dir: &Path, who: &Identity, new: &SignedRecord
         d.tick().await;
     }
 
-    let relay = Relay::start(socket_of(&a.addr));
-    let b = spawn(node_config(dir, who)).await.expect("node b again");
-    address(&b).await;
-    let mut accepted = b.accepted.clone();
-    let start = Instant::now();
-    let since_ms = now_ms();
-    b.dial(relay.addr_of(&a.addr)).expect("dial");
-    while *accepted.borrow_and_update() < 1 {
-        tokio::time::timeout(Duration::from_secs(30), accepted.changed())
-            .await
-            .expect("the new record never came")
-            .expect("node b stopped");
-    }
-    let took = start.elapsed();
-    let d = Deadline::new("both sessions", 30);
-    while !synced(&b, a, since_ms).await {
-        d.tick().await;
-    }
-    let wire = relay.settled().await;
-    let s = status(&b).await;
-    b.shutdown().await.expect("shutdown b");
+    let s = session(a, dir, who, 1, 30, "the reconnect").await;
     Reconnect {
-        round_trips: s.counters.requests_sent + s.counters.requests_answered,
-        wire,
-        sync_bytes: s.counters.bytes_sent + s.counters.bytes_received,
-        first_wire,
-        first_sync_bytes,
-        took,
+        round_trips: s.status.counters.requests_sent + s.status.counters.requests_answered,
+        wire: s.wire,
+        sync_bytes: s.sync_bytes(),
+        first_wire: first.wire,
+        first_sync_bytes: first.sync_bytes(),
+        took: s.took,
     }
 }
 
