@@ -30,6 +30,6 @@ pub use model::{
     SuggestionType, Verdict,
 };
 pub use signed::{verify_batch, Identity, SignedRecord};
-pub use store::{AttestationQuery, AttestationRow, Snapshot, Store, ViewKind, ViewRow};
+pub use store::{AttestationQuery, AttestationRow, Snapshot, Store, StoredBody, ViewKind, ViewRow};
 pub use team::{Member, Membership};
 pub use view::{MergedView, PatchView};

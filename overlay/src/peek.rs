@@ -160,11 +160,25 @@ fn payload_prefix<'a>(
 
 /// The listing fields of `body` if it is an attestation; `None` for other records or bad bytes.
 pub fn peek_attestation(body: &[u8]) -> Option<AttestationPeek<'_>> {
+    peek_attestation_in(body, None)
+}
+
+/// [`peek_attestation`] for a body as the store keeps it: when `names` is given, the provider
+/// and model strings were packed into a one-byte model id naming `names[id - 1]`.
+pub(crate) fn peek_attestation_in<'a>(
+    body: &'a [u8],
+    names: Option<&'a [(String, String)]>,
+) -> Option<AttestationPeek<'a>> {
     let mut c = Cursor { b: body };
     let (seq, timestamp_ms, origin, patch) = attestation_prefix(&mut c)?;
     let ai = if c.option()? {
-        let provider = c.str()?;
-        let model = c.str()?;
+        let (provider, model) = match names {
+            None => (c.str()?, c.str()?),
+            Some(names) => {
+                let (p, m) = names.get(usize::from(c.byte()?).checked_sub(1)?)?;
+                (p.as_str(), m.as_str())
+            }
+        };
         let suggestion_type = *SuggestionType::ALL.get(usize::try_from(c.varint()?).ok()?)?;
         if c.option()? {
             c.bytes(32)?;
@@ -201,6 +215,31 @@ pub fn peek_attestation(body: &[u8]) -> Option<AttestationPeek<'_>> {
         patch,
         ai,
     })
+}
+
+/// Where an attestation's provider and model strings sit in its canonical `body`: the byte
+/// range `start..end` that the store packs into a one-byte model id. `None` for records
+/// without AI, other records, and bad bytes.
+pub(crate) fn ai_names_span(body: &[u8]) -> Option<(usize, usize)> {
+    let mut c = Cursor { b: body };
+    attestation_prefix(&mut c)?;
+    if !c.option()? {
+        return None;
+    }
+    let start = body.len() - c.b.len();
+    c.str()?;
+    c.str()?;
+    Some((start, body.len() - c.b.len()))
+}
+
+/// Where the one-byte model id sits in a packed attestation body (see [`ai_names_span`]).
+pub(crate) fn packed_model_at(body: &[u8]) -> Option<usize> {
+    let mut c = Cursor { b: body };
+    attestation_prefix(&mut c)?;
+    if !c.option()? {
+        return None;
+    }
+    Some(body.len() - c.b.len())
 }
 
 /// The patch and seconds of `body` if it is a review; `None` for other records or bad bytes.

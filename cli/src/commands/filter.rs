@@ -7,7 +7,7 @@ use std::fmt;
 use std::time::{Duration, UNIX_EPOCH};
 
 use anyhow::{bail, Result};
-use attrib_overlay::peek::{peek_review, PatchRef};
+use attrib_overlay::peek::PatchRef;
 use attrib_overlay::{PatchId, PublicKey, Snapshot, ViewKind};
 
 /// A time bound as given on the command line.
@@ -195,8 +195,8 @@ pub fn reviews(snap: &Snapshot<'_>) -> Result<HashMap<PatchKey, Reviewed>> {
         if row.kind != ViewKind::Review {
             continue;
         }
-        let body = snap.body_at(row.offset)?;
-        let Some(rv) = peek_review(&body) else {
+        let body = snap.stored_body(row.offset)?;
+        let Some(rv) = body.peek_review() else {
             bail!(
                 "the store is damaged: log entry at {} is not a review",
                 row.offset

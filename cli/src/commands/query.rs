@@ -6,8 +6,10 @@ use std::io::Write;
 
 use anyhow::{bail, Result};
 use attrib_overlay::model::format_milli;
-use attrib_overlay::peek::{peek_attestation, PatchRef};
-use attrib_overlay::{now_ms, AttestationQuery, Origin, Payload, SignedRecord, Snapshot};
+use attrib_overlay::peek::PatchRef;
+use attrib_overlay::{
+    now_ms, AttestationQuery, Origin, Payload, SignedRecord, Snapshot, StoredBody,
+};
 use attrib_vcs_adapter::ChannelRecord;
 use serde_json::{json, Value};
 
@@ -149,7 +151,7 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
                 continue;
             }
             if peek_filter || review != ReviewFilter::Any {
-                let body = snap.body(&row)?;
+                let body = snap.stored_body(row.offset)?;
                 let p = peek(&body, row.offset)?;
                 if !filter.accepts_ai_peek(p.ai.as_ref()) || !review.keeps(review_count(&p.patch)) {
                     continue;
@@ -230,7 +232,7 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
     // output-sized allocation (fresh pages are what a large listing would pay for most).
     let mut line = String::with_capacity(256);
     for row in &rows {
-        let body = snap.body(row)?;
+        let body = snap.stored_body(row.offset)?;
         let p = peek(&body, row.offset)?;
         let name = names
             .get(row.author as usize)
@@ -250,8 +252,11 @@ pub fn log(ctx: &Ctx, out: &mut dyn Write, args: LogArgs) -> Result<()> {
     Ok(())
 }
 
-fn peek(body: &[u8], offset: u64) -> Result<attrib_overlay::peek::AttestationPeek<'_>> {
-    peek_attestation(body).ok_or_else(|| {
+fn peek<'b>(
+    body: &'b StoredBody<'_>,
+    offset: u64,
+) -> Result<attrib_overlay::peek::AttestationPeek<'b>> {
+    body.peek_attestation().ok_or_else(|| {
         anyhow::anyhow!("the store is damaged: log entry at {offset} is not an attestation")
     })
 }

@@ -22,8 +22,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Result};
 use attrib_overlay::model::format_milli;
-use attrib_overlay::peek::{peek_attestation, peek_review};
-use attrib_overlay::{now_ms, PatchId, Payload, Snapshot, SuggestionType, ViewKind, ViewRow};
+
+use attrib_overlay::{
+    now_ms, PatchId, Payload, Snapshot, StoredBody, SuggestionType, ViewKind, ViewRow,
+};
 use attrib_vcs_adapter::{CreditEntry, Pijul};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -516,10 +518,10 @@ impl Building {
 }
 
 fn peek_row<'b>(
-    body: &'b [u8],
+    body: &'b StoredBody<'_>,
     row: &ViewRow,
 ) -> Result<attrib_overlay::peek::AttestationPeek<'b>> {
-    peek_attestation(body).ok_or_else(|| {
+    body.peek_attestation().ok_or_else(|| {
         anyhow!(
             "the store is damaged: log entry at {} is not an attestation",
             row.offset
@@ -553,7 +555,7 @@ fn overlay_units(snap: &Snapshot<'_>, agg: &mut Agg<'_>) -> Result<()> {
                     building[0].attestation(snap, row, None, &mut agg.names);
                 }
                 ViewKind::Attestation { .. } => {
-                    let body = snap.body_at(row.offset)?;
+                    let body = snap.stored_body(row.offset)?;
                     let p = peek_row(&body, row)?;
                     let i = if single {
                         building.push(Building::new(None));
@@ -564,8 +566,8 @@ fn overlay_units(snap: &Snapshot<'_>, agg: &mut Agg<'_>) -> Result<()> {
                     building[i].attestation(snap, row, p.ai.as_ref(), &mut agg.names);
                 }
                 ViewKind::Review => {
-                    let body = snap.body_at(row.offset)?;
-                    let rv = peek_review(&body).ok_or_else(|| {
+                    let body = snap.stored_body(row.offset)?;
+                    let rv = body.peek_review().ok_or_else(|| {
                         anyhow!(
                             "the store is damaged: log entry at {} is not a review",
                             row.offset

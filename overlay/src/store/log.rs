@@ -1,8 +1,8 @@
 //! The record log: every authentic record, packed end to end in raw sanakirja pages.
 //!
 //! Records are immutable, so the log only grows. It is a byte stream cut into 4 KiB pages; the
-//! page table (`LOG_PAGES`: page number → file offset) and the length (`META_LOG_LEN`) live in
-//! B-trees of the same transaction, so a commit publishes new bytes atomically and a crash before
+//! page table (`Kind::LogPage`: page number → file offset) and the length (`META_LOG_LEN`) live in
+//! the catalog B-tree of the same transaction, so a commit publishes new bytes atomically and a crash before
 //! commit leaves no trace. Pages written by a committed transaction are never written again: the
 //! partly filled tail page is copied into a fresh page before the first append of a transaction
 //! (copy-on-write, as sanakirja's own B-trees do), and the old page is freed at commit.
@@ -11,18 +11,22 @@
 //! the first byte of pages it hands out and may clear it at commit, even on a page that was
 //! recycled to us during the transaction. Data lives in the other 4088 bytes of every page.
 //!
-//! Entry layout: `u16 length (LE) | varint author index | canonical body | 64-byte signature`.
-//! Dense packing is what keeps the store near 200 bytes per attestation: B-trees fed in key order
-//! leave their pages half empty.
+//! Entry layout: `u16 length (LE) | varint (author index << 1 | packed) | body | 64-byte
+//! signature`. The body is the record's canonical bytes, except that in a *packed* entry an AI
+//! attestation's provider and model strings (about 20 bytes) are replaced by the one-byte id the
+//! catalog names them under ([`super::tables::Models`]); [`LogReader::canonical_at`] puts them
+//! back, so signatures, ids and sync only ever see canonical bytes. Dense packing is what keeps
+//! the store near 150 bytes per attestation: B-trees fed in key order leave their pages half
+//! empty.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use sanakirja::btree;
 use sanakirja::{AllocPage, LoadPage};
 
-use super::tables::{Tables, META_LOG_LEN};
+use super::tables::{as_u64, catalog_put, catalog_scan, Kind, Models, Tables, META_LOG_LEN};
 use crate::error::StoreError;
+use crate::peek::{ai_names_span, packed_model_at};
 
 pub(crate) const PAGE: u64 = 4096;
 /// Bytes at the start of every log page that hold no data.
@@ -36,7 +40,12 @@ pub(crate) struct EntryRef {
     pub author: u32,
     /// Total entry length including the 2-byte length prefix.
     pub len: usize,
+    /// The body's provider and model are packed into a model id.
+    pub packed: bool,
 }
+
+/// An entry's header, body and signature.
+pub(crate) type Parts<'a> = (EntryRef, Cow<'a, [u8]>, [u8; 64]);
 
 /// A read view of the log: the page table loaded once per transaction.
 pub(crate) struct LogReader {
@@ -44,6 +53,8 @@ pub(crate) struct LogReader {
     /// Where each page is mapped, resolved once: sanakirja's page lookup takes a lock.
     ptrs: Vec<*const u8>,
     pub len: u64,
+    /// The catalog's provider/model names, which packed bodies refer to by id.
+    pub names: Vec<(String, String)>,
 }
 
 // SAFETY: the pointers address pages of sanakirja's memory map, which lives as long as the
@@ -61,13 +72,24 @@ impl LogReader {
     ) -> Result<LogReader, StoreError> {
         let len = super::tables::meta_get(txn, t, META_LOG_LEN)?.unwrap_or(0);
         let mut pages = Vec::with_capacity((len / PAGE + 1) as usize);
-        for entry in btree::iter(txn, &t.log_pages, None)? {
+        for entry in catalog_scan(txn, t, Kind::LogPage, 0)? {
             let (idx, off) = entry?;
-            if *idx != pages.len() as u64 {
+            if idx != pages.len() as u64 {
                 return Err(StoreError::Corrupt(format!("log page {idx} out of order")));
             }
-            pages.push(*off);
+            pages.push(as_u64(off)?);
         }
+        let mut log = LogReader::from_pages(txn, pages, len)?;
+        log.names = Models::load(txn, t)?.names;
+        Ok(log)
+    }
+
+    /// A reader over pages found some other way (a store of an older layout).
+    pub fn from_pages<T: LoadPage<Error = sanakirja::Error>>(
+        txn: &T,
+        pages: Vec<u64>,
+        len: u64,
+    ) -> Result<LogReader, StoreError> {
         if (pages.len() as u64) < len.div_ceil(DATA) {
             return Err(StoreError::Corrupt(
                 "log page table shorter than the log".into(),
@@ -78,7 +100,12 @@ impl LogReader {
             // SAFETY: every offset comes from the page table of this snapshot.
             .map(|off| unsafe { txn.load_page(*off) }.map(|p| p.data as *const u8))
             .collect::<Result<_, _>>()?;
-        Ok(LogReader { pages, ptrs, len })
+        Ok(LogReader {
+            pages,
+            ptrs,
+            len,
+            names: Vec::new(),
+        })
     }
 
     /// The bytes `[offset, offset + n)` of the stream, borrowed when they sit in one page.
@@ -129,15 +156,67 @@ impl LogReader {
             )));
         }
         let bytes = self.read(offset, len)?;
-        let (author, _) = read_varint(&bytes[2..])
+        let (head, _) = read_varint(&bytes[2..])
             .ok_or_else(|| StoreError::Corrupt(format!("log entry at {offset} has no author")))?;
+        let author = u32::try_from(head >> 1)
+            .map_err(|_| StoreError::Corrupt(format!("log entry at {offset}: author too large")))?;
         Ok((
             EntryRef {
-                author: author as u32,
+                author,
                 len,
+                packed: head & 1 == 1,
             },
             bytes,
         ))
+    }
+
+    /// The body as stored (packed or not, see [`EntryRef::packed`]) and the signature of the
+    /// entry at `offset`, borrowed from the store when it sits in one page.
+    pub fn stored_at(&self, offset: u64) -> Result<Parts<'_>, StoreError> {
+        let (head, bytes) = self.entry_at(offset)?;
+        let (body_len, signature) = split_entry(&bytes)
+            .map(|(b, s)| (b.len(), s))
+            .ok_or_else(|| StoreError::Corrupt(format!("log entry at {offset} is cut short")))?;
+        let end = bytes.len() - 64;
+        let body = match bytes {
+            Cow::Borrowed(e) => Cow::Borrowed(&e[end - body_len..end]),
+            Cow::Owned(e) => Cow::Owned(e[end - body_len..end].to_vec()),
+        };
+        Ok((head, body, signature))
+    }
+
+    /// The canonical body and the signature of the entry at `offset`.
+    pub fn canonical_at(&self, offset: u64) -> Result<Parts<'_>, StoreError> {
+        let (head, body, signature) = self.stored_at(offset)?;
+        if !head.packed {
+            return Ok((head, body, signature));
+        }
+        let bad = || StoreError::Corrupt(format!("log entry at {offset}: bad packed model id"));
+        let at = packed_model_at(&body).ok_or_else(bad)?;
+        let id = usize::from(*body.get(at).ok_or_else(bad)?);
+        let (provider, model) = id
+            .checked_sub(1)
+            .and_then(|i| self.names.get(i))
+            .ok_or_else(bad)?;
+        let mut out = Vec::with_capacity(body.len() + provider.len() + model.len() + 4);
+        out.extend_from_slice(&body[..at]);
+        write_varint(&mut out, provider.len() as u64);
+        out.extend_from_slice(provider.as_bytes());
+        write_varint(&mut out, model.len() as u64);
+        out.extend_from_slice(model.as_bytes());
+        out.extend_from_slice(&body[at + 1..]);
+        Ok((head, Cow::Owned(out), signature))
+    }
+
+    /// The sequence number of the record at `offset`: the first field of every body.
+    pub fn seq_at(&self, offset: u64) -> Result<u32, StoreError> {
+        let (_, bytes) = self.entry_at(offset)?;
+        split_entry(&bytes)
+            .and_then(|(body, _)| read_varint(body))
+            .and_then(|(seq, _)| u32::try_from(seq).ok())
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("log entry at {offset} has no sequence number"))
+            })
     }
 }
 
@@ -156,7 +235,10 @@ impl LogWriter {
         }
     }
 
-    /// Appends one entry and returns its stream offset.
+    /// Appends one entry and returns its stream offset. `model` is the id the catalog names the
+    /// record's provider/model under (`names` holds them all); an AI attestation with an id in
+    /// `1..=names.len()` is stored packed.
+    #[allow(clippy::too_many_arguments)]
     pub fn append<T>(
         &mut self,
         txn: &mut T,
@@ -164,14 +246,33 @@ impl LogWriter {
         author: u32,
         body: &[u8],
         signature: &[u8; 64],
+        model: u8,
+        names: &[(String, String)],
     ) -> Result<u64, StoreError>
     where
         T: AllocPage + LoadPage<Error = sanakirja::Error>,
     {
+        if names.len() > self.reader.names.len() {
+            self.reader.names = names.to_vec();
+        }
+        // Packed only when the id names exactly this record's provider and model.
+        let named = (model as usize)
+            .checked_sub(1)
+            .and_then(|i| names.get(i))
+            .zip(crate::peek::peek_attestation(body).and_then(|p| p.ai))
+            .is_some_and(|((p, m), ai)| *p == ai.provider && *m == ai.model);
+        let span = ai_names_span(body).filter(|_| named);
         let mut entry = Vec::with_capacity(2 + 5 + body.len() + 64);
         entry.extend_from_slice(&[0, 0]);
-        write_varint(&mut entry, author as u64);
-        entry.extend_from_slice(body);
+        write_varint(&mut entry, ((author as u64) << 1) | span.is_some() as u64);
+        match span {
+            Some((start, end)) => {
+                entry.extend_from_slice(&body[..start]);
+                entry.push(model);
+                entry.extend_from_slice(&body[end..]);
+            }
+            None => entry.extend_from_slice(body),
+        }
         entry.extend_from_slice(signature);
         let len = u16::try_from(entry.len())
             .map_err(|_| StoreError::Invalid("record too large for the log".into()))?;
@@ -234,8 +335,7 @@ impl LogWriter {
             self.reader.pages.push(fresh.0.offset);
             self.reader.ptrs.push(dst);
         }
-        btree::del(txn, &mut t.log_pages, &idx, None)?;
-        btree::put(txn, &mut t.log_pages, &idx, &fresh.0.offset)?;
+        catalog_put(txn, t, Kind::LogPage, idx, &fresh.0.offset.to_le_bytes())?;
         self.owned.insert(fresh.0.offset);
         Ok(dst)
     }

@@ -11,7 +11,9 @@
 //!   later ones, equivocating pairs) stay in the log as evidence and re-enter the view if
 //!   membership changes to admit them.
 
+mod legacy;
 mod log;
+mod seqs;
 mod tables;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -26,10 +28,10 @@ use crate::model::{Payload, Record};
 use crate::signed::{verify_batch, SignedRecord, GENESIS_TEAM};
 use crate::team::Membership;
 use crate::view::{supersedes, PatchView, SlotKind};
-use log::{split_entry, LogReader, LogWriter};
+use log::{LogReader, LogWriter};
 use tables::{
-    meta_get, meta_put, seq_key, values_of, KeyBytes, Models, Tables, ViewEntry, NO_MODEL,
-    OTHER_MODEL,
+    catalog_put, catalog_scan, meta_get, meta_put, values_of, Kind, Models, Tables, ViewEntry,
+    MARKER, NO_MODEL, OTHER_MODEL,
 };
 
 /// Records of keys that are not (yet) members are kept, up to this many, so that a grant that
@@ -74,7 +76,27 @@ impl Store {
             source,
         })?;
         let path = dir.join(STORE_FILE);
-        let env = Env::new(&path, 1 << 16, 2)?;
+        // One root: a writer waits for readers instead of keeping a second copy of the root page
+        // (files of older layouts keep the two they were made with).
+        let env = Env::new(&path, 1 << 16, 1)?;
+        if Tables::load(&Env::txn_begin(&env)?).is_none() {
+            match legacy::schema(&env)? {
+                Some(legacy::SCHEMA) => {
+                    let records = legacy::records(&env)?;
+                    drop(env);
+                    migrate(dir, records)?;
+                    return Store::open(dir);
+                }
+                Some(schema) => {
+                    return Err(StoreError::Corrupt(format!(
+                        "unknown store schema {schema} (this attrib reads {} and migrates {})",
+                        tables::SCHEMA_VERSION,
+                        legacy::SCHEMA
+                    )))
+                }
+                None => {}
+            }
+        }
         let store = Store { env, path };
         // Read-only commands must not write: only a new file gets a mutable transaction.
         let existing = {
@@ -175,6 +197,7 @@ impl Store {
         let mut rebuild: BTreeSet<u32> = BTreeSet::new();
         let mut membership_changed = false;
         let mut pending = meta_get(&txn, &t, tables::META_PENDING)?.unwrap_or(0);
+        let mut records = meta_get(&txn, &t, tables::META_RECORDS)?.unwrap_or(0);
         let is_member = |k: &PublicKey| {
             old_membership
                 .as_ref()
@@ -208,7 +231,12 @@ impl Store {
                 Some(&a) => a,
                 None => {
                     let a = authors.len() as u32;
-                    btree::put(&mut txn, &mut t.authors, &(a as u64), &KeyBytes(r.signer.0))?;
+                    if a >= seqs::MAX_AUTHORS {
+                        return Err(StoreError::Invalid(
+                            "the store has outgrown its index by author".into(),
+                        ));
+                    }
+                    catalog_put(&mut txn, &mut t, Kind::Author, a as u64, &r.signer.0)?;
                     authors.push(r.signer);
                     author_idx.insert(r.signer, a);
                     if stranger {
@@ -217,8 +245,8 @@ impl Store {
                     a
                 }
             };
-            let key = seq_key(author, r.record.seq);
-            let existing = values_of(&txn, &t.seqs, key)?;
+            let existing =
+                Reader::new(&txn, &t, &log.reader, &authors).versions(author, r.record.seq)?;
             let mut duplicate = false;
             for off in &existing {
                 let reader = Reader::new(&txn, &t, &log.reader, &authors);
@@ -233,17 +261,34 @@ impl Store {
             if stranger {
                 pending += 1;
             }
-            let offset = log.append(&mut txn, &mut t, author, &r.body, &r.signature)?;
-            btree::put(&mut txn, &mut t.seqs, &key, &offset)?;
+            // A member's AI attestation is stored with its model packed into an id; a stranger's
+            // only under an id that exists, so strangers cannot use up the 254 ids.
+            let model = if stranger {
+                models.known(&r.record)
+            } else {
+                model_id(&mut txn, &mut t, &mut models, &r.record)?
+            };
+            let offset = log.append(
+                &mut txn,
+                &mut t,
+                author,
+                &r.body,
+                &r.signature,
+                model,
+                &models.names,
+            )?;
+            records += 1;
             if r.record.payload.is_membership() {
-                btree::put(&mut txn, &mut t.membership, &offset, &0)?;
+                catalog_put(&mut txn, &mut t, Kind::Membership, offset, MARKER)?;
                 membership_changed = true;
             }
-            if !existing.is_empty() {
+            if existing.is_empty() {
+                seqs::fill_slot(&mut txn, &mut t, author, r.record.seq, offset)?;
+            } else {
                 // Equivocation: keep every version as evidence and flag the key.
                 for off in existing.iter().chain(std::iter::once(&offset)) {
-                    btree::del(&mut txn, &mut t.equivocations, &(author as u64), Some(off))?;
-                    btree::put(&mut txn, &mut t.equivocations, &(author as u64), off)?;
+                    let number = equivocation_number(author, *off)?;
+                    catalog_put(&mut txn, &mut t, Kind::Equivocation, number, MARKER)?;
                 }
                 rebuild.insert(author);
                 if r.record.payload.is_membership() {
@@ -253,6 +298,7 @@ impl Store {
             new_records.push((i, offset, author));
         }
         meta_put(&mut txn, &mut t, tables::META_PENDING, pending)?;
+        meta_put(&mut txn, &mut t, tables::META_RECORDS, records)?;
 
         let new_membership = if membership_changed {
             let reader = Reader::new(&txn, &t, &log.reader, &authors);
@@ -312,7 +358,9 @@ impl Store {
 
         // Final outcomes, judged against the membership after the whole batch.
         let equivocated = |txn: &sanakirja::MutTxn<&Env, ()>, t: &Tables, author: u32, seq: u32| {
-            values_of(txn, &t.seqs, seq_key(author, seq)).map(|v| v.len() > 1)
+            Reader::new(txn, t, &log.reader, &authors)
+                .versions(author, seq)
+                .map(|v| v.len() > 1)
         };
         let judged: Vec<(usize, u32, bool)> = new_records
             .iter()
@@ -350,7 +398,7 @@ impl Store {
         })?;
         let header = self.root_header()?;
         let snap = self.snapshot()?;
-        let records = btree::iter(&snap.txn, &snap.tables.seqs, None)?.count() as u64;
+        let records = snap.record_count()?;
         Ok(StoreSize {
             file_bytes: meta.len(),
             disk_bytes: meta.blocks() * 512,
@@ -406,6 +454,50 @@ impl Store {
     }
 }
 
+/// Rewrites the store in `dir`, of schema [`legacy::SCHEMA`], in the current layout: its records
+/// go through [`Store::ingest`] into a new file beside it, which replaces the old one only once
+/// it holds every record; the old file stays as `attrib.db.schema3`.
+fn migrate(dir: &Path, records: Vec<SignedRecord>) -> Result<(), StoreError> {
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| StoreError::Io { path, source }
+    };
+    let work = dir.join("migrating");
+    if work.exists() {
+        std::fs::remove_dir_all(&work).map_err(io(&work))?;
+    }
+    {
+        let fresh = Store::open(&work)?;
+        fresh.ingest(&records, crate::ingest::now_ms())?;
+        let kept = fresh.snapshot()?.record_count()?;
+        if kept != records.len() as u64 {
+            return Err(StoreError::Corrupt(format!(
+                "migrating the store kept {kept} of its {} records; the old file is untouched",
+                records.len()
+            )));
+        }
+    }
+    let old = dir.join(STORE_FILE);
+    let backup = dir.join(format!("{STORE_FILE}.schema{}", legacy::SCHEMA));
+    std::fs::rename(&old, &backup).map_err(io(&old))?;
+    std::fs::rename(work.join(STORE_FILE), &old).map_err(io(&old))?;
+    std::fs::remove_dir_all(&work).map_err(io(&work))?;
+    Ok(())
+}
+
+/// Bits of a log offset in an equivocation entry's number; the author index takes the bits above.
+const OFFSET_BITS: u32 = 40;
+
+/// The catalog number of the evidence that `author` signed the record at `offset` in conflict.
+fn equivocation_number(author: u32, offset: u64) -> Result<u64, StoreError> {
+    if author >> (56 - OFFSET_BITS) != 0 || offset >> OFFSET_BITS != 0 {
+        return Err(StoreError::Invalid(
+            "the store has outgrown its equivocation index".into(),
+        ));
+    }
+    Ok(((author as u64) << OFFSET_BITS) | offset)
+}
+
 /// Keys whose member entry differs between two evaluations.
 fn changed_keys(old: Option<&Membership>, new: Option<&Membership>) -> BTreeSet<PublicKey> {
     let empty = BTreeMap::new();
@@ -458,15 +550,11 @@ fn rebuild_author(
     let mut by_seq: BTreeMap<u32, Vec<(u64, SignedRecord)>> = BTreeMap::new();
     {
         let reader = Reader::new(&*txn, t, log, authors);
-        for entry in btree::iter(&*txn, &t.seqs, Some((&seq_key(author, 0), None)))? {
-            let (k, off) = entry?;
-            if (*k >> 32) as u32 != author {
-                break;
-            }
+        for (seq, off) in reader.by_author(author, 0, u32::MAX)? {
             by_seq
-                .entry(*k as u32)
+                .entry(seq)
                 .or_default()
-                .push((*off, reader.record_at(*off, team)?));
+                .push((off, reader.record_at(off, team)?));
         }
     }
     let mut winners: BTreeMap<(PatchId, SlotKind), Option<(u64, SignedRecord)>> = BTreeMap::new();
@@ -504,12 +592,15 @@ fn load_authors<T: LoadPage<Error = sanakirja::Error>>(
     t: &Tables,
 ) -> Result<Vec<PublicKey>, StoreError> {
     let mut out = Vec::new();
-    for entry in btree::iter(txn, &t.authors, None)? {
+    for entry in catalog_scan(txn, t, Kind::Author, 0)? {
         let (i, k) = entry?;
-        if *i != out.len() as u64 {
+        if i != out.len() as u64 {
             return Err(StoreError::Corrupt("author table out of order".into()));
         }
-        out.push(PublicKey(k.0));
+        let key: [u8; 32] = k.try_into().map_err(|_| {
+            StoreError::Corrupt(format!("author {i} has a key of {} bytes", k.len()))
+        })?;
+        out.push(PublicKey(key));
     }
     Ok(out)
 }
@@ -534,14 +625,12 @@ impl<'a, T: LoadPage<Error = sanakirja::Error>> Reader<'a, T> {
 
     /// The signed record stored at a log offset.
     fn record_at(&self, offset: u64, team: Option<TeamId>) -> Result<SignedRecord, StoreError> {
-        let (entry, bytes) = self.log.entry_at(offset)?;
-        let (body, signature) = split_entry(&bytes)
-            .ok_or_else(|| StoreError::Corrupt(format!("log entry at {offset} is cut short")))?;
+        let (entry, body, signature) = self.log.canonical_at(offset)?;
         let signer = *self
             .authors
             .get(entry.author as usize)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown author {}", entry.author)))?;
-        let record = Record::from_trusted(body)
+        let record = Record::from_trusted(&body)
             .map_err(|e| StoreError::Corrupt(format!("log entry at {offset}: {e}")))?;
         let team = if matches!(record.payload, Payload::Genesis { .. }) {
             GENESIS_TEAM
@@ -557,10 +646,57 @@ impl<'a, T: LoadPage<Error = sanakirja::Error>> Reader<'a, T> {
         })
     }
 
+    /// Every stored record `author` signed with `seq`: one, or more when the author equivocated.
+    fn versions(&self, author: u32, seq: u32) -> Result<Vec<u64>, StoreError> {
+        let mut out: Vec<u64> = seqs::slot(self.txn, self.t, author, seq)?
+            .into_iter()
+            .collect();
+        if !out.is_empty() {
+            for (off, other) in self.equivocations(author)? {
+                if other == seq && !out.contains(&off) {
+                    out.push(off);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The evidence of `author`'s equivocations: `(offset, seq)` of every conflicting version.
+    fn equivocations(&self, author: u32) -> Result<Vec<(u64, u32)>, StoreError> {
+        let first = equivocation_number(author, 0)?;
+        let mut out = Vec::new();
+        for entry in catalog_scan(self.txn, self.t, Kind::Equivocation, first)? {
+            let (number, _) = entry?;
+            if number >> OFFSET_BITS != author as u64 {
+                break;
+            }
+            let off = number & ((1 << OFFSET_BITS) - 1);
+            out.push((off, self.log.seq_at(off)?));
+        }
+        Ok(out)
+    }
+
+    /// `(seq, offset)` of every record `author` signed with a number in `first..=last`, in
+    /// sequence order, every version of an equivocated number included.
+    fn by_author(&self, author: u32, first: u32, last: u32) -> Result<Vec<(u32, u64)>, StoreError> {
+        let mut out = seqs::slots_in(self.txn, self.t, author, first, last)?;
+        let extra: Vec<(u32, u64)> = self
+            .equivocations(author)?
+            .into_iter()
+            .map(|(off, seq)| (seq, off))
+            .filter(|(seq, off)| (first..=last).contains(seq) && !out.contains(&(*seq, *off)))
+            .collect();
+        if !extra.is_empty() {
+            out.extend(extra);
+            out.sort_unstable();
+        }
+        Ok(out)
+    }
+
     fn membership_records(&self) -> Result<Vec<SignedRecord>, StoreError> {
         let mut raw = Vec::new();
-        for entry in btree::iter(self.txn, &self.t.membership, None)? {
-            raw.push(*entry?.0);
+        for entry in catalog_scan(self.txn, self.t, Kind::Membership, 0)? {
+            raw.push(entry?.0);
         }
         // The genesis names the team every other record is signed for.
         let mut out = Vec::with_capacity(raw.len());
@@ -597,7 +733,7 @@ impl<'a, T: LoadPage<Error = sanakirja::Error>> Reader<'a, T> {
         }
         for r in &records {
             if let Some(&a) = author_of.get(&r.signer) {
-                if values_of(self.txn, &self.t.seqs, seq_key(a, r.record.seq))?.len() > 1 {
+                if self.versions(a, r.record.seq)?.len() > 1 {
                     equivocated.insert((r.signer, r.record.seq));
                 }
             }
@@ -660,25 +796,35 @@ pub struct LogEntry<'a> {
 impl LogView<'_> {
     /// The entry at `offset`.
     pub fn entry(&self, offset: u64) -> Result<LogEntry<'_>, StoreError> {
-        use std::borrow::Cow;
-        let (head, bytes) = self.log.entry_at(offset)?;
+        let (head, body, signature) = self.log.canonical_at(offset)?;
         let signer = *self
             .authors
             .get(head.author as usize)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown author {}", head.author)))?;
-        let (body_len, signature) = split_entry(&bytes)
-            .map(|(b, s)| (b.len(), s))
-            .ok_or_else(|| StoreError::Corrupt(format!("log entry at {offset} is cut short")))?;
-        let end = bytes.len() - 64;
-        let body = match bytes {
-            Cow::Borrowed(e) => Cow::Borrowed(&e[end - body_len..end]),
-            Cow::Owned(e) => Cow::Owned(e[end - body_len..end].to_vec()),
-        };
         Ok(LogEntry {
             signer,
             body,
             signature,
         })
+    }
+}
+
+/// A record's body as the store keeps it (see [`Snapshot::stored_body`]).
+pub struct StoredBody<'s> {
+    bytes: std::borrow::Cow<'s, [u8]>,
+    /// The store's model names when the body is packed.
+    names: Option<&'s [(String, String)]>,
+}
+
+impl StoredBody<'_> {
+    /// The listing fields if the record is an attestation.
+    pub fn peek_attestation(&self) -> Option<crate::peek::AttestationPeek<'_>> {
+        crate::peek::peek_attestation_in(&self.bytes, self.names)
+    }
+
+    /// The listing fields if the record is a review (reviews are never packed).
+    pub fn peek_review(&self) -> Option<crate::peek::ReviewPeek<'_>> {
+        crate::peek::peek_review(&self.bytes)
     }
 }
 
@@ -750,9 +896,9 @@ impl<'s> Snapshot<'s> {
 
     fn load_equivocators(&self) -> Result<BTreeSet<PublicKey>, StoreError> {
         let mut out = BTreeSet::new();
-        for entry in btree::iter(&self.txn, &self.tables.equivocations, None)? {
-            let (a, _) = entry?;
-            if let Some(k) = self.authors.get(*a as usize) {
+        for entry in catalog_scan(&self.txn, &self.tables, Kind::Equivocation, 0)? {
+            let (number, _) = entry?;
+            if let Some(k) = self.authors.get((number >> OFFSET_BITS) as usize) {
                 out.insert(*k);
             }
         }
@@ -768,22 +914,7 @@ impl<'s> Snapshot<'s> {
         let Some(a) = self.authors.iter().position(|k| k == key) else {
             return Ok(1);
         };
-        let a = a as u32;
-        let mut last = 0;
-        let origin = seq_key(a, u32::MAX);
-        for entry in btree::rev_iter(
-            &self.txn,
-            &self.tables.seqs,
-            Some((&origin, Some(&u64::MAX))),
-        )? {
-            let (k, _) = entry?;
-            match ((*k >> 32) as u32).cmp(&a) {
-                std::cmp::Ordering::Greater => continue,
-                std::cmp::Ordering::Equal => last = *k as u32,
-                std::cmp::Ordering::Less => {}
-            }
-            break;
-        }
+        let last = seqs::last_seq(&self.txn, &self.tables, a as u32)?;
         Ok(last.saturating_add(1))
     }
 
@@ -900,10 +1031,9 @@ impl<'s> Snapshot<'s> {
     }
 
     fn record_matches_model(&self, offset: u64, q: &AttestationQuery) -> Result<bool, StoreError> {
-        let (_, bytes) = self.log.entry_at(offset)?;
-        let body = split_entry(&bytes).map(|(b, _)| b);
-        Ok(body
-            .and_then(crate::peek::peek_attestation)
+        Ok(self
+            .stored_body(offset)?
+            .peek_attestation()
             .and_then(|p| p.ai)
             .is_some_and(|ai| {
                 q.provider.as_deref().is_none_or(|x| x == ai.provider)
@@ -921,27 +1051,19 @@ impl<'s> Snapshot<'s> {
         self.body_at(row.offset)
     }
 
-    /// The canonical body of the record at a log offset (from a row).
+    /// The canonical body of the record at a log offset (from a row), borrowed from the store
+    /// when it sits in one page and is not packed.
     pub fn body_at(&self, offset: u64) -> Result<std::borrow::Cow<'_, [u8]>, StoreError> {
-        use std::borrow::Cow;
-        let (_, entry) = self.log.entry_at(offset)?;
-        let cut = |e: &[u8]| {
-            split_entry(e)
-                .map(|(b, _)| b.len())
-                .ok_or_else(|| StoreError::Corrupt(format!("log entry at {offset} is cut short")))
-        };
-        // The body ends where the 64-byte signature starts.
-        Ok(match entry {
-            Cow::Borrowed(e) => {
-                let len = cut(e)?;
-                let end = e.len() - 64;
-                Cow::Borrowed(&e[end - len..end])
-            }
-            Cow::Owned(e) => {
-                let len = cut(&e)?;
-                let end = e.len() - 64;
-                Cow::Owned(e[end - len..end].to_vec())
-            }
+        Ok(self.log.canonical_at(offset)?.1)
+    }
+
+    /// The body of the record at a log offset (from a row) as the store keeps it, for reading
+    /// listing fields in place: no canonical bytes are rebuilt for a packed body.
+    pub fn stored_body(&self, offset: u64) -> Result<StoredBody<'_>, StoreError> {
+        let (head, bytes, _) = self.log.stored_at(offset)?;
+        Ok(StoredBody {
+            bytes,
+            names: head.packed.then_some(self.log.names.as_slice()),
         })
     }
 
@@ -1034,7 +1156,7 @@ impl<'s> Snapshot<'s> {
 
     /// Number of records in the log.
     pub fn record_count(&self) -> Result<u64, StoreError> {
-        Ok(btree::iter(&self.txn, &self.tables.seqs, None)?.count() as u64)
+        Ok(meta_get(&self.txn, &self.tables, tables::META_RECORDS)?.unwrap_or(0))
     }
 
     /// Length of the record log in bytes. The log only grows, so a length read earlier is a
@@ -1082,13 +1204,8 @@ impl<'s> Snapshot<'s> {
         let team = self.team();
         let reader = self.reader();
         let (mut out, mut bytes) = (Vec::new(), 0usize);
-        let start = seq_key(a, first);
-        for entry in btree::iter(&self.txn, &self.tables.seqs, Some((&start, None)))? {
-            let (k, off) = entry?;
-            if (*k >> 32) as u32 != a || (*k as u32) > last {
-                break;
-            }
-            let r = reader.record_at(*off, team)?;
+        for (_, off) in reader.by_author(a, first, last)? {
+            let r = reader.record_at(off, team)?;
             if !out.is_empty() && bytes + r.body.len() > max_body_bytes {
                 return Ok((out, false));
             }

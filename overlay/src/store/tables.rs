@@ -1,15 +1,29 @@
 //! The sanakirja tables of a store and their key types.
 //!
+//! A store has two B-trees next to the record log's raw pages ([`super::log`]):
+//!
 //! | root | table | key → value |
 //! |---|---|---|
-//! | 0 | `meta` | small counters (`META_*`) → u64 |
-//! | 1 | `log_pages` | log page number → file offset of the page |
-//! | 2 | `seqs` | `author index << 32 | seq` → log offset (two values = equivocation) — the index by author |
-//! | 3 | `view` | patch key ([`crate::PatchId::index_key`]) → [`ViewEntry`] of each slot's winner — the index by patch |
-//! | 4 | `authors` | author index → public key |
-//! | 5 | `membership` | log offset of each genesis / grant / revoke → 0 |
-//! | 6 | `models` | model id → `provider\0model`: the names behind [`ViewEntry::model`] |
-//! | 7 | `equivocations` | author index → log offsets of the conflicting records |
+//! | 8 | `catalog` | [`Kind`] (top byte) and a number → bytes: everything about the log but the view |
+//! | 9 | `view` | patch key ([`crate::PatchId::index_key`]) → [`ViewEntry`] of each slot's winner — the index by patch |
+//!
+//! The catalog's kinds:
+//!
+//! | kind | number → value |
+//! |---|---|
+//! | `Meta` | counter (`META_*`) → u64 |
+//! | `LogPage` | log page number → file offset of the page (u64) |
+//! | `Author` | author index → 32-byte public key |
+//! | `Membership` | log offset of each genesis / grant / revoke → (marker) |
+//! | `Model` | model id → `provider\0model`: the names behind [`ViewEntry::model`] |
+//! | `Equivocation` | author index << 40 \| log offset of each conflicting record → (marker) |
+//! | `Seqs` | author index << 28 \| seq / 16 → sixteen log offsets: the index by author ([`super::seqs`]) |
+//!
+//! One table instead of one per kind is what keeps a small store small: sanakirja gives every
+//! table at least a page of its own, and most of these kinds hold a few dozen bytes.
+//!
+//! Why roots 8 and 9: stores of schema 3 and older kept eight tables in roots 0..=7. A file
+//! whose root 8 is unset is either new or old, never misread as the other.
 
 use sanakirja::btree::{self, Db, UDb};
 use sanakirja::{direct_repr, LoadPage, MutTxn, RootDb, Storable, UnsizedStorable};
@@ -19,15 +33,35 @@ use crate::error::StoreError;
 pub(crate) const META_SCHEMA: u64 = 0;
 pub(crate) const META_LOG_LEN: u64 = 1;
 pub(crate) const META_PENDING: u64 = 2;
-pub(crate) const SCHEMA_VERSION: u64 = 3;
+/// Records in the log, equivocating versions included.
+pub(crate) const META_RECORDS: u64 = 3;
+pub(crate) const SCHEMA_VERSION: u64 = 4;
 
-const ROOTS: usize = 8;
+const CATALOG_ROOT: usize = 8;
+const VIEW_ROOT: usize = 9;
 
-/// A 32-byte public key as a sanakirja value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[repr(C)]
-pub(crate) struct KeyBytes(pub [u8; 32]);
-direct_repr!(KeyBytes);
+/// What a catalog entry is about: the top byte of its key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Kind {
+    Meta = 0,
+    LogPage = 1,
+    Author = 2,
+    Membership = 3,
+    Model = 4,
+    Equivocation = 5,
+    Seqs = 6,
+}
+
+const KIND_SHIFT: u32 = 56;
+/// The largest number a catalog key holds under its kind.
+pub(crate) const NUMBER_MAX: u64 = (1 << KIND_SHIFT) - 1;
+/// The value of entries whose key says everything (sanakirja stores no empty values).
+pub(crate) const MARKER: &[u8] = &[1];
+
+fn catalog_key(kind: Kind, number: u64) -> u64 {
+    ((kind as u64) << KIND_SHIFT) | (number & NUMBER_MAX)
+}
 
 /// A `view` value: where a slot's winning record is, and what a listing filters and sorts by,
 /// so that `attrib log` reads the log only for the rows it prints. With the `view` key (the
@@ -108,28 +142,17 @@ impl ViewEntry {
 }
 
 pub(crate) struct Tables {
-    pub meta: Db<u64, u64>,
-    pub log_pages: Db<u64, u64>,
-    pub seqs: Db<u64, u64>,
+    pub catalog: UDb<u64, [u8]>,
     pub view: Db<u64, ViewEntry>,
-    pub authors: Db<u64, KeyBytes>,
-    pub membership: Db<u64, u64>,
-    pub models: UDb<u64, [u8]>,
-    pub equivocations: Db<u64, u64>,
 }
 
 impl Tables {
-    /// Loads the tables of a committed store; `None` when the file is new.
+    /// Loads the tables of a committed store; `None` when the file is new or of schema 3 or
+    /// older (see [`super::legacy`]).
     pub fn load<T: RootDb>(txn: &T) -> Option<Tables> {
         Some(Tables {
-            meta: txn.root_db(0)?,
-            log_pages: txn.root_db(1)?,
-            seqs: txn.root_db(2)?,
-            view: txn.root_db(3)?,
-            authors: txn.root_db(4)?,
-            membership: txn.root_db(5)?,
-            models: txn.root_db(6)?,
-            equivocations: txn.root_db(7)?,
+            catalog: txn.root_db(CATALOG_ROOT)?,
+            view: txn.root_db(VIEW_ROOT)?,
         })
     }
 
@@ -139,14 +162,8 @@ impl Tables {
         // SAFETY: each new table is stored in a root below before commit.
         let mut t = unsafe {
             Tables {
-                meta: btree::create_db(txn)?,
-                log_pages: btree::create_db(txn)?,
-                seqs: btree::create_db(txn)?,
+                catalog: btree::create_db_(txn)?,
                 view: btree::create_db(txn)?,
-                authors: btree::create_db(txn)?,
-                membership: btree::create_db(txn)?,
-                models: btree::create_db_(txn)?,
-                equivocations: btree::create_db(txn)?,
             }
         };
         meta_put(txn, &mut t, META_SCHEMA, SCHEMA_VERSION)?;
@@ -154,21 +171,84 @@ impl Tables {
     }
 
     pub fn save<E: std::borrow::Borrow<sanakirja::Env>, X>(&self, txn: &mut MutTxn<E, X>) {
-        let roots = [
-            self.meta.db,
-            self.log_pages.db,
-            self.seqs.db,
-            self.view.db,
-            self.authors.db,
-            self.membership.db,
-            self.models.db,
-            self.equivocations.db,
-        ];
-        debug_assert_eq!(roots.len(), ROOTS);
-        for (i, db) in roots.into_iter().enumerate() {
-            txn.set_root(i, db.into());
-        }
+        txn.set_root(CATALOG_ROOT, self.catalog.db.into());
+        txn.set_root(VIEW_ROOT, self.view.db.into());
     }
+}
+
+/// The value under `(kind, number)`.
+pub(crate) fn catalog_get<'t, T: LoadPage<Error = sanakirja::Error>>(
+    txn: &'t T,
+    t: &Tables,
+    kind: Kind,
+    number: u64,
+) -> Result<Option<&'t [u8]>, StoreError> {
+    let key = catalog_key(kind, number);
+    Ok(match btree::get(txn, &t.catalog, &key, None)? {
+        Some((k, v)) if *k == key => Some(v),
+        _ => None,
+    })
+}
+
+/// Binds `(kind, number)` to `value`, replacing what it held.
+pub(crate) fn catalog_put<T: sanakirja::AllocPage + LoadPage<Error = sanakirja::Error>>(
+    txn: &mut T,
+    t: &mut Tables,
+    kind: Kind,
+    number: u64,
+    value: &[u8],
+) -> Result<(), StoreError> {
+    let key = catalog_key(kind, number);
+    btree::del(txn, &mut t.catalog, &key, None)?;
+    btree::put(txn, &mut t.catalog, &key, value)?;
+    Ok(())
+}
+
+/// The entries of one kind from `first` on, in number order, as `(number, value)`.
+pub(crate) fn catalog_scan<'t, T: LoadPage<Error = sanakirja::Error>>(
+    txn: &'t T,
+    t: &Tables,
+    kind: Kind,
+    first: u64,
+) -> Result<impl Iterator<Item = Result<(u64, &'t [u8]), StoreError>> + 't, StoreError> {
+    let from = catalog_key(kind, first);
+    Ok(
+        btree::iter(txn, &t.catalog, Some((&from, None)))?.map_while(move |entry| match entry {
+            Ok((k, v)) if *k >> KIND_SHIFT == kind as u64 => Some(Ok((*k & NUMBER_MAX, v))),
+            Ok(_) => None,
+            Err(e) => Some(Err(e.into())),
+        }),
+    )
+}
+
+/// The last entry of one kind whose number is at most `last`.
+pub(crate) fn catalog_last<'t, T: LoadPage<Error = sanakirja::Error>>(
+    txn: &'t T,
+    t: &Tables,
+    kind: Kind,
+    last: u64,
+) -> Result<Option<(u64, &'t [u8])>, StoreError> {
+    let from = catalog_key(kind, last);
+    // The reverse scan starts at the first entry at or after `from`, then goes back.
+    for entry in btree::rev_iter(txn, &t.catalog, Some((&from, None)))? {
+        let (k, v) = entry?;
+        if *k > from {
+            continue;
+        }
+        if *k >> KIND_SHIFT == kind as u64 {
+            return Ok(Some((*k & NUMBER_MAX, v)));
+        }
+        break;
+    }
+    Ok(None)
+}
+
+/// A catalog value that must be a little-endian u64.
+pub(crate) fn as_u64(v: &[u8]) -> Result<u64, StoreError> {
+    let bytes: [u8; 8] = v
+        .try_into()
+        .map_err(|_| StoreError::Corrupt(format!("catalog value of {} bytes, not 8", v.len())))?;
+    Ok(u64::from_le_bytes(bytes))
 }
 
 pub(crate) fn meta_get<T: LoadPage<Error = sanakirja::Error>>(
@@ -176,10 +256,9 @@ pub(crate) fn meta_get<T: LoadPage<Error = sanakirja::Error>>(
     t: &Tables,
     key: u64,
 ) -> Result<Option<u64>, StoreError> {
-    Ok(match btree::get(txn, &t.meta, &key, None)? {
-        Some((k, v)) if *k == key => Some(*v),
-        _ => None,
-    })
+    catalog_get(txn, t, Kind::Meta, key)?
+        .map(as_u64)
+        .transpose()
 }
 
 pub(crate) fn meta_put<T: sanakirja::AllocPage + LoadPage<Error = sanakirja::Error>>(
@@ -188,9 +267,7 @@ pub(crate) fn meta_put<T: sanakirja::AllocPage + LoadPage<Error = sanakirja::Err
     key: u64,
     value: u64,
 ) -> Result<(), StoreError> {
-    btree::del(txn, &mut t.meta, &key, None)?;
-    btree::put(txn, &mut t.meta, &key, &value)?;
-    Ok(())
+    catalog_put(txn, t, Kind::Meta, key, &value.to_le_bytes())
 }
 
 /// All values bound to `key` in a multimap table.
@@ -210,10 +287,6 @@ pub(crate) fn values_of<T: LoadPage<Error = sanakirja::Error>, V: Storable + Cop
     Ok(out)
 }
 
-pub(crate) fn seq_key(author: u32, seq: u32) -> u64 {
-    ((author as u64) << 32) | seq as u64
-}
-
 /// The store's provider/model names and their one-byte ids.
 pub(crate) struct Models {
     pub names: Vec<(String, String)>,
@@ -225,9 +298,9 @@ impl Models {
         t: &Tables,
     ) -> Result<Models, StoreError> {
         let mut names = Vec::new();
-        for entry in btree::iter(txn, &t.models, None)? {
+        for entry in catalog_scan(txn, t, Kind::Model, 0)? {
             let (id, bytes) = entry?;
-            if *id != names.len() as u64 + 1 {
+            if id != names.len() as u64 + 1 {
                 return Err(StoreError::Corrupt("model table out of order".into()));
             }
             let text = std::str::from_utf8(bytes)
@@ -259,9 +332,22 @@ impl Models {
             return Ok(OTHER_MODEL);
         }
         let id = self.names.len() as u64 + 1;
-        btree::put(txn, &mut t.models, &id, key.as_bytes())?;
+        catalog_put(txn, t, Kind::Model, id, key.as_bytes())?;
         self.names.push((provider.to_string(), model.to_string()));
         Ok(id as u8)
+    }
+
+    /// The id of a record's provider/model if the table already names it, else [`NO_MODEL`].
+    pub fn known(&self, r: &crate::model::Record) -> u8 {
+        match &r.payload {
+            crate::model::Payload::Attest(a) => a.ai.as_ref().map_or(NO_MODEL, |ai| {
+                self.names
+                    .iter()
+                    .position(|(p, m)| *p == ai.provider && *m == ai.model)
+                    .map_or(NO_MODEL, |i| i as u8 + 1)
+            }),
+            _ => NO_MODEL,
+        }
     }
 
     /// Ids whose names match the given provider and/or model.
