@@ -151,3 +151,59 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+    /// The store packs an AI attestation's provider and model into a model id; what it hands
+    /// back (the signed record, its canonical body, the in-place peek) must be what was signed.
+    #[test]
+    fn packed_bodies_read_back_as_signed(
+        records in proptest::collection::vec((patch_strategy(), ai_strategy()), 1..24),
+    ) {
+        let me = Identity::from_secret([9; 32]);
+        let genesis = me.sign(signed::GENESIS_TEAM, Record {
+            seq: 1,
+            timestamp_ms: 1_000,
+            origin: Origin::Person,
+            payload: Payload::Genesis { team_name: "t".into(), founder_name: "me".into(), founder_email: None },
+        });
+        let team = genesis.team_id();
+        let batch: Vec<SignedRecord> = std::iter::once(genesis)
+            .chain(records.iter().enumerate().map(|(i, (patch, ai))| {
+                me.sign(team, Record {
+                    seq: i as u32 + 2,
+                    timestamp_ms: 2_000 + i as u64,
+                    origin: Origin::AgentHook,
+                    payload: Payload::Attest(Attestation {
+                        patch: patch.clone(),
+                        ai: ai.clone(),
+                        description: None,
+                        depends_on: vec![],
+                        conflicts_with: vec![],
+                        replaces: None,
+                        line_spans: vec![],
+                    }),
+                })
+            }))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        // The genesis first: only a member's records are packed.
+        store.ingest(&batch[..1], 10_000).unwrap();
+        store.ingest(&batch[1..], 10_000).unwrap();
+        let snap = store.snapshot().unwrap();
+        let log = snap.log_view().unwrap();
+        prop_assert_eq!(log.offsets.len(), batch.len());
+        for (offset, signed) in log.offsets.iter().zip(&batch) {
+            let back = snap.record_at(*offset).unwrap();
+            prop_assert_eq!(&back.body, &signed.body);
+            prop_assert_eq!(back.id(), signed.id());
+            prop_assert_eq!(&snap.body_at(*offset).unwrap()[..], &signed.body[..]);
+            prop_assert_eq!(&log.entry(*offset).unwrap().body[..], &signed.body[..]);
+            let stored = snap.stored_body(*offset).unwrap();
+            prop_assert_eq!(stored.peek_attestation(), peek_attestation(&signed.body));
+        }
+        let report = audit(&snap).unwrap();
+        prop_assert!(report.bad.is_empty() && report.view_matches);
+    }
+}

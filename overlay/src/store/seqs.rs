@@ -146,3 +146,24 @@ pub(crate) fn last_seq<T: LoadPage<Error = sanakirja::Error>>(
         .rposition(Option::is_some)
         .map_or(0, |i| base.wrapping_add(i as u32)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_round_trip_with_gaps_and_out_of_order_offsets() {
+        let mut block: Block = [None; SLOTS as usize];
+        assert_eq!(decode(&encode(&block)).unwrap(), block);
+        block[3] = Some(5_000);
+        block[0] = Some(9_000_000_000);
+        block[40] = Some(4_999);
+        let bytes = encode(&block);
+        assert_eq!(decode(&bytes).unwrap(), block);
+        // Trailing empty slots are not stored.
+        assert!(bytes.len() < 3 * 41 + 6);
+        // Bad bytes are an error, not a panic.
+        assert!(decode(&[0x80]).is_err());
+        assert!(decode(&[]).is_err());
+    }
+}
