@@ -218,18 +218,31 @@ pub(crate) fn peek_attestation_in<'a>(
 }
 
 /// Where an attestation's provider and model strings sit in its canonical `body`: the byte
-/// range `start..end` that the store packs into a one-byte model id. `None` for records
+/// range that the store packs into a one-byte model id. `None` for records
 /// without AI, other records, and bad bytes.
-pub(crate) fn ai_names_span(body: &[u8]) -> Option<(usize, usize)> {
+pub(crate) fn ai_names_span(body: &[u8]) -> Option<AiNames<'_>> {
     let mut c = Cursor { b: body };
     attestation_prefix(&mut c)?;
     if !c.option()? {
         return None;
     }
     let start = body.len() - c.b.len();
-    c.str()?;
-    c.str()?;
-    Some((start, body.len() - c.b.len()))
+    let provider = c.str()?;
+    let model = c.str()?;
+    Some(AiNames {
+        start,
+        end: body.len() - c.b.len(),
+        provider,
+        model,
+    })
+}
+
+/// An attestation's provider and model and the bytes `start..end` they take in its body.
+pub(crate) struct AiNames<'a> {
+    pub start: usize,
+    pub end: usize,
+    pub provider: &'a str,
+    pub model: &'a str,
 }
 
 /// Where the one-byte model id sits in a packed attestation body (see [`ai_names_span`]).

@@ -8,7 +8,7 @@
 use sanakirja::btree::{self, Db};
 use sanakirja::{direct_repr, Env, RootDb, Storable, UnsizedStorable};
 
-use super::log::{read_varint, LogReader};
+use super::log::{read_varint, split_entry, LogReader};
 use crate::error::StoreError;
 use crate::model::{Payload, Record};
 use crate::signed::{SignedRecord, GENESIS_TEAM};
@@ -76,17 +76,14 @@ pub(crate) fn records(env: &Env) -> Result<Vec<SignedRecord>, StoreError> {
         let head = log.read(off, 2)?;
         let n = u16::from_le_bytes([head[0], head[1]]) as usize;
         let bytes = log.read(off, n)?;
-        let (author, used) = read_varint(bytes.get(2..).unwrap_or_default())
+        // The header varint was the bare author index; the body and signature sit as now.
+        let (author, _) = read_varint(bytes.get(2..).unwrap_or_default())
             .ok_or_else(|| corrupt("entry without an author"))?;
         let signer = *keys
             .get(author as usize)
             .ok_or_else(|| corrupt("entry by an unknown author"))?;
-        let body_start = 2 + used;
-        let sig_start = n.checked_sub(64).filter(|s| *s >= body_start);
-        let sig_start = sig_start.ok_or_else(|| corrupt("entry cut short"))?;
-        let body = bytes[body_start..sig_start].to_vec();
-        let mut signature = [0u8; 64];
-        signature.copy_from_slice(&bytes[sig_start..n]);
+        let (body, signature) = split_entry(&bytes).ok_or_else(|| corrupt("entry cut short"))?;
+        let body = body.to_vec();
         let record =
             Record::from_trusted(&body).map_err(|e| corrupt(&format!("entry at {off}: {e}")))?;
         out.push(SignedRecord {
@@ -96,7 +93,7 @@ pub(crate) fn records(env: &Env) -> Result<Vec<SignedRecord>, StoreError> {
             body,
             signature,
         });
-        off += n.max(1) as u64;
+        off += n as u64;
     }
     // Every record but a genesis is signed for the team its store's first genesis founded.
     if let Some(team) = out

@@ -256,20 +256,20 @@ impl LogWriter {
             self.reader.names = names.to_vec();
         }
         // Packed only when the id names exactly this record's provider and model.
-        let named = (model as usize)
-            .checked_sub(1)
-            .and_then(|i| names.get(i))
-            .zip(crate::peek::peek_attestation(body).and_then(|p| p.ai))
-            .is_some_and(|((p, m), ai)| *p == ai.provider && *m == ai.model);
-        let span = ai_names_span(body).filter(|_| named);
+        let span = ai_names_span(body).filter(|ai| {
+            (model as usize)
+                .checked_sub(1)
+                .and_then(|i| names.get(i))
+                .is_some_and(|(p, m)| p == ai.provider && m == ai.model)
+        });
         let mut entry = Vec::with_capacity(2 + 5 + body.len() + 64);
         entry.extend_from_slice(&[0, 0]);
         write_varint(&mut entry, ((author as u64) << 1) | span.is_some() as u64);
         match span {
-            Some((start, end)) => {
-                entry.extend_from_slice(&body[..start]);
+            Some(ai) => {
+                entry.extend_from_slice(&body[..ai.start]);
                 entry.push(model);
-                entry.extend_from_slice(&body[end..]);
+                entry.extend_from_slice(&body[ai.end..]);
             }
             None => entry.extend_from_slice(body),
         }

@@ -479,7 +479,13 @@ fn migrate(dir: &Path, records: Vec<SignedRecord>) -> Result<(), StoreError> {
     }
     let old = dir.join(STORE_FILE);
     let backup = dir.join(format!("{STORE_FILE}.schema{}", legacy::SCHEMA));
-    std::fs::rename(&old, &backup).map_err(io(&old))?;
+    // The backup is a second name for the old file, and one rename puts the new file in its
+    // place: a crash at any point leaves `attrib.db` either the old store or the new one. A
+    // backup left by an attempt that stopped before that rename names the same old store.
+    if backup.exists() {
+        std::fs::remove_file(&backup).map_err(io(&backup))?;
+    }
+    std::fs::hard_link(&old, &backup).map_err(io(&backup))?;
     std::fs::rename(work.join(STORE_FILE), &old).map_err(io(&old))?;
     std::fs::remove_dir_all(&work).map_err(io(&work))?;
     Ok(())

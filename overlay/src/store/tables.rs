@@ -319,12 +319,8 @@ impl Models {
         provider: &str,
         model: &str,
     ) -> Result<u8, StoreError> {
-        if let Some(i) = self
-            .names
-            .iter()
-            .position(|(p, m)| p == provider && m == model)
-        {
-            return Ok(i as u8 + 1);
+        if let Some(id) = self.id_of(provider, model) {
+            return Ok(id);
         }
         let key = format!("{provider}\0{model}");
         // Table entries hold at most 510 bytes; ids stop at 254.
@@ -341,13 +337,18 @@ impl Models {
     pub fn known(&self, r: &crate::model::Record) -> u8 {
         match &r.payload {
             crate::model::Payload::Attest(a) => a.ai.as_ref().map_or(NO_MODEL, |ai| {
-                self.names
-                    .iter()
-                    .position(|(p, m)| *p == ai.provider && *m == ai.model)
-                    .map_or(NO_MODEL, |i| i as u8 + 1)
+                self.id_of(&ai.provider, &ai.model).unwrap_or(NO_MODEL)
             }),
             _ => NO_MODEL,
         }
+    }
+
+    /// The id the table names a provider/model pair under, if it does.
+    fn id_of(&self, provider: &str, model: &str) -> Option<u8> {
+        self.names
+            .iter()
+            .position(|(p, m)| p == provider && m == model)
+            .map(|i| i as u8 + 1)
     }
 
     /// Ids whose names match the given provider and/or model.
