@@ -7,17 +7,19 @@
 //! `ATTRIB_BENCH_CHANGES` scales the history, `ATTRIB_BENCH_PAIRS` sets the number of paired runs.
 //!
 //! How the history is built: bare `pijul record` in repository `a`, change by change; then `a` is
-//! copied whole (`cp -a`, so both sides start from byte-identical `.pijul` directories) to `b`,
-//! which gets an attrib store (`attrib init`) and one attestation per change, pre-signed with the
+//! copied whole (`cp -a`, so all sides start from byte-identical `.pijul` directories) to `b`
+//! and `c`. `b` gets an attrib store (`attrib init`) and one attestation per change, pre-signed with the
 //! store's identity and loaded with `attrib import` (60 % AI-assisted, half of those with a prompt
 //! commitment, like the overlay bench).
 //!
 //! How the runs are paired:
-//! - `record`: each pair makes the same edit in `a` and in `b`, then times bare
-//!   `pijul record -a -m MSG` in `a` and `attrib record --ai-provider … -- -a -m MSG` in `b`
-//!   (whole processes). Both repositories grow by one change per pair, so every pair sees the
-//!   same history on both sides. The order alternates pair by pair (pijul first, then attrib
-//!   first) so neither side always runs on a warmer cache.
+//! - `record`: each round makes the same edit in `a`, `b` and `c`, then times bare
+//!   `pijul record -a -m MSG` in `a`, `attrib record --ai-provider … -- -a -m MSG` in `b`, and
+//!   `timeout 600 pijul record -a -m MSG` in `c` (whole processes). `timeout` only starts
+//!   `pijul` and waits for it, so `c` measures the floor of *any* wrapper: the cost of one more
+//!   process on this machine. Every repository grows by one change per round, so every round
+//!   sees the same history everywhere. The order rotates round by round so that none always
+//!   runs on a warmer cache.
 //! - `blame`: `pijul credit FILE` and `attrib blame FILE`, both in `b`, alternating which runs
 //!   first; one warm-up pair is not counted.
 //!
@@ -232,11 +234,16 @@ pub fn main() {
     let base = std::env::var_os("ATTRIB_BENCH_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| work.path().to_path_buf());
-    for d in ["a", "b", "env", "config", "attestations.jsonl"] {
+    for d in ["a", "b", "c", "env", "config", "attestations.jsonl"] {
         let p = base.join(d);
         let _ = fs::remove_dir_all(&p).or_else(|_| fs::remove_file(&p));
     }
-    let (a, b, config) = (base.join("a"), base.join("b"), base.join("config"));
+    let (a, b, c, config) = (
+        base.join("a"),
+        base.join("b"),
+        base.join("c"),
+        base.join("config"),
+    );
     fs::create_dir_all(&a).expect("create repository a");
     let env = PijulEnv::start(&base.join("env"), "the pijul benchmark")
         .expect("`pijul` must be installed for this benchmark (.ci/run installs it)");
@@ -292,13 +299,16 @@ pub fn main() {
     let blame_changes = changes.div_ceil(BLAME_EVERY);
 
     // 2. Repository b: the same history, plus a store holding one attestation per change.
-    let ok = Command::new("cp")
-        .arg("-a")
-        .arg(&a)
-        .arg(&b)
-        .status()
-        .expect("run cp");
-    assert!(ok.success(), "cp -a a b failed");
+    //    Repository c, a second bare copy, is where the wrapper floor is timed (see step 5).
+    for copy in [&b, &c] {
+        let ok = Command::new("cp")
+            .arg("-a")
+            .arg(&a)
+            .arg(copy)
+            .status()
+            .expect("run cp");
+        assert!(ok.success(), "cp -a a {} failed", copy.display());
+    }
     let attrib = |dir: &Path| {
         let mut c = Command::new(bin);
         c.current_dir(dir)
@@ -393,17 +403,24 @@ pub fn main() {
         })
         .collect();
 
-    // 5. Record: the same edit in a and b, bare `pijul record` against `attrib record`.
+    // 5. Record: the same edit in a, b and c: bare `pijul record` in a, `attrib record` in b,
+    //    and in c `pijul record` under coreutils' `timeout`, a process that does nothing but
+    //    start it and wait for it. That last one is the floor of any command that wraps
+    //    `pijul record` on this machine: one more process start and exit, no work at all.
     let mut edit = |i: usize| {
         let tag = format!("p{i}");
         let f = tree.side_edit(&mut rng, &tag);
-        tree.write(f, &a);
-        tree.write(f, &b);
+        for repo in [&a, &b, &c] {
+            tree.write(f, repo);
+        }
         format!("paired change {i}")
     };
-    let bare = |msg: &str| {
-        let mut c = Command::new("pijul");
-        c.current_dir(&a)
+    let pijul_record = |repo: &Path, msg: &str, under: Option<&str>| {
+        let mut c = Command::new(under.unwrap_or("pijul"));
+        if under.is_some() {
+            c.args(["600", "pijul"]);
+        }
+        c.current_dir(repo)
             .envs(vars.iter().map(|(k, v)| (k, v)))
             .args(["record", "-a", "-m", msg]);
         timed(&mut c, "pijul record")
@@ -424,22 +441,24 @@ pub fn main() {
             "attrib record",
         )
     };
-    // One warm-up pair, not counted.
-    let msg = edit(0);
-    bare(&msg);
-    wrapped(&msg);
-    let record_runs: Vec<(Duration, Duration)> = (1..=record_pairs)
-        .map(|i| {
-            let msg = edit(i);
-            if i % 2 == 0 {
-                let r = bare(&msg);
-                (r, wrapped(&msg))
-            } else {
-                let w = wrapped(&msg);
-                (bare(&msg), w)
-            }
-        })
-        .collect();
+    // One run of each, not counted; then the three in turn, each first once every three
+    // rounds, so that none always runs on a warmer cache.
+    let run = |i: usize, msg: &str| -> [Duration; 3] {
+        let mut took = [Duration::ZERO; 3];
+        for k in 0..3 {
+            let which = (i + k) % 3;
+            took[which] = match which {
+                0 => pijul_record(&a, msg, None),
+                1 => wrapped(msg),
+                _ => pijul_record(&c, msg, Some("timeout")),
+            };
+        }
+        took
+    };
+    run(0, &edit(0));
+    let rounds: Vec<[Duration; 3]> = (1..=record_pairs).map(|i| run(i, &edit(i))).collect();
+    let record_runs: Vec<(Duration, Duration)> = rounds.iter().map(|r| (r[0], r[1])).collect();
+    let floor_runs: Vec<(Duration, Duration)> = rounds.iter().map(|r| (r[0], r[2])).collect();
     let overhead = median(
         record_runs
             .iter()
@@ -457,9 +476,18 @@ pub fn main() {
         ratio <= 1.02,
     );
     println!(
-        "  ({record_pairs} pairs at {changes}+ changes, same edit in both repositories; {}; median overhead {:.1} ms)",
+        "  ({record_pairs} rounds at {changes}+ changes, same edit in every repository; {}; median overhead {:.1} ms)",
         spread(&ratios, reference, ours),
         overhead * 1e3
+    );
+    let (floor, _, floor_ms, floor_ratios) = summarise(&floor_runs);
+    let beyond: Vec<(Duration, Duration)> = rounds.iter().map(|r| (r[2], r[1])).collect();
+    let (beyond, ..) = summarise(&beyond);
+    println!(
+        "  (the floor of any wrapper: `timeout 600 pijul record`, which only starts pijul and waits, takes {} = {floor:.3}x bare, per-round min {:.3} max {:.3}; attrib record is {beyond:.3}x that floor)",
+        ms(floor_ms),
+        floor_ratios[0],
+        floor_ratios[floor_ratios.len() - 1],
     );
 
     let (ratio, reference, ours, ratios) = summarise(&blame_runs);

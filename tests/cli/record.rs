@@ -257,11 +257,7 @@ fn record_refuses_before_running_pijul() {
     )
     .fails()
     .mentions("was not found");
-    let fake_dir = w.sb.dir("fake-bin");
-    let fake = fake_dir.join("pijul");
-    fs::write(&fake, "#!/bin/sh\necho 'pijul 0.12.2'\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    let fake = script(&w.sb.dir("fake-bin"), "pijul", "echo 'pijul 0.12.2'");
     w.attrib(
         &u,
         ["record", "--", "-m", "m"],
@@ -284,19 +280,11 @@ fn record_runs_the_configured_binary() {
     };
     let u = w.user("eve");
     // A fork under another name (as Atomic would be): any version is accepted.
-    let dir = w.sb.dir("fork-bin");
-    let fork = dir.join("atomic");
-    let real = String::from_utf8(
-        Command::new("sh")
-            .args(["-c", "command -v pijul"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    fs::write(&fork, format!("#!/bin/sh\nexec {} \"$@\"\n", real.trim())).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(&fork, fs::Permissions::from_mode(0o755)).unwrap();
+    let fork = script(
+        &w.sb.dir("fork-bin"),
+        "atomic",
+        &format!("exec {} \"$@\"", real_pijul()),
+    );
     w.edit(&u, "e.txt", "e\n");
     let out = w
         .attrib(
@@ -306,4 +294,73 @@ fn record_runs_the_configured_binary() {
         )
         .ok();
     assert_eq!(recorded_hash(&out), w.newest_hash(&u));
+}
+
+/// The attestation is stored as soon as Pijul prints the hash, before Pijul has finished: when
+/// Pijul then fails, the command says so, and the attestation stays (it is true: the change
+/// exists). Here the real `pijul` records everything, and the wrapper reports a failure after.
+#[test]
+fn a_record_that_fails_after_the_hash_keeps_its_attestation() {
+    let Some(w) = PijulWorld::new("a_record_that_fails_after_the_hash_keeps_its_attestation")
+    else {
+        return;
+    };
+    let u = w.user("fay");
+    let failing = script(
+        &w.sb.dir("failing-bin"),
+        "atomic",
+        &format!(
+            "{} \"$@\" || exit $?\n[ \"$1\" = record ] || exit 0\necho 'Error: disk full' >&2\nexit 1",
+            real_pijul()
+        ),
+    );
+    w.edit(&u, "f.txt", "f\n");
+    w.attrib(
+        &u,
+        [
+            "record",
+            "--ai-provider",
+            "openai",
+            "--ai-model",
+            "gpt-5",
+            "--",
+            "-m",
+            "saved, then failed",
+        ],
+        &[("ATTRIB_VCS_BINARY", failing.to_str().unwrap())],
+    )
+    .fails()
+    .mentions("then failed")
+    .mentions("disk full")
+    .mentions("its attestation is stored");
+    let hash = w.newest_hash(&u);
+    let log = u.log_json(&[]);
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0]["change"], hash.as_str());
+    assert_eq!(log[0]["message"], "saved, then failed");
+    assert_eq!(log[0]["status"], "attested");
+    assert_eq!(log[0]["attestations"][0]["ai"]["model"], "gpt-5");
+    // The next record goes through as usual.
+    w.edit(&u, "f.txt", "f\ng\n");
+    let out = w.attrib(&u, ["record", "--", "-m", "next"], &[]).ok();
+    assert_eq!(recorded_hash(&out), w.newest_hash(&u));
+    assert_eq!(u.log_json(&[]).len(), 2);
+}
+
+/// The path of the `pijul` on PATH.
+fn real_pijul() -> String {
+    let out = Command::new("sh")
+        .args(["-c", "command -v pijul"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Writes an executable shell script `dir/name` running `body`.
+fn script(dir: &std::path::Path, name: &str, body: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
 }

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::UNIX_EPOCH;
@@ -428,17 +429,84 @@ impl Pijul {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
+        self.record_with(args, |_| {})
+    }
+
+    /// [`Pijul::record`], calling `on_hash` with the new change's hash as soon as the `Hash:`
+    /// line arrives, while the binary is still running.
+    ///
+    /// Pijul prints that line once the change is hashed and saved to `.pijul/changes`, and
+    /// only then applies it to the channel and syncs its pristine: work that takes a
+    /// millisecond or two, which the caller can overlap with its own (signing and storing an
+    /// attestation, say). The callback runs at most once, on the reading thread; the
+    /// binary's output is read on while it runs (a pipe holds far more than is left to come).
+    ///
+    /// The call still fails when the binary does: a caller whose `on_hash` ran must then
+    /// treat the change as saved but perhaps not on the channel.
+    pub fn record_with<I, S>(
+        &self,
+        args: I,
+        on_hash: impl FnOnce(&PatchId),
+    ) -> Result<PatchId, VcsError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
         let args: Vec<OsString> = std::iter::once(OsString::from("record"))
             .chain(args.into_iter().map(|a| a.as_ref().to_owned()))
             .collect();
-        let (_, shown) = self.command(&args);
-        let out = self.run(&args)?;
+        let (mut cmd, shown) = self.command(&args);
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| self.spawn_error(e))?;
+        let (Some(stdout), Some(mut stderr)) = (child.stdout.take(), child.stderr.take()) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(self.spawn_error(std::io::Error::other("its output could not be piped")));
+        };
+        let read = std::thread::scope(|s| {
+            // Stderr is drained on its own thread so that neither pipe can fill up and stall
+            // the binary while the other is read.
+            let errors = s.spawn(move || {
+                let mut bytes = Vec::new();
+                stderr.read_to_end(&mut bytes).map(|_| bytes)
+            });
+            let printed = read_until_hash(stdout, on_hash);
+            let errors = errors.join().unwrap_or_else(|_| Ok(Vec::new()));
+            printed.and_then(|out| errors.map(|err| (out, err)))
+        });
+        let status = child.wait().map_err(|e| self.spawn_error(e))?;
+        let (stdout, stderr) = read.map_err(|e| self.spawn_error(e))?;
+        let out = Output {
+            status,
+            stdout,
+            stderr,
+        };
+        if !out.status.success() {
+            return Err(self.classify(shown, &out));
+        }
         parse_record_output(&shown, &out.stdout, &out.stderr)
     }
 
     /// `pijul record --amend[=TARGET] ARGS…`: amends `target` (the channel's latest change by
     /// default). Returns the replaced and the new hash, so the caller can hint reconciliation.
     pub fn record_amend<I, S>(&self, target: Option<&PatchId>, args: I) -> Result<Amend, VcsError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.record_amend_with(target, args, |_| {})
+    }
+
+    /// [`Pijul::record_amend`], with `on_hash` called as in [`Pijul::record_with`].
+    pub fn record_amend_with<I, S>(
+        &self,
+        target: Option<&PatchId>,
+        args: I,
+        on_hash: impl FnOnce(&PatchId),
+    ) -> Result<Amend, VcsError>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
@@ -452,7 +520,7 @@ impl Pijul {
             };
         let mut full: Vec<OsString> = vec![format!("--amend={}", old.as_str()).into()];
         full.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
-        let new = self.record(full)?;
+        let new = self.record_with(full, on_hash)?;
         Ok(Amend { old, new })
     }
 
@@ -632,6 +700,27 @@ pub fn parse_record_output(cmd: &str, stdout: &[u8], stderr: &[u8]) -> Result<Pa
     })
 }
 
+/// Reads `record`'s stdout to its end, calling `on_hash` as soon as a `Hash:` line with a
+/// well-formed hash has arrived. Returns every byte read.
+fn read_until_hash(stdout: impl Read, on_hash: impl FnOnce(&PatchId)) -> std::io::Result<Vec<u8>> {
+    let mut reader = BufReader::new(stdout);
+    let mut bytes = Vec::new();
+    let mut on_hash = Some(on_hash);
+    loop {
+        let start = bytes.len();
+        if reader.read_until(b'\n', &mut bytes)? == 0 {
+            return Ok(bytes);
+        }
+        let line = String::from_utf8_lossy(&bytes[start..]);
+        // Only the first `Hash:` line counts, as in `parse_record_output`.
+        if let Some(h) = line.trim().strip_prefix("Hash:") {
+            if let (Some(call), Ok(hash)) = (on_hash.take(), PatchId::new(h.trim())) {
+                call(&hash);
+            }
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct RawLogEntry {
     hash: String,
@@ -701,6 +790,42 @@ mod tests {
 
     const H1: &str = "MNYNGT2VGEQZX4QA43FWBDVYQY7CGXN4J2CGE5FDFIHOWQFKFIJQC";
     const H2: &str = "SXEYMYF7P4RZMZ46WPL4IZUTSQ2ATBWYZX7QNVDHBLHAKLTCBHHQC";
+
+    /// A pipe whose writer prints `Hash: H1`, then waits (up to 5 s) for the reader to have
+    /// called back before printing the rest and closing: a reader that waited for the end of
+    /// the output would only call back after the timeout.
+    #[test]
+    fn the_hash_is_handed_over_before_the_output_ends() {
+        use std::io::Write;
+        use std::sync::mpsc;
+        use std::time::Duration;
+        let (rx, mut tx) = std::io::pipe().unwrap();
+        let (called_tx, called_rx) = mpsc::channel::<PatchId>();
+        let writer = std::thread::spawn(move || {
+            writeln!(tx, "Hash: {H1}").unwrap();
+            let early = called_rx.recv_timeout(Duration::from_secs(5));
+            writeln!(tx, "Hash: {H2}\nmore output").unwrap();
+            early
+        });
+        let bytes = read_until_hash(rx, |h| called_tx.send(h.clone()).unwrap()).unwrap();
+        let early = writer.join().unwrap();
+        assert_eq!(early.map(|h| h.to_string()).as_deref(), Ok(H1));
+        // Everything was read (the callback, `FnOnce`, cannot run for the second hash).
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.ends_with("more output\n"), "{text}");
+    }
+
+    #[test]
+    fn a_malformed_first_hash_is_not_handed_over() {
+        let mut calls = 0;
+        let out = format!("Hash: not a hash!\nHash: {H1}\n");
+        read_until_hash(out.as_bytes(), |_| calls += 1).unwrap();
+        assert_eq!(
+            calls, 0,
+            "the first Hash line decides, as in parse_record_output"
+        );
+        assert!(parse_record_output("pijul record", out.as_bytes(), b"").is_err());
+    }
 
     #[test]
     fn record_output_yields_the_hash() {

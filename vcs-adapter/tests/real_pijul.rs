@@ -90,6 +90,37 @@ fn records_two_changes_and_reads_them_back() {
 }
 
 #[test]
+fn record_hands_over_the_hash_it_returns() {
+    let Some(sb) = Sandbox::new("record_hands_over_the_hash_it_returns") else {
+        return;
+    };
+    let p = sb.repo("a");
+    write(&p, "f.txt", "one\n");
+    p.add(["f.txt"]).unwrap();
+    let mut seen = None;
+    let hash = p
+        .record_with(["-a", "-m", "first"], |h| seen = Some(h.clone()))
+        .unwrap();
+    assert_eq!(seen.as_ref(), Some(&hash));
+    assert_eq!(p.hashes().unwrap(), vec![hash.clone()]);
+
+    // An amend hands over the new hash; nothing to record hands over nothing.
+    write(&p, "f.txt", "one\ntwo\n");
+    let mut seen = None;
+    let amend = p
+        .record_amend_with(Some(&hash), ["-a", "-m", "first, amended"], |h| {
+            seen = Some(h.clone())
+        })
+        .unwrap();
+    assert_eq!(amend.old, hash);
+    assert_eq!(seen, Some(amend.new.clone()));
+    let mut called = false;
+    let nothing = p.record_with(["-a", "-m", "empty"], |_| called = true);
+    assert!(matches!(nothing, Err(VcsError::NothingToRecord)));
+    assert!(!called);
+}
+
+#[test]
 fn reconciliation_sees_records_and_unrecords_once() {
     let Some(sb) = Sandbox::new("reconciliation_sees_records_and_unrecords_once") else {
         return;

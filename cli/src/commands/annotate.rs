@@ -95,6 +95,20 @@ impl Claim {
         })
     }
 
+    /// The attestation this claim makes about `patch`, and who made it.
+    pub fn into_payload(self, patch: PatchId) -> (Origin, Payload) {
+        let attestation = Attestation {
+            patch,
+            ai: self.ai,
+            description: self.description,
+            depends_on: self.depends_on,
+            conflicts_with: self.conflicts_with,
+            replaces: self.replaces,
+            line_spans: self.line_spans,
+        };
+        (self.origin, Payload::Attest(attestation))
+    }
+
     /// When no capture source decided, reads AI help from a change message's trailers: the
     /// claim becomes *detected*, with a lower confidence.
     pub fn detect_from(&mut self, message: &str) {
@@ -108,8 +122,8 @@ impl Claim {
     }
 }
 
-/// Signs and stores this device's attestation of `patch`: the one path `annotate` and `record`
-/// share.
+/// Signs and stores this device's attestation of `patch`: the one path `annotate`, `record`
+/// and reconciliation share.
 pub fn attest(
     ctx: &Ctx,
     store: &Store,
@@ -117,16 +131,8 @@ pub fn attest(
     patch: PatchId,
     claim: Claim,
 ) -> Result<SignedRecord> {
-    let attestation = Attestation {
-        patch,
-        ai: claim.ai,
-        description: claim.description,
-        depends_on: claim.depends_on,
-        conflicts_with: claim.conflicts_with,
-        replaces: claim.replaces,
-        line_spans: claim.line_spans,
-    };
-    sign_and_store(ctx, store, me, claim.origin, Payload::Attest(attestation))
+    let (origin, payload) = claim.into_payload(patch);
+    sign_and_store(ctx, store, me, origin, payload)
 }
 
 /// Prints an attestation just written: its JSON, or `VERB PATCH as … (record #N, ID)`.

@@ -22,10 +22,12 @@ pub mod tabular;
 pub mod team;
 pub mod verify;
 
+use std::path::Path;
+
 use anyhow::{anyhow, bail, Result};
 use attrib_overlay::team::Standing;
 use attrib_overlay::{
-    now_ms, Origin, Outcome, Payload, PublicKey, Record, SignedRecord, Snapshot, Store,
+    now_ms, Origin, Outcome, Payload, PublicKey, Record, SignedRecord, Snapshot, Store, TeamId,
 };
 
 use crate::context::{remember_seq_in, Ctx, Me};
@@ -39,33 +41,64 @@ pub fn sign_and_store(
     payload: Payload,
 ) -> Result<SignedRecord> {
     let snap = store.snapshot()?;
-    let team = require_team(&snap)?;
-    let seq = ctx.next_seq(&snap, me)?;
+    let slot = Slot {
+        team: require_team(&snap)?,
+        seq: ctx.next_seq(&snap, me)?,
+    };
     drop(snap);
+    // The counter is raised while the store commits: two files, two syncs, side by side.
+    let (stored, counted) = std::thread::scope(|s| {
+        let seq_dir = ctx.seq_dir();
+        let counted = s.spawn(move || slot.remember(&seq_dir));
+        (
+            sign_in_slot(store, me, slot, origin, payload),
+            counted.join(),
+        )
+    });
+    counted.map_err(|_| anyhow!("raising the sequence counter panicked"))??;
+    stored
+}
+
+/// Where this device's next record goes: its team and its sequence number.
+#[derive(Clone, Copy, Debug)]
+pub struct Slot {
+    pub team: TeamId,
+    pub seq: u32,
+}
+
+impl Slot {
+    /// Raises this device's counter for the team to the slot's number. The counter only
+    /// matters if the store is lost, so it may be raised before the record is stored, or
+    /// while it is: a record that then never lands leaves a gap in this device's numbers,
+    /// which is harmless (a number is never reused, and that is the point). `seq_dir` is
+    /// [`Ctx::seq_dir`] (a path, so that another thread can do this).
+    pub fn remember(&self, seq_dir: &Path) -> Result<()> {
+        remember_seq_in(seq_dir, &self.team.to_hex(), self.seq)
+    }
+}
+
+/// Signs `payload` as the record in `slot` and stores it; the caller raises the counter
+/// ([`Slot::remember`]).
+pub fn sign_in_slot(
+    store: &Store,
+    me: &Me,
+    slot: Slot,
+    origin: Origin,
+    payload: Payload,
+) -> Result<SignedRecord> {
     let record = Record {
-        seq,
+        seq: slot.seq,
         timestamp_ms: now_ms(),
         origin,
         payload,
     };
     record.validate()?;
-    let signed = me.key.sign(team, record);
-    // The counter only matters if this store is lost, so it is raised while the store commits:
-    // two files, two syncs, side by side. A record the store then refuses leaves a gap in this
-    // device's numbers, which is harmless (a number is never reused, and that is the point).
-    let (seq_dir, team_hex) = (ctx.seq_dir(), team.to_hex());
-    let (stored, counted) = std::thread::scope(|s| {
-        let counted = s.spawn(|| remember_seq_in(&seq_dir, &team_hex, seq));
-        let stored = store.ingest(std::slice::from_ref(&signed), now_ms());
-        (stored, counted.join())
-    });
-    match stored?.pop() {
-        Some(Outcome::Accepted) => {}
+    let signed = me.key.sign(slot.team, record);
+    match store.ingest(std::slice::from_ref(&signed), now_ms())?.pop() {
+        Some(Outcome::Accepted) => Ok(signed),
         Some(Outcome::Refused(why)) => bail!("the store refused your record: {why}"),
         Some(Outcome::Duplicate) | None => bail!("the store did not take your record"),
     }
-    counted.map_err(|_| anyhow!("raising the sequence counter panicked"))??;
-    Ok(signed)
 }
 
 fn require_team(snap: &Snapshot<'_>) -> Result<attrib_overlay::TeamId> {
@@ -77,16 +110,16 @@ fn require_team(snap: &Snapshot<'_>) -> Result<attrib_overlay::TeamId> {
 }
 
 /// Checks, without writing anything, that this device could sign and store a record now: the
-/// store has a team and the team admits this key at its next sequence number. Commands that act
-/// on the VCS first (`attrib record`) call it so the VCS step never runs when attesting would
-/// fail.
-pub fn check_can_sign(ctx: &Ctx, store: &Store, me: &Me) -> Result<()> {
+/// store has a team and the team admits this key at its next sequence number, which it
+/// returns. Commands that act on the VCS first (`attrib record`) call it so the VCS step never
+/// runs when attesting would fail.
+pub fn check_can_sign(ctx: &Ctx, store: &Store, me: &Me) -> Result<Slot> {
     let snap = store.snapshot()?;
-    require_team(&snap)?;
+    let team = require_team(&snap)?;
     let seq = ctx.next_seq(&snap, me)?;
     let key = me.public();
     match snap.membership().map(|m| m.standing(&key, seq)) {
-        Some(Standing::Admitted) => Ok(()),
+        Some(Standing::Admitted) => Ok(Slot { team, seq }),
         Some(Standing::Revoked { .. }) => {
             bail!("your key {} was revoked from this team; its new records would be refused", key.short())
         }

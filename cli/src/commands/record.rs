@@ -7,17 +7,18 @@
 
 use std::ffi::OsString;
 use std::io::Write;
+use std::sync::mpsc;
 
 use anyhow::{anyhow, bail, Result};
-use attrib_overlay::{now_ms, PatchId};
+use attrib_overlay::{now_ms, PatchId, Payload, SignedRecord};
 use attrib_vcs_adapter::VcsError;
 
 use super::annotate::{attest, report_attestation, Claim};
-use super::check_can_sign;
 use super::hook::WRAPPED_ENV;
+use super::{check_can_sign, sign_in_slot};
 use crate::args::RecordArgs;
 use crate::context::Ctx;
-use crate::follow::{own_claim, resolve_change};
+use crate::follow::{own_claim, resolve_change, Followed};
 use crate::vcs;
 
 /// What the pass-through arguments ask of `pijul record`.
@@ -153,7 +154,7 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: RecordArgs) -> Result<()> {
     // reconciles it with the channel and checks the binary's version.
     let me = ctx.identity()?;
     let store = ctx.open_store()?;
-    check_can_sign(ctx, &store, &me)?;
+    let slot = check_can_sign(ctx, &store, &me)?;
     let mut claim = Claim::capture(ctx, &args.capture, args.description, args.origin)?;
     let replaced = match &seen.amend {
         Some(target) => Some(amend_target(ctx, target.as_deref())?),
@@ -210,39 +211,99 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: RecordArgs) -> Result<()> {
     // Pijul stamps the change while it runs: this window stands for its timestamp until the
     // header is read (see `PendingHeader`), which keeps a second process off this command.
     let started_ms = now_ms().saturating_sub(1);
-    let recorded = match &replaced {
-        Some(old) => pijul.record_amend(Some(old), &pass).map(|a| a.new),
-        None => pijul.record(&pass),
-    };
+    let seq_dir = ctx.seq_dir();
+    let mut claim = Some(claim);
+    // Set once Pijul has printed the new hash: the attestation, signed and stored while Pijul
+    // still applies the change and syncs its pristine.
+    let mut early: Option<Result<SignedRecord>> = None;
+    let (recorded, counted, noted) = std::thread::scope(|s| {
+        // The counter is raised while Pijul runs: see `Slot::remember`.
+        let counted = s.spawn(|| slot.remember(&seq_dir));
+        // The tracker's part runs beside the attestation's: it decodes the channel's record
+        // while Pijul runs, notes the change once its hash is out, and saves all but the
+        // fingerprint Pijul's commit will change.
+        let (hash_tx, hash_rx) = mpsc::channel::<(PatchId, u64)>();
+        let (message, replaced) = (&message, replaced.as_ref());
+        let noting = channel.as_deref_mut().map(|f| {
+            s.spawn(move || {
+                f.tracker.current();
+                let (hash, stamped_by) = hash_rx.recv().ok()?;
+                note(f, &hash, message, (started_ms, stamped_by), replaced);
+                Some(())
+            })
+        });
+        let on_hash = |hash: &PatchId| {
+            let _ = hash_tx.send((hash.clone(), now_ms() + 1));
+            early = Some(match claim.take() {
+                Some(c) => {
+                    let (origin, payload) = c.into_payload(hash.clone());
+                    sign_in_slot(&store, &me, slot, origin, payload)
+                }
+                None => Err(anyhow!("the claim was already used")),
+            });
+        };
+        let recorded = match replaced {
+            Some(old) => pijul
+                .record_amend_with(Some(old), &pass, on_hash)
+                .map(|a| a.new),
+            None => pijul.record_with(&pass, on_hash),
+        };
+        drop(hash_tx);
+        let noted = noting.map(|t| t.join().ok().flatten().is_some());
+        (recorded, counted.join(), noted)
+    });
+    counted.map_err(|_| anyhow!("raising the sequence counter panicked"))??;
     let hash = match recorded {
         Ok(h) => h,
-        Err(VcsError::NothingToRecord) => bail!(
-            "{bin} record: nothing to record (no changes in tracked files; `{bin} add` new files first); no attestation written"
-        ),
-        Err(VcsError::Failed { stderr, .. }) if stderr.starts_with("Hook ") => bail!(
-            "{bin} record stopped: a pre-record hook failed ({stderr}); nothing was recorded"
-        ),
-        Err(e) => return Err(anyhow!(e)),
-    };
-    let window = (started_ms, now_ms() + 1);
-    // The tracker is written while the attestation is signed and stored: two files, two
-    // fsyncs at most, no reason to wait for one before starting the other.
-    let signed = std::thread::scope(|s| {
-        if let Some(f) = channel.as_deref_mut() {
-            let (root, hash, message) = (&root, &hash, &message);
-            let replaced = replaced.as_ref();
-            s.spawn(move || {
-                f.tracker
-                    .note_recorded(root, hash.clone(), message, window, replaced);
-                // The change and its attestation are in: the tracker is a cache the next
-                // command can rebuild, so failing to write it must not fail this record.
-                if let Err(e) = f.tracker.save() {
-                    eprintln!("attrib: warning: {e}; the next command reads the channel again");
-                }
+        Err(e) => {
+            if let Some(Ok(signed)) = &early {
+                // Pijul saved the change and printed its hash, then failed: the change may
+                // not be on the channel, but its attestation is stored (and true).
+                let patch = match &signed.record.payload {
+                    Payload::Attest(a) => a.patch.as_str(),
+                    _ => "",
+                };
+                bail!(
+                    "{bin} record saved change {patch}, then failed: {e}; its attestation is stored, and `{bin} log` shows whether the change is on the channel"
+                );
+            }
+            return Err(match e {
+                VcsError::NothingToRecord => anyhow!(
+                    "{bin} record: nothing to record (no changes in tracked files; `{bin} add` new files first); no attestation written"
+                ),
+                VcsError::Failed { stderr, .. } if stderr.starts_with("Hook ") => anyhow!(
+                    "{bin} record stopped: a pre-record hook failed ({stderr}); nothing was recorded"
+                ),
+                e => anyhow!(e),
             });
         }
-        attest(ctx, &store, &me, hash.clone(), claim)
-    });
+    };
+    // Every successful record prints its hash, so these two are only fallbacks.
+    let signed = match (early, claim.take()) {
+        (Some(signed), _) => signed,
+        (None, Some(c)) => attest(ctx, &store, &me, hash.clone(), c),
+        (None, None) => Err(anyhow!("the claim was already used")),
+    };
+    if let Some(f) = channel.as_deref_mut() {
+        if noted != Some(true) {
+            note(
+                f,
+                &hash,
+                &message,
+                (started_ms, now_ms() + 1),
+                replaced.as_ref(),
+            );
+        }
+        // The change and its attestation are in: the tracker is a cache the next command can
+        // rebuild, so failing to write it must not fail this record.
+        if let Err(e) = f
+            .tracker
+            .note_pristine(&root)
+            .and_then(|()| f.tracker.save())
+        {
+            eprintln!("attrib: warning: {e}; the next command reads the channel again");
+        }
+    }
     drop(channel);
     let verb = if replaced.is_some() {
         "amended"
@@ -255,6 +316,21 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: RecordArgs) -> Result<()> {
         )
     })?;
     report_attestation(out, &store, &signed, verb, args.json)
+}
+
+/// Notes a recorded change in the tracker and saves it, leaving only the pristine's
+/// fingerprint for after Pijul has exited.
+fn note(
+    f: &mut Followed,
+    hash: &PatchId,
+    message: &str,
+    window: (u64, u64),
+    replaced: Option<&PatchId>,
+) {
+    f.tracker
+        .note_recorded(hash.clone(), message, window, replaced);
+    // A failed save leaves the tracker dirty: it is tried again, and reported, after Pijul.
+    let _ = f.tracker.save_before_pristine();
 }
 
 #[cfg(test)]

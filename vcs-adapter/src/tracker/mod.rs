@@ -21,9 +21,11 @@
 //! (and their messages). It is written atomically; a damaged file is rebuilt from the channel,
 //! losing only that off-channel memory (the attestations themselves live in the overlay store).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+mod file;
+
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -31,13 +33,12 @@ use attrib_overlay::PatchId;
 use serde::{Deserialize, Serialize};
 
 use crate::error::VcsError;
-use crate::pijul::{parse_timestamp_ms, ChangeInfo, Pijul};
+use crate::pijul::{ChangeInfo, Pijul};
 use crate::reconcile::{Event, Hint, Seen};
+use file::{BinaryStamp, Body};
 
 /// The tracker's file name inside attrib's directory of the repository.
 pub const TRACKER_FILE: &str = "channels.bin";
-/// Bumped whenever [`TrackerFile`]'s encoding changes; another version is rebuilt, not misread.
-const FORMAT: u32 = 4;
 /// How much of the pristine the fingerprint covers: its root pages and then some.
 const FINGERPRINT_BYTES: usize = 64 * 1024;
 /// At most this many wrapped records are confirmed by one short log call; more, and the next
@@ -135,57 +136,20 @@ impl ChannelRecord {
     }
 }
 
-/// The identity of a binary whose version was checked: a replaced binary is checked again.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct BinaryStamp {
-    path: PathBuf,
-    len: u64,
-    modified_ns: u128,
-    version: String,
-}
-
-/// A change as the file keeps it (postcard needs every field present, so no skipped options).
-#[derive(Serialize, Deserialize)]
-struct StoredChange {
-    hash: PatchId,
-    timestamp: String,
-    /// Indexes into [`TrackerFile::authors`]: a repository has few authors and many changes.
-    authors: Vec<u32>,
-    message: String,
-}
-
-#[derive(Default, Serialize, Deserialize)]
-struct StoredChannel {
-    state: Option<String>,
-    changes: Vec<StoredChange>,
-    off_channel: Vec<StoredChange>,
-    recorded_on: Option<(String, Vec<PatchId>)>,
-    pending: Vec<PendingHeader>,
-}
-
-#[derive(Default, Serialize, Deserialize)]
-struct TrackerFile {
-    format: u32,
-    fingerprint: Option<[u8; 32]>,
-    current: Option<String>,
-    channels: BTreeMap<String, StoredChannel>,
-    checked_binary: Option<BinaryStamp>,
-    /// Every author string the changes name, once.
-    authors: Vec<String>,
-}
-
 /// The tracker of one repository. Load it, [`scan`](Tracker::scan), read the channel, save it.
 #[derive(Debug)]
 pub struct Tracker {
     path: PathBuf,
     fingerprint: Option<[u8; 32]>,
     current: Option<String>,
-    channels: BTreeMap<String, ChannelRecord>,
+    channels: Body,
     checked_binary: Option<BinaryStamp>,
     /// Something worth keeping changed since the load (more than the fingerprint).
     learned: bool,
     /// Anything changed since the load.
     dirty: bool,
+    /// The file was saved without the fingerprint, which [`Tracker::note_pristine`] writes.
+    fingerprint_owed: bool,
     /// The file existed but could not be read, and was started afresh.
     rebuilt: bool,
 }
@@ -198,41 +162,28 @@ impl Tracker {
             path: path.to_path_buf(),
             fingerprint: None,
             current: None,
-            channels: BTreeMap::new(),
+            channels: Body::empty(),
             checked_binary: None,
             learned: false,
             dirty: false,
+            fingerprint_owed: false,
             rebuilt: false,
         };
-        let mut bytes = Vec::new();
-        match fs::File::open(path) {
-            Ok(mut f) => f
-                .read_to_end(&mut bytes)
-                .map_err(|e| io_error(path, "read", e))?,
+        let bytes = match fs::read(path) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(tracker),
             Err(e) => return Err(io_error(path, "read", e)),
         };
-        match postcard::from_bytes::<TrackerFile>(&bytes) {
-            Ok(file) if file.format == FORMAT => {
-                tracker.fingerprint = file.fingerprint;
-                tracker.current = file.current;
-                tracker.checked_binary = file.checked_binary;
-                tracker.channels = file
-                    .channels
-                    .into_iter()
-                    .map(|(name, c)| {
-                        let record = ChannelRecord {
-                            state: c.state,
-                            changes: unstore_all(c.changes, &file.authors),
-                            off_channel: unstore_all(c.off_channel, &file.authors),
-                            recorded_on: c.recorded_on,
-                            pending: c.pending,
-                        };
-                        (name, record)
-                    })
-                    .collect();
+        match file::parse(&bytes) {
+            Some(loaded) => {
+                tracker.fingerprint = loaded.fingerprint;
+                tracker.current = loaded.head.current;
+                tracker.checked_binary = loaded.head.checked_binary;
+                tracker.channels = loaded.body;
+                tracker.dirty = loaded.upgraded;
+                tracker.learned = loaded.upgraded;
             }
-            _ => {
+            None => {
                 tracker.rebuilt = true;
                 tracker.dirty = true;
             }
@@ -243,13 +194,13 @@ impl Tracker {
     /// True when the file existed but was damaged or of another format, and was started
     /// afresh: changes unrecorded before now are no longer known as off-channel.
     pub fn rebuilt(&self) -> bool {
-        self.rebuilt
+        self.rebuilt || self.channels.undecodable()
     }
 
     /// The current channel's name and record, as of the last scan.
     pub fn current(&self) -> Option<(&str, &ChannelRecord)> {
         let name = self.current.as_deref()?;
-        Some((name, self.channels.get(name)?))
+        Some((name, self.channels.get().get(name)?))
     }
 
     /// Brings the tracker up to date with the repository's current channel and says what
@@ -263,10 +214,13 @@ impl Tracker {
             events: Vec::new(),
             arrivals: HashMap::new(),
         };
+        // Not `self.current()`: that would decode the body, which this check never needs. A
+        // current channel always has its record (both are written together, under one
+        // checksum).
         if hints.is_empty()
             && fingerprint.is_some()
             && fingerprint == self.fingerprint
-            && self.current().is_some()
+            && self.current.is_some()
         {
             return Ok(unchanged);
         }
@@ -276,13 +230,14 @@ impl Tracker {
             if let Some(last) = self.current.clone() {
                 let appended = self
                     .channels
+                    .get()
                     .get(&last)
                     .and_then(|r| r.recorded_on.as_ref())
                     .map_or(0, |(_, hashes)| hashes.len());
                 let top = pijul.top(appended + 1)?;
-                if let Some(record) = self.channels.get_mut(&last) {
-                    let state = top.first().and_then(|(_, s)| s.clone());
-                    if state.is_some() && state == record.state {
+                let state = top.first().and_then(|(_, s)| s.clone());
+                let adopt = match self.channels.get().get(&last) {
+                    Some(record) if state.is_some() && state == record.state => {
                         self.remember_position(fingerprint, last);
                         return Ok(Scan {
                             freshness: Freshness::SameState,
@@ -291,30 +246,37 @@ impl Tracker {
                     }
                     // After wrapped records: the channel is exactly the last state read plus
                     // the recorded changes, so the new state can be adopted as it is.
-                    if let Some((before, hashes)) = &record.recorded_on {
+                    Some(ChannelRecord {
+                        recorded_on: Some((before, hashes)),
+                        ..
+                    }) => {
                         let on_top: Vec<&PatchId> =
                             top.iter().take(hashes.len()).map(|(h, _)| h).collect();
                         let mut expected: Vec<&PatchId> = hashes.iter().collect();
                         expected.reverse();
                         let base = top.get(hashes.len()).and_then(|(_, s)| s.as_ref());
-                        if on_top == expected && base == Some(before) && state.is_some() {
-                            record.state = state;
-                            record.recorded_on = None;
-                            self.learned = true;
-                            self.remember_position(fingerprint, last);
-                            return Ok(Scan {
-                                freshness: Freshness::SameState,
-                                ..unchanged
-                            });
-                        }
+                        on_top == expected && base == Some(before) && state.is_some()
                     }
+                    _ => false,
+                };
+                if adopt {
+                    if let Some(record) = self.channels.get_mut().get_mut(&last) {
+                        record.state = state;
+                        record.recorded_on = None;
+                    }
+                    self.learned = true;
+                    self.remember_position(fingerprint, last);
+                    return Ok(Scan {
+                        freshness: Freshness::SameState,
+                        ..unchanged
+                    });
                 }
             }
         }
         let name = pijul.current_channel()?;
 
         let log = pijul.channel_log()?;
-        let record = self.channels.entry(name.clone()).or_default();
+        let record = self.channels.get_mut().entry(name.clone()).or_default();
         let mut seen = record.seen();
         stamp_departed_pending(&mut seen, record, &log.changes);
         let events = seen.reconcile(&log.observation(), hints);
@@ -382,20 +344,19 @@ impl Tracker {
     }
 
     /// Notes a change a wrapped command just recorded on the current channel, without reading
-    /// the channel again (that would cost a full log): the pristine's new fingerprint is taken
-    /// now, so the next command sees nothing new; when the pristine moves again, one short call
-    /// confirms the channel is the old state plus this change. `repo` is the repository root;
-    /// `window` is when the record ran, in ms since the epoch (see [`PendingHeader`]).
+    /// the channel again (that would cost a full log). `window` is when the record ran, in ms
+    /// since the epoch (see [`PendingHeader`]). Once the recording process has exited, call
+    /// [`Tracker::note_pristine`]: the fingerprint it takes then stands for "the scanned
+    /// channel plus this change", so the next command sees nothing new; when the pristine moves
+    /// again, one short call confirms the channel is the old state plus this change.
     ///
     /// The change's header is not read here. An amend keeps the authors and timestamp of the
     /// change it replaces, so the new change takes them from it when they are known; otherwise
     /// the header is pending until the next full read or [`Tracker::read_headers`].
     ///
-    /// The caller must have scanned in this same command, just before recording: the
-    /// fingerprint taken here then stands for "the scanned channel plus this change".
+    /// The caller must have scanned in this same command, just before recording.
     pub fn note_recorded(
         &mut self,
-        repo: &Path,
         hash: PatchId,
         message: &str,
         window: (u64, u64),
@@ -404,8 +365,7 @@ impl Tracker {
         let Some(name) = self.current.clone() else {
             return;
         };
-        let fingerprint = pristine_fingerprint(repo);
-        let record = self.channels.entry(name).or_default();
+        let record = self.channels.get_mut().entry(name).or_default();
         let mut change = ChangeInfo::unknown(hash.clone(), message);
         let mut pending = Some(PendingHeader {
             hash: hash.clone(),
@@ -452,9 +412,37 @@ impl Tracker {
             record.changes.push(change);
         }
         record.state = None;
-        self.fingerprint = fingerprint;
+        // Unknown until `note_pristine`: until then, the next scan asks Pijul.
+        self.fingerprint = None;
         // A cache entry the next scan can rebuild: not worth an fsync on the record path.
         self.dirty = true;
+    }
+
+    /// Saves everything but the pristine's fingerprint now, while the process that records
+    /// is still committing: [`Tracker::note_pristine`] then only writes the fingerprint, in
+    /// place. Until it does, the file holds no fingerprint, so a command that reads it in
+    /// between (or after a recording process that failed) asks Pijul, as after any change.
+    pub fn save_before_pristine(&mut self) -> Result<(), VcsError> {
+        self.fingerprint = None;
+        self.dirty = true;
+        self.save()?;
+        self.fingerprint_owed = true;
+        Ok(())
+    }
+
+    /// Takes the pristine's fingerprint after a [`Tracker::note_recorded`], once the process
+    /// that recorded has exited; `repo` is the repository root. After a
+    /// [`Tracker::save_before_pristine`] with nothing changed since, the fingerprint is
+    /// written into the file at once; otherwise the next [`Tracker::save`] writes it.
+    pub fn note_pristine(&mut self, repo: &Path) -> Result<(), VcsError> {
+        self.fingerprint = pristine_fingerprint(repo);
+        if std::mem::take(&mut self.fingerprint_owed) && !self.dirty {
+            if let Some(fingerprint) = &self.fingerprint {
+                return file::write_fingerprint(&self.path, fingerprint);
+            }
+        }
+        self.dirty = true;
+        Ok(())
     }
 
     /// Reads the headers (authors, timestamp) that wrapped records left pending on the current
@@ -464,7 +452,7 @@ impl Tracker {
         let Some(name) = self.current.clone() else {
             return Ok(());
         };
-        let Some(record) = self.channels.get_mut(&name) else {
+        let Some(record) = self.channels.get_mut().get_mut(&name) else {
             return Ok(());
         };
         let Some(oldest) = record
@@ -519,89 +507,13 @@ impl Tracker {
         if !self.dirty {
             return Ok(());
         }
-        let mut authors = Authors::default();
-        let channels = self
-            .channels
-            .iter()
-            .map(|(name, c)| {
-                let stored = StoredChannel {
-                    state: c.state.clone(),
-                    changes: store_all(&c.changes, &mut authors),
-                    off_channel: store_all(&c.off_channel, &mut authors),
-                    recorded_on: c.recorded_on.clone(),
-                    pending: c.pending.clone(),
-                };
-                (name.clone(), stored)
-            })
-            .collect();
-        let file = TrackerFile {
-            format: FORMAT,
-            fingerprint: self.fingerprint,
-            current: self.current.clone(),
-            checked_binary: self.checked_binary.clone(),
-            channels,
-            authors: authors.names,
-        };
-        let bytes = postcard::to_allocvec(&file).map_err(|e| VcsError::Parse {
-            cmd: "encoding the tracker".to_string(),
-            reason: e.to_string(),
-        })?;
-        write_replacing(&self.path, &bytes, self.learned)?;
+        let body = self.channels.bytes()?;
+        let bytes = file::encode(self.fingerprint, &self.current, &self.checked_binary, body)?;
+        file::write_replacing(&self.path, &bytes, self.learned)?;
         self.dirty = false;
         self.learned = false;
         Ok(())
     }
-}
-
-/// Interns author strings for the file: each distinct one is written once.
-#[derive(Default)]
-struct Authors {
-    names: Vec<String>,
-    index: HashMap<String, u32>,
-}
-
-fn store_all(changes: &[ChangeInfo], authors: &mut Authors) -> Vec<StoredChange> {
-    changes
-        .iter()
-        .map(|c| StoredChange {
-            hash: c.hash.clone(),
-            timestamp: c.timestamp.clone(),
-            authors: c
-                .authors
-                .iter()
-                .map(|a| match authors.index.get(a) {
-                    Some(&i) => i,
-                    None => {
-                        let i = authors.names.len() as u32;
-                        authors.names.push(a.clone());
-                        authors.index.insert(a.clone(), i);
-                        i
-                    }
-                })
-                .collect(),
-            message: c.message.clone(),
-        })
-        .collect()
-}
-
-/// The changes of a loaded file; an author index past the table (a damaged file that still
-/// decoded) reads as an empty name rather than failing the command.
-fn unstore_all(changes: Vec<StoredChange>, authors: &[String]) -> Vec<ChangeInfo> {
-    changes
-        .into_iter()
-        .map(|c| ChangeInfo {
-            timestamp_ms: parse_timestamp_ms(&c.timestamp),
-            hash: c.hash,
-            timestamp: c.timestamp,
-            authors: c
-                .authors
-                .iter()
-                .map(|&i| authors.get(i as usize).cloned().unwrap_or_default())
-                .collect(),
-            message: c.message,
-            description: None,
-        })
-        .collect()
 }
 
 /// Gives each pending change that left the channel the stamp of the change that arrived with a
@@ -672,27 +584,10 @@ fn io_error(path: &Path, what: &str, e: std::io::Error) -> VcsError {
     }
 }
 
-/// Replaces `path` atomically (temp file, rename); `durable` also syncs it first.
-fn write_replacing(path: &Path, bytes: &[u8], durable: bool) -> Result<(), VcsError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{TRACKER_FILE}.{}", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        if durable {
-            f.sync_all()?;
-        }
-        fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        io_error(path, "write", e)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pijul::parse_timestamp_ms;
 
     fn change(n: u8, ts: &str) -> ChangeInfo {
         let c = (b'B' + n) as char;
@@ -714,7 +609,7 @@ mod tests {
         assert!(!t.rebuilt() && t.current().is_none());
         t.current = Some("main".into());
         t.fingerprint = Some([7; 32]);
-        t.channels.insert(
+        t.channels.get_mut().insert(
             "main".into(),
             ChannelRecord {
                 state: Some("STATE".into()),
@@ -734,7 +629,7 @@ mod tests {
         let back = Tracker::load(&path).unwrap();
         let (name, record) = back.current().unwrap();
         assert_eq!(name, "main");
-        assert_eq!(record, t.channels.get("main").unwrap());
+        assert_eq!(record, t.channels.get().get("main").unwrap());
         assert_eq!(back.fingerprint, Some([7; 32]));
         let seen = record.seen();
         assert_eq!(seen.on_channel.len(), 1);
@@ -749,7 +644,7 @@ mod tests {
     fn tracker_with(dir: &Path, changes: Vec<ChangeInfo>) -> Tracker {
         let mut t = Tracker::load(&dir.join(TRACKER_FILE)).unwrap();
         t.current = Some("main".into());
-        t.channels.insert(
+        t.channels.get_mut().insert(
             "main".into(),
             ChannelRecord {
                 state: Some("S".into()),
@@ -766,7 +661,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut t = tracker_with(dir.path(), vec![change(1, "2025-01-01T00:00:00Z")]);
         let new = change(3, "").hash;
-        t.note_recorded(dir.path(), new.clone(), "fresh", (100, 200), None);
+        t.note_recorded(new.clone(), "fresh", (100, 200), None);
         let (_, record) = t.current().unwrap();
         assert_eq!(record.state, None);
         // No pristine in this directory: no fingerprint to trust.
@@ -791,18 +686,50 @@ mod tests {
     }
 
     #[test]
+    fn a_record_saves_before_the_pristine_and_adds_its_fingerprint_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join(".pijul/pristine/db");
+        fs::create_dir_all(db.parent().unwrap()).unwrap();
+        fs::write(&db, b"before the record").unwrap();
+        let mut t = tracker_with(dir.path(), vec![change(1, "2025-01-01T00:00:00Z")]);
+        t.dirty = true;
+        t.save().unwrap();
+
+        let new = change(3, "").hash;
+        t.note_recorded(new.clone(), "fresh", (100, 200), None);
+        t.save_before_pristine().unwrap();
+        // Meanwhile the file has the change and no fingerprint: a reader asks Pijul.
+        let between = Tracker::load(&t.path).unwrap();
+        assert_eq!(between.fingerprint, None);
+        assert_eq!(between.current().unwrap().1.changes.len(), 2);
+
+        fs::write(&db, b"after the record").unwrap();
+        t.note_pristine(dir.path()).unwrap();
+        assert!(!t.dirty, "written in place, nothing left to save");
+        let after = Tracker::load(&t.path).unwrap();
+        assert_eq!(after.fingerprint, pristine_fingerprint(dir.path()));
+        assert!(after.fingerprint.is_some());
+        assert_eq!(after.current(), t.current());
+
+        // Changed again in between: the fingerprint waits for the next full save.
+        t.note_recorded(change(4, "").hash, "more", (300, 400), None);
+        t.save_before_pristine().unwrap();
+        t.note_recorded(change(5, "").hash, "and more", (500, 600), None);
+        t.note_pristine(dir.path()).unwrap();
+        assert!(t.dirty);
+        t.save().unwrap();
+        let last = Tracker::load(&t.path).unwrap();
+        assert_eq!(last.fingerprint, pristine_fingerprint(dir.path()));
+        assert_eq!(last.current().unwrap().1.changes.len(), 4);
+    }
+
+    #[test]
     fn a_wrapped_amend_takes_the_replaced_header_or_its_window() {
         let dir = tempfile::tempdir().unwrap();
         let old = change(1, "2025-01-01T00:00:00Z");
         let mut t = tracker_with(dir.path(), vec![old.clone()]);
         let new = change(3, "").hash;
-        t.note_recorded(
-            dir.path(),
-            new.clone(),
-            "amended",
-            (100, 200),
-            Some(&old.hash),
-        );
+        t.note_recorded(new.clone(), "amended", (100, 200), Some(&old.hash));
         let (_, record) = t.current().unwrap();
         // An amend cannot be confirmed by the short check.
         assert_eq!(record.recorded_on, None);
@@ -817,9 +744,9 @@ mod tests {
 
         // Amending a change whose header is still pending carries its window over.
         let newer = change(4, "").hash;
-        t.note_recorded(dir.path(), newer.clone(), "again", (300, 400), None);
+        t.note_recorded(newer.clone(), "again", (300, 400), None);
         let newest = change(5, "").hash;
-        t.note_recorded(dir.path(), newest.clone(), "re", (500, 600), Some(&newer));
+        t.note_recorded(newest.clone(), "re", (500, 600), Some(&newer));
         let (_, record) = t.current().unwrap();
         assert_eq!(
             record.pending,
@@ -837,13 +764,7 @@ mod tests {
         let mut t = tracker_with(dir.path(), vec![change(1, "2025-01-01T00:00:00Z")]);
         let noted = change(3, "").hash;
         // 2025-01-01T00:00:01.5Z is 1735689601500 ms.
-        t.note_recorded(
-            dir.path(),
-            noted.clone(),
-            "m",
-            (1735689601400, 1735689601600),
-            None,
-        );
+        t.note_recorded(noted.clone(), "m", (1735689601400, 1735689601600), None);
         let (_, record) = t.current().unwrap();
         let amend = change(4, "2025-01-01T00:00:01.5Z");
         let later = change(5, "2025-01-01T00:00:02Z");
