@@ -664,7 +664,7 @@ mod tests {
         t.note_recorded(new.clone(), "fresh", (100, 200), None);
         let (_, record) = t.current().unwrap();
         assert_eq!(record.state, None);
-        // No pristine in this directory: no fingerprint to trust.
+        // Unknown until `note_pristine`, once the recording process has exited.
         assert_eq!(t.fingerprint, None);
         assert_eq!(record.recorded_on, Some(("S".into(), vec![new.clone()])));
         let noted = &record.changes[1];
