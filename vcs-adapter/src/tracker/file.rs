@@ -360,31 +360,70 @@ fn parse_legacy(bytes: &[u8]) -> Option<Loaded> {
     })
 }
 
-/// Writes a pristine fingerprint into a file [`encode`]d without one, in place: 33 bytes
-/// inside the first sector, and outside the checksum (see the module's doc).
-pub(super) fn write_fingerprint(path: &Path, fingerprint: &[u8; 32]) -> Result<(), VcsError> {
+/// Which file a save wrote (device and inode): a path can name another file by the time the
+/// fingerprint is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct FileId {
+    dev: u64,
+    ino: u64,
+}
+
+impl FileId {
+    fn of(meta: &fs::Metadata) -> FileId {
+        use std::os::unix::fs::MetadataExt;
+        FileId {
+            dev: meta.dev(),
+            ino: meta.ino(),
+        }
+    }
+}
+
+/// Writes a pristine fingerprint into the file `saved` that was [`encode`]d without one, in
+/// place: 33 bytes inside the first sector, outside the checksum (see the module's doc).
+/// Returns false, writing nothing, when `path` is no longer that file: another command
+/// replaced it, and its fingerprint is its own.
+pub(super) fn write_fingerprint(
+    path: &Path,
+    saved: FileId,
+    fingerprint: &[u8; 32],
+) -> Result<bool, VcsError> {
     use std::os::unix::fs::FileExt;
     let mut field = [0u8; 33];
     field[0] = 1;
     field[1..].copy_from_slice(fingerprint);
-    let result = fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .and_then(|f| f.write_all_at(&field, 4));
+    let result = (|| -> std::io::Result<bool> {
+        let f = match fs::OpenOptions::new().write(true).open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        if FileId::of(&f.metadata()?) != saved {
+            return Ok(false);
+        }
+        f.write_all_at(&field, 4)?;
+        Ok(true)
+    })();
     result.map_err(|e| super::io_error(path, "write", e))
 }
 
-/// Replaces `path` atomically (temp file, rename); `durable` also syncs it first.
-pub(super) fn write_replacing(path: &Path, bytes: &[u8], durable: bool) -> Result<(), VcsError> {
+/// Replaces `path` atomically (temp file, rename); `durable` also syncs it first. Returns the
+/// file written.
+pub(super) fn write_replacing(
+    path: &Path,
+    bytes: &[u8],
+    durable: bool,
+) -> Result<FileId, VcsError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = dir.join(format!(".{TRACKER_FILE}.{}", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
+    let result = (|| -> std::io::Result<FileId> {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         if durable {
             f.sync_all()?;
         }
-        fs::rename(&tmp, path)
+        let written = FileId::of(&f.metadata()?);
+        fs::rename(&tmp, path)?;
+        Ok(written)
     })();
     result.map_err(|e| {
         let _ = fs::remove_file(&tmp);
@@ -474,12 +513,20 @@ mod tests {
     fn the_fingerprint_is_written_in_place() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(TRACKER_FILE);
-        write_replacing(&path, &file(None), false).unwrap();
+        let saved = write_replacing(&path, &file(None), false).unwrap();
         assert_eq!(parse(&fs::read(&path).unwrap()).unwrap().fingerprint, None);
-        write_fingerprint(&path, &[3; 32]).unwrap();
+        assert!(write_fingerprint(&path, saved, &[3; 32]).unwrap());
         let loaded = parse(&fs::read(&path).unwrap()).unwrap();
         assert_eq!(loaded.fingerprint, Some([3; 32]));
         assert_eq!(loaded.body.get(), &records());
+
+        // Replaced by another save meanwhile: that file is left alone.
+        let other = file(Some([8; 32]));
+        write_replacing(&path, &other, false).unwrap();
+        assert!(!write_fingerprint(&path, saved, &[3; 32]).unwrap());
+        assert_eq!(fs::read(&path).unwrap(), other);
+        fs::remove_file(&path).unwrap();
+        assert!(!write_fingerprint(&path, saved, &[3; 32]).unwrap());
     }
 
     #[test]

@@ -148,8 +148,9 @@ pub struct Tracker {
     learned: bool,
     /// Anything changed since the load.
     dirty: bool,
-    /// The file was saved without the fingerprint, which [`Tracker::note_pristine`] writes.
-    fingerprint_owed: bool,
+    /// The file saved without the fingerprint, which [`Tracker::note_pristine`] writes into
+    /// it (and only into it: another command may have replaced the file since).
+    fingerprint_owed: Option<file::FileId>,
     /// The file existed but could not be read, and was started afresh.
     rebuilt: bool,
 }
@@ -166,7 +167,7 @@ impl Tracker {
             checked_binary: None,
             learned: false,
             dirty: false,
-            fingerprint_owed: false,
+            fingerprint_owed: None,
             rebuilt: false,
         };
         let bytes = match fs::read(path) {
@@ -425,8 +426,7 @@ impl Tracker {
     pub fn save_before_pristine(&mut self) -> Result<(), VcsError> {
         self.fingerprint = None;
         self.dirty = true;
-        self.save()?;
-        self.fingerprint_owed = true;
+        self.fingerprint_owed = self.write()?;
         Ok(())
     }
 
@@ -436,9 +436,11 @@ impl Tracker {
     /// written into the file at once; otherwise the next [`Tracker::save`] writes it.
     pub fn note_pristine(&mut self, repo: &Path) -> Result<(), VcsError> {
         self.fingerprint = pristine_fingerprint(repo);
-        if std::mem::take(&mut self.fingerprint_owed) && !self.dirty {
-            if let Some(fingerprint) = &self.fingerprint {
-                return file::write_fingerprint(&self.path, fingerprint);
+        if let (Some(saved), false, Some(fingerprint)) =
+            (self.fingerprint_owed.take(), self.dirty, &self.fingerprint)
+        {
+            if file::write_fingerprint(&self.path, saved, fingerprint)? {
+                return Ok(());
             }
         }
         self.dirty = true;
@@ -504,15 +506,20 @@ impl Tracker {
     /// fingerprint is not synced to disk; one that learned something (events, a new channel)
     /// is.
     pub fn save(&mut self) -> Result<(), VcsError> {
+        self.write().map(drop)
+    }
+
+    /// [`Tracker::save`], returning which file it wrote (`None`: nothing to write).
+    fn write(&mut self) -> Result<Option<file::FileId>, VcsError> {
         if !self.dirty {
-            return Ok(());
+            return Ok(None);
         }
         let body = self.channels.bytes()?;
         let bytes = file::encode(self.fingerprint, &self.current, &self.checked_binary, body)?;
-        file::write_replacing(&self.path, &bytes, self.learned)?;
+        let written = file::write_replacing(&self.path, &bytes, self.learned)?;
         self.dirty = false;
         self.learned = false;
-        Ok(())
+        Ok(Some(written))
     }
 }
 
@@ -721,6 +728,23 @@ mod tests {
         let last = Tracker::load(&t.path).unwrap();
         assert_eq!(last.fingerprint, pristine_fingerprint(dir.path()));
         assert_eq!(last.current().unwrap().1.changes.len(), 4);
+
+        // Another command replaced the file in between: the fingerprint is not written into
+        // its file, and this tracker saves its own whole at the next save.
+        t.note_recorded(change(6, "").hash, "raced", (700, 800), None);
+        t.save_before_pristine().unwrap();
+        let mut other = Tracker::load(&t.path).unwrap();
+        other.fingerprint = Some([9; 32]);
+        other.dirty = true;
+        other.save().unwrap();
+        t.note_pristine(dir.path()).unwrap();
+        assert!(t.dirty);
+        assert_eq!(Tracker::load(&t.path).unwrap().fingerprint, Some([9; 32]));
+        t.save().unwrap();
+        assert_eq!(
+            Tracker::load(&t.path).unwrap().fingerprint,
+            pristine_fingerprint(dir.path())
+        );
     }
 
     #[test]
