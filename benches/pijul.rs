@@ -415,11 +415,14 @@ pub fn main() {
         }
         format!("paired change {i}")
     };
-    let pijul_record = |repo: &Path, msg: &str, under: Option<&str>| {
-        let mut c = Command::new(under.unwrap_or("pijul"));
-        if under.is_some() {
-            c.args(["600", "pijul"]);
-        }
+    let pijul_record = |repo: &Path, msg: &str, under_timeout: bool| {
+        let mut c = if under_timeout {
+            let mut t = Command::new("timeout");
+            t.args(["600", "pijul"]);
+            t
+        } else {
+            Command::new("pijul")
+        };
         c.current_dir(repo)
             .envs(vars.iter().map(|(k, v)| (k, v)))
             .args(["record", "-a", "-m", msg]);
@@ -448,9 +451,9 @@ pub fn main() {
         for k in 0..3 {
             let which = (i + k) % 3;
             took[which] = match which {
-                0 => pijul_record(&a, msg, None),
+                0 => pijul_record(&a, msg, false),
                 1 => wrapped(msg),
-                _ => pijul_record(&c, msg, Some("timeout")),
+                _ => pijul_record(&c, msg, true),
             };
         }
         took

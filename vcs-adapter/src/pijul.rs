@@ -318,10 +318,15 @@ impl Pijul {
     {
         let (mut cmd, shown) = self.command(args);
         let out = cmd.output().map_err(|e| self.spawn_error(e))?;
+        self.succeeded(&shown, out)
+    }
+
+    /// `out` if the binary exited with success, else the error its stderr names.
+    fn succeeded(&self, shown: &str, out: Output) -> Result<Output, VcsError> {
         if out.status.success() {
             Ok(out)
         } else {
-            Err(self.classify(shown, &out))
+            Err(self.classify(shown.to_string(), &out))
         }
     }
 
@@ -484,9 +489,7 @@ impl Pijul {
             stdout,
             stderr,
         };
-        if !out.status.success() {
-            return Err(self.classify(shown, &out));
-        }
+        let out = self.succeeded(&shown, out)?;
         parse_record_output(&shown, &out.stdout, &out.stderr)
     }
 
@@ -684,10 +687,7 @@ fn parse_hash(cmd: &str, text: &str) -> Result<PatchId, VcsError> {
 /// Reads the `Hash: …` line `pijul record` prints; no such line means nothing was recorded.
 pub fn parse_record_output(cmd: &str, stdout: &[u8], stderr: &[u8]) -> Result<PatchId, VcsError> {
     let stdout = String::from_utf8_lossy(stdout);
-    if let Some(h) = stdout
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Hash:").map(str::trim))
-    {
+    if let Some(h) = stdout.lines().find_map(hash_line) {
         return parse_hash(cmd, h);
     }
     let stderr = String::from_utf8_lossy(stderr);
@@ -698,6 +698,11 @@ pub fn parse_record_output(cmd: &str, stdout: &[u8], stderr: &[u8]) -> Result<Pa
         cmd: cmd.to_string(),
         reason: "no `Hash:` line in the output".to_string(),
     })
+}
+
+/// The hash text of a `Hash: …` line of `record`, or `None` for any other line.
+fn hash_line(line: &str) -> Option<&str> {
+    line.trim().strip_prefix("Hash:").map(str::trim)
 }
 
 /// Reads `record`'s stdout to its end, calling `on_hash` as soon as a `Hash:` line with a
@@ -712,9 +717,10 @@ fn read_until_hash(stdout: impl Read, on_hash: impl FnOnce(&PatchId)) -> std::io
             return Ok(bytes);
         }
         let line = String::from_utf8_lossy(&bytes[start..]);
-        // Only the first `Hash:` line counts, as in `parse_record_output`.
-        if let Some(h) = line.trim().strip_prefix("Hash:") {
-            if let (Some(call), Ok(hash)) = (on_hash.take(), PatchId::new(h.trim())) {
+        // Only the first `Hash:` line counts, as in `parse_record_output`: so when the call
+        // succeeds, `on_hash` has run.
+        if let Some(h) = hash_line(&line) {
+            if let (Some(call), Ok(hash)) = (on_hash.take(), PatchId::new(h)) {
                 call(&hash);
             }
         }

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::sync::mpsc;
 
 use anyhow::{anyhow, bail, Result};
-use attrib_overlay::{now_ms, PatchId, Payload, SignedRecord};
+use attrib_overlay::{now_ms, PatchId, SignedRecord};
 use attrib_vcs_adapter::VcsError;
 
 use super::annotate::{attest, report_attestation, Claim};
@@ -213,9 +213,9 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: RecordArgs) -> Result<()> {
     let started_ms = now_ms().saturating_sub(1);
     let seq_dir = ctx.seq_dir();
     let mut claim = Some(claim);
-    // Set once Pijul has printed the new hash: the attestation, signed and stored while Pijul
-    // still applies the change and syncs its pristine.
-    let mut early: Option<Result<SignedRecord>> = None;
+    // Set once Pijul has printed the new hash: the hash, and its attestation, signed and
+    // stored while Pijul still applies the change and syncs its pristine.
+    let mut early: Option<(PatchId, Result<SignedRecord>)> = None;
     let (recorded, counted, noted) = std::thread::scope(|s| {
         // The counter is raised while Pijul runs: see `Slot::remember`.
         let counted = s.spawn(|| slot.remember(&seq_dir));
@@ -234,13 +234,14 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: RecordArgs) -> Result<()> {
         });
         let on_hash = |hash: &PatchId| {
             let _ = hash_tx.send((hash.clone(), now_ms() + 1));
-            early = Some(match claim.take() {
+            let signed = match claim.take() {
                 Some(c) => {
                     let (origin, payload) = c.into_payload(hash.clone());
                     sign_in_slot(&store, &me, slot, origin, payload)
                 }
                 None => Err(anyhow!("the claim was already used")),
-            });
+            };
+            early = Some((hash.clone(), signed));
         };
         let recorded = match replaced {
             Some(old) => pijul
@@ -256,13 +257,9 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: RecordArgs) -> Result<()> {
     let hash = match recorded {
         Ok(h) => h,
         Err(e) => {
-            if let Some(Ok(signed)) = &early {
+            if let Some((patch, Ok(_))) = &early {
                 // Pijul saved the change and printed its hash, then failed: the change may
                 // not be on the channel, but its attestation is stored (and true).
-                let patch = match &signed.record.payload {
-                    Payload::Attest(a) => a.patch.as_str(),
-                    _ => "",
-                };
                 bail!(
                     "{bin} record saved change {patch}, then failed: {e}; its attestation is stored, and `{bin} log` shows whether the change is on the channel"
                 );
@@ -280,7 +277,7 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, args: RecordArgs) -> Result<()> {
     };
     // Every successful record prints its hash, so these two are only fallbacks.
     let signed = match (early, claim.take()) {
-        (Some(signed), _) => signed,
+        (Some((_, signed)), _) => signed,
         (None, Some(c)) => attest(ctx, &store, &me, hash.clone(), c),
         (None, None) => Err(anyhow!("the claim was already used")),
     };
