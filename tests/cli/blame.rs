@@ -1,5 +1,6 @@
 //! `attrib blame`: the real binary reading the real `pijul credit` (1.0.0-beta.26) and the
-//! overlay. Without `pijul` on PATH the tests print why and pass without running.
+//! overlay. Without `pijul` on PATH the tests print why and pass without running, unless
+//! `ATTRIB_REQUIRE_PIJUL=1` (CI) makes that a failure.
 
 use std::ffi::OsStr;
 use std::fs;

@@ -11,6 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use attrib_vcs_adapter::testing::REQUIRE_NETNS;
+
 use crate::support::{Output, Sandbox, User, BIN};
 
 /// Long enough for a busy 2-core machine; a passing run takes a fraction of it.
@@ -672,8 +674,8 @@ struct Hosts {
 }
 
 impl Hosts {
-    /// `None`, with the reason, where namespaces cannot be made (not root, no `ip`, no
-    /// CAP_SYS_ADMIN in a container).
+    /// The reason, where namespaces cannot be made (not root, no `ip`, no CAP_SYS_ADMIN in
+    /// a container).
     fn create() -> Result<Hosts, String> {
         let tag = format!("{}{}", std::process::id() % 100_000, rand_suffix());
         let names = ["a", "b", "c"].map(|h| format!("attrib-{tag}-{h}"));
@@ -777,7 +779,11 @@ fn partition_and_heal_across_network_namespaces() {
     let hosts = match Hosts::create() {
         Ok(h) => h,
         Err(why) => {
-            eprintln!("skipped: network namespaces are not available here ({why})");
+            // Fails instead when ATTRIB_REQUIRE_NETNS=1 (CI) says this test must run.
+            REQUIRE_NETNS.unmet(
+                "partition_and_heal_across_network_namespaces",
+                &format!("network namespaces are not available here ({why})"),
+            );
             return;
         }
     };

@@ -2,7 +2,7 @@
 //! changes arrive by clone/pull/push, leave by unrecord, are replaced by amends, are recorded by
 //! a plain `pijul record` (with and without the pre-record hook), and what `log`, `stats`,
 //! `blame`, `show` and `annotate` make of it. Without `pijul` on PATH the tests print why and
-//! pass without running.
+//! pass without running, unless `ATTRIB_REQUIRE_PIJUL=1` (CI) makes that a failure.
 
 use std::ffi::OsStr;
 use std::fs;

@@ -1,7 +1,8 @@
 //! `attrib record`: the real binary driving the real `pijul` (1.0.0-beta.26, installed by
 //! `.ci/run`). Each test gets the sandbox's HOME with a Pijul config and its own `ssh-agent`
 //! holding a fresh ed25519 key (Pijul signs changes through the agent), killed when the test
-//! ends. Without `pijul` on PATH the tests print why and pass without running.
+//! ends. Without `pijul` on PATH the tests print why and pass without running, unless
+//! `ATTRIB_REQUIRE_PIJUL=1` (CI) makes that a failure.
 
 use std::ffi::OsStr;
 use std::fs;

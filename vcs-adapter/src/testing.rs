@@ -23,6 +23,70 @@ impl Drop for PijulEnv {
     }
 }
 
+/// Something a group of tests needs from the machine, and the switch that says they must run.
+///
+/// Without the switch a test whose prerequisite is missing prints why and passes unrun, as on
+/// a developer machine without the tool; with it (CI: `.ci/run` sets both) that is a failure
+/// naming what is missing, so a green run means the tests ran.
+#[derive(Clone, Copy, Debug)]
+pub struct Requirement {
+    /// The environment variable; `1` means the tests must run.
+    pub var: &'static str,
+    /// Which tests, for the message ("the Pijul tests").
+    pub tests: &'static str,
+    /// How to get what they need.
+    pub hint: &'static str,
+}
+
+/// `ATTRIB_REQUIRE_PIJUL=1`: the tests that drive the real `pijul` must run.
+pub const REQUIRE_PIJUL: Requirement = Requirement {
+    var: "ATTRIB_REQUIRE_PIJUL",
+    tests: "the Pijul tests",
+    hint: ".ci/run installs it",
+};
+
+/// `ATTRIB_REQUIRE_NETNS=1`: the tests that build network namespaces must run.
+pub const REQUIRE_NETNS: Requirement = Requirement {
+    var: "ATTRIB_REQUIRE_NETNS",
+    tests: "the network-namespace tests",
+    hint: "they need root or CAP_SYS_ADMIN, and `ip` from iproute2",
+};
+
+impl Requirement {
+    /// Whether the switch is on: `1` yes; unset, empty or `0` no. Any other value is refused
+    /// rather than read as "no", so a mistyped `=true` cannot quietly turn the tests back
+    /// into skips.
+    ///
+    /// # Panics
+    /// On any other value.
+    pub fn required(&self) -> bool {
+        let value = std::env::var_os(self.var).unwrap_or_default();
+        match value.to_str() {
+            Some("" | "0") => false,
+            Some("1") => true,
+            _ => panic!(
+                "{} must be 1 (the tests must run) or 0 (they may skip), got {value:?}",
+                self.var
+            ),
+        }
+    }
+
+    /// `test` cannot run here because `missing` (e.g. "`pijul` is not installed"): with the
+    /// switch on, fails naming what is missing; otherwise prints why it is skipped, and the
+    /// caller returns early. The one place a skip is decided, so both cases stay alike.
+    ///
+    /// # Panics
+    /// When the switch is on.
+    #[track_caller]
+    pub fn unmet(&self, test: &str, missing: &str) {
+        let Requirement { var, tests, hint } = self;
+        if self.required() {
+            panic!("{test}: {missing}, and {var}=1 says {tests} must run ({hint})");
+        }
+        eprintln!("skipping {test}: {missing} ({hint}; {var}=1 makes this a failure)");
+    }
+}
+
 fn tool_missing(name: &str, arg: &str) -> bool {
     Command::new(name)
         .arg(arg)
@@ -34,14 +98,16 @@ fn tool_missing(name: &str, arg: &str) -> bool {
 
 impl PijulEnv {
     /// Sets up HOME and the agent under `root` (a directory the caller owns and removes).
-    /// `None`, after printing why `test` is skipped, when `pijul` is not installed.
+    /// `None`, after printing why `test` is skipped, when `pijul` is not installed, unless
+    /// `ATTRIB_REQUIRE_PIJUL=1` ([`REQUIRE_PIJUL`]) makes that a failure. Every test that
+    /// drives the real `pijul` starts here, so this is the one place such a test can skip.
     ///
     /// # Panics
     /// When the environment cannot be built (no ssh tools, agent does not start): a test
-    /// fixture, not a user-facing path.
+    /// fixture, not a user-facing path. When `pijul` is missing and required.
     pub fn start(root: &Path, test: &str) -> Option<PijulEnv> {
         if tool_missing("pijul", "--version") {
-            eprintln!("skipping {test}: `pijul` is not installed (.ci/run installs it)");
+            REQUIRE_PIJUL.unmet(test, "`pijul` is not installed");
             return None;
         }
         match PijulEnv::try_start(root) {

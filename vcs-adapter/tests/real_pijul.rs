@@ -2,7 +2,8 @@
 //!
 //! Each test gets a temp dir with its own HOME and Pijul config dir, and its own `ssh-agent`
 //! holding a fresh ed25519 key (Pijul signs changes through the agent); the agent is killed when
-//! the test ends. If `pijul` is not installed the tests print why and pass without running.
+//! the test ends. If `pijul` is not installed the tests print why and pass without running,
+//! unless `ATTRIB_REQUIRE_PIJUL=1` (CI) makes that a failure (see `testing::REQUIRE_PIJUL`).
 
 use std::collections::HashMap;
 use std::fs;
