@@ -15,4 +15,5 @@ mod pijul_world;
 mod queries;
 mod record;
 mod setup;
+mod snapshots_out;
 mod support;
