@@ -180,15 +180,9 @@ fn env_usize(name: &str, default: usize) -> usize {
 /// Signs one attestation per change with the store's identity, the way `attrib annotate` would
 /// have, and returns them as an export file's text.
 fn attestations(config: &Path, store_dir: &Path, hashes: &[PatchId]) -> String {
-    let text = fs::read_to_string(config.join("identity.toml")).expect("read identity.toml");
-    let id: toml::Table = text.parse().expect("identity.toml is TOML");
-    let mut secret = [0u8; 32];
-    hex::decode_to_slice(
-        id["secret_key"].as_str().expect("secret_key is a string"),
-        &mut secret,
-    )
-    .expect("secret_key is hex");
-    let me = Identity::from_secret(secret);
+    let me = attrib_workspace::identity::load(config)
+        .expect("read the store's identity")
+        .key;
     let store = Store::open(store_dir).expect("open the attrib store");
     let snap = store.snapshot().expect("store snapshot");
     let team = snap.team().expect("the store has a team");

@@ -1,4 +1,6 @@
-//! The command-line grammar (clap). Names here are the stable interface listed in DESIGN.md.
+//! The command-line grammar (clap), shared by the `attrib` and `attrib-node` binaries. The
+//! subcommand names are the stable interface listed in docs/ARCHITECTURE.md. Values are parsed
+//! by the read/write libraries' own parsers, so this module imports nothing from the commands.
 
 use std::path::PathBuf;
 
@@ -71,6 +73,9 @@ pub enum Command {
     /// Entry points Pijul calls (installed by `attrib init --install-hooks`).
     #[command(subcommand, hide = true)]
     Hook(HookCommand),
+    /// The demo's network act (run by `attrib demo` in the node binary).
+    #[command(hide = true)]
+    DemoNetwork(DemoNetworkArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write one page per command into a directory.
@@ -132,11 +137,11 @@ pub struct StatsArgs {
     pub by: Vec<StatsBy>,
     /// Only patches from this time on: a date (2026-01-31), a time (2026-01-31T12:00:00Z)
     /// or an age (90d, 2w, 12h).
-    #[arg(long, value_name = "WHEN", value_parser = crate::commands::filter::parse_when)]
-    pub since: Option<crate::commands::filter::When>,
+    #[arg(long, value_name = "WHEN", value_parser = attrib_query::time::parse_when)]
+    pub since: Option<attrib_query::time::When>,
     /// Only patches up to this time (a date includes the whole day).
-    #[arg(long, value_name = "WHEN", value_parser = crate::commands::filter::parse_when)]
-    pub until: Option<crate::commands::filter::When>,
+    #[arg(long, value_name = "WHEN", value_parser = attrib_query::time::parse_when)]
+    pub until: Option<attrib_query::time::When>,
     /// Machine-readable output (JSON).
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
@@ -393,11 +398,11 @@ pub struct LogArgs {
     pub min_confidence: Option<u16>,
     /// Only patches from this time on: a date (2026-01-31), a time (2026-01-31T12:00:00Z)
     /// or an age (90d, 2w, 12h). In a Pijul repository, the change's time.
-    #[arg(long, value_name = "WHEN", value_parser = crate::commands::filter::parse_when)]
-    pub since: Option<crate::commands::filter::When>,
+    #[arg(long, value_name = "WHEN", value_parser = attrib_query::time::parse_when)]
+    pub since: Option<attrib_query::time::When>,
     /// Only patches up to this time (a date includes the whole day).
-    #[arg(long, value_name = "WHEN", value_parser = crate::commands::filter::parse_when)]
-    pub until: Option<crate::commands::filter::When>,
+    #[arg(long, value_name = "WHEN", value_parser = attrib_query::time::parse_when)]
+    pub until: Option<attrib_query::time::When>,
     /// Only patches a member has reviewed (`attrib review`).
     #[arg(long, conflicts_with = "unreviewed")]
     pub reviewed: bool,
@@ -506,6 +511,12 @@ pub struct ImportArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct DemoNetworkArgs {
+    /// The demo's directory, holding alice, bob and carol (each a `config` and a `repo`).
+    pub root: PathBuf,
+}
+
+#[derive(Args, Debug)]
 pub struct DemoArgs {
     /// Keep the demo's directory instead of deleting it.
     #[arg(long)]
@@ -522,11 +533,11 @@ Examples:\n  attrib node\n  attrib node --listen /ip4/0.0.0.0/tcp/4001 --peer /i
 pub struct NodeArgs {
     /// An address to listen on (repeatable); default: the config's [p2p] listen, else every
     /// interface on a free TCP port and a free QUIC port.
-    #[arg(long, value_name = "MULTIADDR", value_parser = crate::commands::net::parse_multiaddr)]
-    pub listen: Vec<attrib_p2p_node::Multiaddr>,
+    #[arg(long, value_name = "MULTIADDR")]
+    pub listen: Vec<String>,
     /// A peer to dial at start (repeatable), besides the config's [p2p] peers.
-    #[arg(long, value_name = "MULTIADDR", value_parser = crate::commands::net::parse_multiaddr)]
-    pub peer: Vec<attrib_p2p_node::Multiaddr>,
+    #[arg(long, value_name = "MULTIADDR")]
+    pub peer: Vec<String>,
     /// Do not look for members on the LAN with mDNS.
     #[arg(long)]
     pub no_mdns: bool,
@@ -540,8 +551,8 @@ Example:\n  attrib sync --peer /ip4/192.0.2.7/tcp/4001/p2p/12D3Koo… --once"
 )]
 pub struct SyncArgs {
     /// The peer to catch up with (repeatable).
-    #[arg(long, value_name = "MULTIADDR", value_parser = crate::commands::net::parse_multiaddr)]
-    pub peer: Vec<attrib_p2p_node::Multiaddr>,
+    #[arg(long, value_name = "MULTIADDR")]
+    pub peer: Vec<String>,
     /// Stop after the first peer that answers, instead of syncing with every peer given.
     #[arg(long)]
     pub once: bool,
@@ -550,4 +561,72 @@ pub struct SyncArgs {
     pub timeout: u64,
     #[arg(long)]
     pub json: bool,
+}
+
+// How the grammar's values become the libraries' inputs: one conversion per type, so every
+// command hands the libraries the same thing for the same flags.
+
+impl From<StatsBy> for attrib_query::stats::StatsBy {
+    fn from(d: StatsBy) -> Self {
+        use attrib_query::stats::StatsBy as Q;
+        match d {
+            StatsBy::Provider => Q::Provider,
+            StatsBy::Model => Q::Model,
+            StatsBy::Author => Q::Author,
+            StatsBy::SuggestionType => Q::SuggestionType,
+            StatsBy::Month => Q::Month,
+        }
+    }
+}
+
+impl From<OriginArg> for attrib_overlay::Origin {
+    fn from(o: OriginArg) -> Self {
+        match o {
+            OriginArg::Human => attrib_overlay::Origin::Person,
+            OriginArg::Agent => attrib_overlay::Origin::AgentHook,
+        }
+    }
+}
+
+impl From<VerdictArg> for attrib_overlay::Verdict {
+    fn from(v: VerdictArg) -> Self {
+        match v {
+            VerdictArg::Approve => attrib_overlay::Verdict::Approve,
+            VerdictArg::RequestChanges => attrib_overlay::Verdict::RequestChanges,
+            VerdictArg::Comment => attrib_overlay::Verdict::Comment,
+        }
+    }
+}
+
+impl CaptureArgs {
+    /// The capture flags as the write library takes them; a relative `--prompt-file` is taken
+    /// from `dir` (the directory given with `-C`, as `git -C` does).
+    pub fn input(self, dir: &std::path::Path) -> attrib_workspace::capture::CaptureInput {
+        attrib_workspace::capture::CaptureInput {
+            ai_assisted: self.ai_assisted,
+            no_ai: self.no_ai,
+            ai_provider: self.ai_provider,
+            ai_model: self.ai_model,
+            ai_suggestion_type: self.ai_suggestion_type,
+            ai_confidence: self.ai_confidence,
+            ai_token_count: self.ai_token_count,
+            ai_review_time: self.ai_review_time,
+            ai_temperature: self.ai_temperature,
+            ai_max_tokens: self.ai_max_tokens,
+            ai_top_p: self.ai_top_p,
+            ai_prompt_hash: self.ai_prompt_hash,
+            prompt_file: self.prompt_file.map(|f| dir.join(f)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_grammar_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -82,8 +82,8 @@ impl Progress {
         }
     }
 
-    /// Progress that is never shown (for callers other than the command line's).
-    pub fn hidden() -> Progress {
+    /// Progress that is never shown.
+    fn hidden() -> Progress {
         Progress {
             bar: ProgressBar::hidden(),
             waiter: None,
@@ -94,20 +94,22 @@ impl Progress {
     pub fn spinner(what: &str, data: Data) -> Progress {
         Progress::new(what, None, data)
     }
+}
 
-    pub fn inc(&self, n: u64) {
+impl attrib_query::progress::Progress for Progress {
+    fn inc(&self, n: u64) {
         self.bar.inc(n);
     }
 
     /// Turns a spinner into a bar over `len` items.
-    pub fn set_length(&self, len: u64) {
+    fn set_length(&self, len: u64) {
         if self.bar.length().is_none() {
             self.bar.set_style(style(true));
         }
         self.bar.set_length(len);
     }
 
-    pub fn set_message(&self, what: &str) {
+    fn set_message(&self, what: &str) {
         self.bar.set_message(what.to_string());
     }
 }

@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod error;
 pub mod exchange;
+pub mod files;
 pub mod ids;
 pub mod ingest;
 pub mod model;

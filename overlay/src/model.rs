@@ -28,6 +28,18 @@ pub enum Origin {
     Imported,
 }
 
+impl Origin {
+    /// The origin as reports, exports and JSON spell it (the same as its serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Person => "person",
+            Origin::AgentHook => "agent-hook",
+            Origin::Detected => "detected",
+            Origin::Imported => "imported",
+        }
+    }
+}
+
 /// How the AI contributed to a patch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -77,6 +77,35 @@ pub struct PatchView {
     pub reviews: BTreeMap<PublicKey, SignedRecord>,
 }
 
+/// The rule for which of a patch's current attestations speaks for it when a single answer is
+/// needed (listings, blame, stats): an AI claim wins over human ones (the patch had AI help if
+/// any of its authors says so), and among equals the smallest signer key wins, so every replica
+/// picks the same one whatever order it learned them in. True when the attestation signed by
+/// `key` (`ai`: it claims AI help) speaks before the one by `other_key`.
+pub fn speaks_before(ai: bool, key: &PublicKey, other_ai: bool, other_key: &PublicKey) -> bool {
+    match (ai, other_ai) {
+        (true, false) => true,
+        (false, true) => false,
+        _ => key < other_key,
+    }
+}
+
+impl PatchView {
+    /// The attestation that speaks for the patch ([`speaks_before`]); `None` when nobody
+    /// attested it.
+    pub fn speaker(&self) -> Option<&SignedRecord> {
+        let claims_ai =
+            |r: &SignedRecord| matches!(&r.record.payload, Payload::Attest(a) if a.ai.is_some());
+        self.attestations.values().reduce(|best, r| {
+            if speaks_before(claims_ai(r), &r.signer, claims_ai(best), &best.signer) {
+                r
+            } else {
+                best
+            }
+        })
+    }
+}
+
 /// The whole merged view of one team.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MergedView {

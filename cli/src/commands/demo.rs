@@ -12,43 +12,51 @@
 //! repository: `attrib record` with and without AI, a plain `pijul record` caught by the
 //! pre-record hook, then `log`, `blame` and `stats`.
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
-use attrib_overlay::{
-    now_ms, Attestation, AttestationQuery, Origin, PatchId, Payload, Record, RecordId, Store,
+use attrib_cli::args::{
+    AnnotateArgs, CaptureArgs, ExportArgs, ExportFormat, ImportArgs, ImportFormat, InitArgs,
+    LogArgs, OriginArg, ReviewArgs, TeamCommand, VerdictArg,
 };
-
-use super::{annotate, exchange, identity, init, query, team, verify};
-use crate::args::{
-    AnnotateArgs, CaptureArgs, ImportArgs, ImportFormat, InitArgs, LogArgs, OriginArg, ReviewArgs,
-    TeamCommand, VerdictArg,
-};
+use attrib_cli::demo::{patch, repo_of, workspace_of};
+use attrib_overlay::{now_ms, Attestation, AttestationQuery, Origin, PatchId, Payload, Record};
 use attrib_vcs_adapter::testing::PijulEnv;
+use attrib_workspace::Workspace;
 
-use crate::context::Ctx;
+use super::{annotate, export, identity, import, init, log, review, team, verify};
 
 struct Member {
     name: &'static str,
-    ctx: Ctx,
+    root: PathBuf,
 }
 
 impl Member {
     fn new(root: &Path, name: &'static str) -> Result<Member> {
-        let repo = root.join(name).join("repo");
+        let repo = repo_of(root, name);
         std::fs::create_dir_all(&repo)?;
         // Each member's repository looks like a Pijul checkout, so the store lands in `.pijul/`.
         std::fs::create_dir_all(repo.join(".pijul"))?;
         Ok(Member {
             name,
-            ctx: Ctx::new(root.join(name).join("config"), repo),
+            root: root.to_path_buf(),
         })
+    }
+    /// The member's workspace, found afresh (so a store made since is found).
+    fn ws(&self) -> Result<Workspace> {
+        workspace_of(&self.root, self.name)
     }
     fn export(&self, root: &Path) -> Result<PathBuf> {
         let path = root.join(format!("{}.jsonl", self.name));
-        exchange::export_to_file(&self.ctx, &path)?;
+        export::run(
+            &self.ws()?,
+            &mut std::io::sink(),
+            ExportArgs {
+                output: Some(path.clone()),
+                format: ExportFormat::Jsonl,
+            },
+        )?;
         Ok(path)
     }
     fn import(&self, out: &mut dyn Write, file: &Path) -> Result<()> {
@@ -58,8 +66,8 @@ impl Member {
             self.name,
             file.file_name().and_then(|f| f.to_str()).unwrap_or("")
         )?;
-        exchange::import(
-            &self.ctx,
+        import::run(
+            &self.ws()?,
             out,
             ImportArgs {
                 file: file.to_path_buf(),
@@ -68,34 +76,12 @@ impl Member {
             },
         )
     }
-    /// This member's [`view_digest`].
+    /// A fingerprint of this member's view ([`attrib_query::digest::view_digest`]).
     fn view_digest(&self) -> Result<String> {
-        view_digest(&self.ctx.open_store()?)
+        let ws = self.ws()?;
+        let snap = ws.store()?.snapshot()?;
+        attrib_query::digest::view_digest(&snap)
     }
-}
-
-/// The demo's fingerprint of a store's view: blake3 over the sorted ids of every current
-/// claim, as `0123456789abcdef (N claims)`. Equal digests, equal views.
-pub fn view_digest(store: &Store) -> Result<String> {
-    let snap = store.snapshot()?;
-    let ids: BTreeSet<RecordId> = snap.view_records()?.iter().map(|r| r.id()).collect();
-    let mut h = blake3::Hasher::new();
-    for id in &ids {
-        h.update(&id.0);
-    }
-    Ok(format!(
-        "{} ({} claims)",
-        &h.finalize().to_hex()[..16],
-        ids.len()
-    ))
-}
-
-/// A Pijul-shaped change hash for a synthetic patch.
-fn demo_patch(label: &str) -> String {
-    let digest = blake3::hash(format!("attrib demo patch {label}").as_bytes());
-    let mut raw = [0u8; 33];
-    raw[1..].copy_from_slice(digest.as_bytes());
-    PatchId::from_change_hash(&raw).to_string()
 }
 
 fn ai(provider: &str, model: &str, kind: &str, confidence: &str) -> CaptureArgs {
@@ -159,7 +145,7 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
         "alice founds a team; bob and carol create device keys and are admitted",
     )?;
     init::run(
-        &alice.ctx,
+        &alice.ws()?,
         &mut quiet,
         InitArgs {
             install_hooks: false,
@@ -171,17 +157,17 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
     )?;
     for m in [&bob, &carol] {
         identity::new(
-            &m.ctx,
+            &m.ws()?,
             &mut quiet,
             Some(m.name.into()),
             Some(format!("{}@example.org", m.name)),
             false,
             false,
         )?;
-        let key = m.ctx.identity()?.public();
+        let key = m.ws()?.identity()?.public();
         write!(out, "    ")?;
         team::run(
-            &alice.ctx,
+            &alice.ws()?,
             out,
             TeamCommand::Add {
                 pubkey: key.to_hex(),
@@ -194,7 +180,7 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
     let team_file = alice.export(root)?;
     for m in [&bob, &carol] {
         init::run(
-            &m.ctx,
+            &m.ws()?,
             &mut quiet,
             InitArgs {
                 install_hooks: false,
@@ -208,7 +194,7 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
     }
 
     step(out, 2, "everyone records patches offline")?;
-    let p: Vec<String> = (1..=6).map(|i| demo_patch(&i.to_string())).collect();
+    let p: Vec<String> = (1..=6).map(|i| patch(&i.to_string()).to_string()).collect();
     let work: [(&Member, usize, Option<CaptureArgs>, &str); 6] = [
         (
             &alice,
@@ -240,12 +226,12 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
     for (m, i, capture, description) in work {
         write!(out, "    {:<5} ", m.name)?;
         let capture = capture.unwrap_or_default();
-        annotate::annotate(&m.ctx, out, annotate_args(&p[i], capture, description))?;
+        annotate::run(&m.ws()?, out, annotate_args(&p[i], capture, description))?;
     }
     write!(out, "    bob   ")?;
     // bob amends his own attestation: a newer signed version replaces the old one everywhere.
-    annotate::annotate(
-        &bob.ctx,
+    annotate::run(
+        &bob.ws()?,
         out,
         annotate_args(
             &p[2],
@@ -263,8 +249,8 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
     bob.import(out, &files[2])?;
     bob.import(out, &files[0])?;
     write!(out, "    carol ")?;
-    annotate::review(
-        &carol.ctx,
+    review::run(
+        &carol.ws()?,
         out,
         ReviewArgs {
             patch: p[0].clone(),
@@ -304,8 +290,8 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
         .context("alice's export has no AI record")?;
     let mallory = attrib_overlay::Identity::generate()?;
     let team = alice
-        .ctx
-        .open_store()?
+        .ws()?
+        .store()?
         .snapshot()?
         .team()
         .context("alice has no team")?;
@@ -344,13 +330,13 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
         bail!("a refused record changed the view");
     }
     write!(out, "    ")?;
-    verify::run(&bob.ctx, out, false)?;
+    verify::run(&bob.ws()?, out, false)?;
 
     step(out, 6, "alice's `attrib log`")?;
-    query::log(&alice.ctx, out, LogArgs::default())?;
+    log::run(&alice.ws()?, out, LogArgs::default())?;
 
-    let store = alice.ctx.open_store()?;
-    let snap = store.snapshot()?;
+    let alice_ws = alice.ws()?;
+    let snap = alice_ws.store()?.snapshot()?;
     let all = snap.attestations(&AttestationQuery::default())?;
     let ai_count = all
         .iter()
@@ -367,22 +353,14 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
     )?;
     // A read transaction left open would hold back the nodes' writes to alice's store.
     drop(snap);
-    drop(store);
+    drop(alice_ws);
 
     step(
         out,
         7,
         "on the network: three nodes on loopback, one offline for a while, a stranger refused",
     )?;
-    super::net::demo_act(
-        out,
-        root,
-        [
-            ("alice", &alice.ctx),
-            ("bob", &bob.ctx),
-            ("carol", &carol.ctx),
-        ],
-    )?;
+    network_act(out, root)?;
 
     step(out, 8, "in a real Pijul repository")?;
     let pijul_root = root.join("pijul");
@@ -397,6 +375,27 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Runs the network act in the node binary (this one links no networking), showing its output
+/// as part of the story.
+fn network_act(out: &mut dyn Write, root: &Path) -> Result<()> {
+    let node = super::node::node_binary()?;
+    let output = std::process::Command::new(&node)
+        .arg("demo-network")
+        .arg(root)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {}", node.display()))?;
+    out.write_all(&output.stdout)?;
+    if !output.status.success() {
+        let why = String::from_utf8_lossy(&output.stderr);
+        bail!(
+            "the network act failed: {}",
+            why.trim().trim_start_matches("attrib: ")
+        );
+    }
+    Ok(())
 }
 
 /// Runs the real binaries, as a user would, and shows their output.

@@ -5,10 +5,9 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
+use attrib_cli::args::Cli;
 use clap::CommandFactory;
 use clap_complete::Shell;
-
-use crate::args::Cli;
 
 /// Writes the completion script for `shell`.
 pub fn completions(out: &mut dyn Write, shell: Shell) -> Result<()> {

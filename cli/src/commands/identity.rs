@@ -3,12 +3,12 @@
 use std::io::Write;
 
 use anyhow::Result;
-use serde_json::json;
-
-use crate::context::{Ctx, Me};
+use attrib_workspace::identity::{identity_path, DeviceIdentity};
+use attrib_workspace::Workspace;
+use serde::Serialize;
 
 pub fn new(
-    ctx: &Ctx,
+    ws: &Workspace,
     out: &mut dyn Write,
     name: Option<String>,
     email: Option<String>,
@@ -16,36 +16,45 @@ pub fn new(
     json: bool,
 ) -> Result<()> {
     let name = name.unwrap_or_else(default_name);
-    let me = ctx.create_identity(&name, email.as_deref(), force)?;
-    print(ctx, out, &me, json)
+    let me = ws.create_identity(&name, email.as_deref(), force)?;
+    print(ws, out, &me, json)
 }
 
-pub fn show(ctx: &Ctx, out: &mut dyn Write, json: bool) -> Result<()> {
-    let me = ctx.identity()?;
-    print(ctx, out, &me, json)
+pub fn show(ws: &Workspace, out: &mut dyn Write, json: bool) -> Result<()> {
+    let me = ws.identity()?;
+    print(ws, out, &me, json)
 }
 
-fn print(ctx: &Ctx, out: &mut dyn Write, me: &Me, json: bool) -> Result<()> {
+#[derive(Serialize)]
+struct IdentityJson<'a> {
+    name: &'a str,
+    email: Option<&'a str>,
+    public_key: String,
+    config_dir: String,
+}
+
+fn print(ws: &Workspace, out: &mut dyn Write, me: &DeviceIdentity, json: bool) -> Result<()> {
     if json {
-        let v = json!({
-            "name": me.name,
-            "email": me.email,
-            "public_key": me.public().to_hex(),
-            "config_dir": ctx.config_dir.display().to_string(),
-        });
-        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
-    } else {
-        writeln!(out, "name        {}", me.name)?;
-        if let Some(e) = &me.email {
-            writeln!(out, "email       {e}")?;
-        }
-        writeln!(out, "public key  {}", me.public())?;
-        writeln!(
+        return super::print_json(
             out,
-            "stored in   {}",
-            ctx.config_dir.join("identity.toml").display()
-        )?;
+            &IdentityJson {
+                name: &me.name,
+                email: me.email.as_deref(),
+                public_key: me.public().to_hex(),
+                config_dir: ws.config_dir().display().to_string(),
+            },
+        );
     }
+    writeln!(out, "name        {}", me.name)?;
+    if let Some(e) = &me.email {
+        writeln!(out, "email       {e}")?;
+    }
+    writeln!(out, "public key  {}", me.public())?;
+    writeln!(
+        out,
+        "stored in   {}",
+        identity_path(ws.config_dir()).display()
+    )?;
     Ok(())
 }
 

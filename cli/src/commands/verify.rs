@@ -3,27 +3,21 @@
 use std::io::Write;
 
 use anyhow::{bail, Result};
-use attrib_overlay::audit;
-use serde_json::json;
+use attrib_query::members::name_of;
+use attrib_workspace::Workspace;
 
-use crate::context::Ctx;
-use crate::progress::{Data, Progress};
+use attrib_cli::progress::{Data, Progress};
 
-pub fn run(ctx: &Ctx, out: &mut dyn Write, json: bool) -> Result<()> {
-    let store = ctx.open_store()?;
-    let snap = store.snapshot()?;
+pub fn run(ws: &Workspace, out: &mut dyn Write, json: bool) -> Result<()> {
+    super::reconcile(ws)?;
+    let snap = ws.store()?.snapshot()?;
     let progress = Progress::spinner("verifying every record and the view", Data::Stdout);
-    let report = audit(&snap)?;
+    let verification = attrib_query::verify::verify(&snap)?;
     drop(progress);
-    let name = |k: &attrib_overlay::PublicKey| {
-        snap.membership()
-            .map(|m| m.name_of(k))
-            .unwrap_or_else(|| k.short())
-    };
+    let name = |k: &attrib_overlay::PublicKey| name_of(snap.membership(), k);
+    let report = &verification.report;
     if json {
-        let mut v = serde_json::to_value(&report)?;
-        v["ok"] = json!(report.ok());
-        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        super::print_json(out, &verification)?;
     } else {
         writeln!(
             out,
@@ -69,18 +63,11 @@ pub fn run(ctx: &Ctx, out: &mut dyn Write, json: bool) -> Result<()> {
         }
     }
     out.flush()?;
-    if !report.ok() {
-        let mut problems = Vec::new();
-        if !report.bad.is_empty() {
-            problems.push(format!("{} bad record(s)", report.bad.len()));
-        }
-        if !report.view_matches {
-            problems.push("the store's view disagrees with its records".to_string());
-        }
-        if !report.equivocators.is_empty() {
-            problems.push(format!("{} equivocating key(s)", report.equivocators.len()));
-        }
-        bail!("verification failed: {}", problems.join(", "));
+    if !verification.ok {
+        bail!(
+            "verification failed: {}",
+            verification.problems().join(", ")
+        );
     }
     Ok(())
 }

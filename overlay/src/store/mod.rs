@@ -49,6 +49,10 @@ pub const STORE_FILE: &str = "attrib.db";
 pub struct Store {
     env: Env,
     path: PathBuf,
+    /// Set when the store's directory cannot be written here and the store was opened as a
+    /// private copy (see [`Store::open_existing`]): every write is refused, and the copy is
+    /// deleted when the store is dropped.
+    read_only_copy: Option<tempfile::TempDir>,
 }
 
 /// Figures about the store file.
@@ -79,6 +83,60 @@ impl Store {
         // One root: a writer waits for readers instead of keeping a second copy of the root page
         // (files of older layouts keep the two they were made with).
         let env = Env::new(&path, 1 << 16, 1)?;
+        Store::from_env(dir, env, path)
+    }
+
+    /// Opens the store that already exists in `dir`, creating nothing: the form every command
+    /// that is not `init` uses. Opening writes nothing to the file (sanakirja only takes its
+    /// lock files, made on the store's first open).
+    ///
+    /// When the directory cannot be written here (a read-only mount, another user's
+    /// repository), the store is opened as a private copy in a temporary directory: reads see
+    /// the store as it was when opened, and every write is refused with a clear error. sanakirja
+    /// 1.4 has no read-only mode of its own (it maps the file writable and locks through files
+    /// beside it), so this is how a reader of a read-only store gets in without writing to it.
+    pub fn open_existing(dir: &Path) -> Result<Store, StoreError> {
+        let path = dir.join(STORE_FILE);
+        if !path.is_file() {
+            return Err(StoreError::Invalid(format!(
+                "there is no attrib store in {}",
+                dir.display()
+            )));
+        }
+        match Env::new(&path, 1 << 16, 1) {
+            Ok(env) => Store::from_env(dir, env, path),
+            Err(sanakirja::Error::IO(e)) if cannot_write(&e) => Store::open_copy(dir, &path),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The read-only fallback of [`Store::open_existing`].
+    fn open_copy(dir: &Path, path: &Path) -> Result<Store, StoreError> {
+        let io = |what: &Path| {
+            let what = what.display().to_string();
+            move |source| StoreError::Io { path: what, source }
+        };
+        let copy = tempfile::Builder::new()
+            .prefix("attrib-read-only-")
+            .tempdir()
+            .map_err(io(&std::env::temp_dir()))?;
+        let copied = copy.path().join(STORE_FILE);
+        std::fs::copy(path, &copied).map_err(io(path))?;
+        let env = Env::new(&copied, 1 << 16, 1)?;
+        if Tables::load(&Env::txn_begin(&env)?).is_none() {
+            return Err(StoreError::Invalid(format!(
+                "the store in {} needs a one-time upgrade, and its directory is read-only here; open it once where it can be written",
+                dir.display()
+            )));
+        }
+        let mut store = Store::from_env(dir, env, path.to_path_buf())?;
+        store.read_only_copy = Some(copy);
+        Ok(store)
+    }
+
+    /// Finishes opening: migrates an older layout, creates the tables of a new file, and
+    /// checks the schema.
+    fn from_env(dir: &Path, env: Env, path: PathBuf) -> Result<Store, StoreError> {
         if Tables::load(&Env::txn_begin(&env)?).is_none() {
             match legacy::schema(&env)? {
                 Some(legacy::SCHEMA) => {
@@ -97,7 +155,11 @@ impl Store {
                 None => {}
             }
         }
-        let store = Store { env, path };
+        let store = Store {
+            env,
+            path,
+            read_only_copy: None,
+        };
         // Read-only commands must not write: only a new file gets a mutable transaction.
         let existing = {
             let txn = Env::txn_begin(&store.env)?;
@@ -131,6 +193,22 @@ impl Store {
         &self.path
     }
 
+    /// True when the store was opened as a read-only copy (see [`Store::open_existing`]).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only_copy.is_some()
+    }
+
+    /// Refuses a write to a read-only copy.
+    fn check_writable(&self) -> Result<(), StoreError> {
+        match &self.read_only_copy {
+            None => Ok(()),
+            Some(_) => Err(StoreError::Invalid(format!(
+                "{} cannot be written here (read-only); nothing was stored",
+                self.path.display()
+            ))),
+        }
+    }
+
     /// A consistent read-only view of the store.
     pub fn snapshot(&self) -> Result<Snapshot<'_>, StoreError> {
         let txn = Env::txn_begin(&self.env)?;
@@ -155,6 +233,7 @@ impl Store {
     /// Offers records to the store. Each gets an [`Outcome`]; refusing one never blocks another.
     /// Returns after the transaction is committed to disk.
     pub fn ingest(&self, batch: &[SignedRecord], now_ms: u64) -> Result<Vec<Outcome>, StoreError> {
+        self.check_writable()?;
         let mut txn = Env::mut_txn_begin(&self.env)?;
         let mut t = Tables::load(&txn).ok_or_else(|| StoreError::Corrupt("no tables".into()))?;
         let mut log = LogWriter::new(LogReader::load(&txn, &t)?);
@@ -457,6 +536,14 @@ impl Store {
 /// Rewrites the store in `dir`, of schema [`legacy::SCHEMA`], in the current layout: its records
 /// go through [`Store::ingest`] into a new file beside it, which replaces the old one only once
 /// it holds every record; the old file stays as `attrib.db.schema3`.
+/// Errors that mean "this location cannot be written by this process".
+fn cannot_write(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+    )
+}
+
 fn migrate(dir: &Path, records: Vec<SignedRecord>) -> Result<(), StoreError> {
     let io = |path: &Path| {
         let path = path.display().to_string();
@@ -820,6 +907,8 @@ pub struct StoredBody<'s> {
     bytes: std::borrow::Cow<'s, [u8]>,
     /// The store's model names when the body is packed.
     names: Option<&'s [(String, String)]>,
+    /// Where the entry sits in the log, for error messages.
+    offset: u64,
 }
 
 impl StoredBody<'_> {
@@ -831,6 +920,22 @@ impl StoredBody<'_> {
     /// The listing fields if the record is a review (reviews are never packed).
     pub fn peek_review(&self) -> Option<crate::peek::ReviewPeek<'_>> {
         crate::peek::peek_review(&self.bytes)
+    }
+
+    /// The listing fields of an entry an index says is an attestation: anything else means the
+    /// index and the log disagree, which is reported as a damaged store.
+    pub fn attestation(&self) -> Result<crate::peek::AttestationPeek<'_>, StoreError> {
+        self.peek_attestation()
+            .ok_or_else(|| self.damaged("an attestation"))
+    }
+
+    /// The listing fields of an entry an index says is a review (see [`StoredBody::attestation`]).
+    pub fn review(&self) -> Result<crate::peek::ReviewPeek<'_>, StoreError> {
+        self.peek_review().ok_or_else(|| self.damaged("a review"))
+    }
+
+    fn damaged(&self, what: &str) -> StoreError {
+        StoreError::Corrupt(format!("log entry at {} is not {what}", self.offset))
     }
 }
 
@@ -1070,6 +1175,7 @@ impl<'s> Snapshot<'s> {
         Ok(StoredBody {
             bytes,
             names: head.packed.then_some(self.log.names.as_slice()),
+            offset,
         })
     }
 

@@ -1,0 +1,100 @@
+//! `attrib show PATCH`: every author's attestation and every review of one patch.
+
+use std::io::Write;
+
+use anyhow::Result;
+use attrib_overlay::model::format_milli;
+use attrib_overlay::Payload;
+use attrib_query::members::author_name;
+use attrib_query::show::show;
+use attrib_query::time::rfc3339;
+use attrib_workspace::reconcile::resolve_change;
+use attrib_workspace::Workspace;
+
+use attrib_cli::args::ShowArgs;
+
+pub fn run(ws: &Workspace, out: &mut dyn Write, args: ShowArgs) -> Result<()> {
+    let mut rec = super::reconcile(ws)?;
+    let (channel, warning) = rec.channel_or_warning();
+    if let Some(w) = warning {
+        super::warn(&w);
+    }
+    let patch = resolve_change(channel.as_deref(), &args.patch, false)?;
+    let snap = ws.store()?.snapshot()?;
+    let shown = show(&snap, &patch)?;
+    if args.json {
+        return super::print_json(out, &shown.json(&snap));
+    }
+    let m = snap.membership();
+    writeln!(out, "patch {patch}")?;
+    for s in &shown.attestations {
+        let r = &s.record;
+        let Payload::Attest(a) = &r.record.payload else {
+            continue;
+        };
+        writeln!(
+            out,
+            "  attested by {} at {} (record #{}, {:?}, {})",
+            author_name(m, r),
+            rfc3339(r.record.timestamp_ms),
+            r.record.seq,
+            r.record.origin,
+            s.status
+        )?;
+        match &a.ai {
+            None => writeln!(out, "    written without AI")?,
+            Some(ai) => {
+                let mut parts = vec![
+                    format!("{}/{}", ai.provider, ai.model),
+                    ai.suggestion_type.as_str().to_string(),
+                ];
+                if let Some(c) = ai.confidence_permille {
+                    parts.push(format!("confidence {}", format_milli(u32::from(c))));
+                }
+                if let Some(t) = ai.token_count {
+                    parts.push(format!("{t} tokens"));
+                }
+                if let Some(s) = ai.review_seconds {
+                    parts.push(format!("reviewed by the author for {s}s"));
+                }
+                writeln!(out, "    AI-assisted: {}", parts.join(", "))?;
+                if let Some(p) = &ai.prompt_commitment {
+                    writeln!(out, "    prompt commitment {p}")?;
+                }
+            }
+        }
+        for span in &a.line_spans {
+            writeln!(
+                out,
+                "    AI-written lines {}:{}-{}",
+                span.file, span.start, span.end
+            )?;
+        }
+        if let Some(d) = &a.description {
+            writeln!(out, "    {d}")?;
+        }
+        if !a.depends_on.is_empty() {
+            let deps: Vec<&str> = a.depends_on.iter().map(|p| p.as_str()).collect();
+            writeln!(out, "    depends on {}", deps.join(", "))?;
+        }
+    }
+    for s in &shown.reviews {
+        let r = &s.record;
+        let Payload::Review(rv) = &r.record.payload else {
+            continue;
+        };
+        writeln!(
+            out,
+            "  reviewed by {} at {}: {} after {}s ({})",
+            author_name(m, r),
+            rfc3339(r.record.timestamp_ms),
+            rv.verdict.as_str(),
+            rv.seconds,
+            s.status
+        )?;
+        if let Some(c) = &rv.comment {
+            writeln!(out, "    {c}")?;
+        }
+    }
+    Ok(())
+}

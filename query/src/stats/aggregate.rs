@@ -1,0 +1,249 @@
+//! The running totals behind `stats`: every patch becomes a [`Unit`], which is added once to
+//! the total and to each group it falls in. Groups are keyed by small integers (interned names)
+//! so grouping 100k patches costs a hash of a few words each.
+
+use std::collections::{BTreeMap, HashMap};
+
+use attrib_overlay::SuggestionType;
+
+use super::{Counts, StatsBy};
+use crate::time::{month_index, TimeRange};
+
+/// How a patch counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    Ai,
+    Human,
+    Unattested,
+}
+
+/// Group value of a human patch, and of an unattested one, in any dimension.
+pub(super) const HUMAN: u32 = u32::MAX - 1;
+pub(super) const UNATTESTED: u32 = u32::MAX;
+/// Dimensions are at most these five; a group key holds one value per `--by`.
+pub(super) const MAX_DIMS: usize = 5;
+
+/// One patch as stats counts it.
+#[derive(Clone, Debug)]
+pub(super) struct Unit {
+    pub time_ms: u64,
+    pub kind: Kind,
+    /// Indices into the snapshot's authors: the attesting members.
+    pub author: u32,
+    pub more_authors: Vec<u32>,
+    /// Index into [`Names::models`] when AI-assisted.
+    pub model: u32,
+    pub suggestion: Option<SuggestionType>,
+    pub confidence: Option<u16>,
+    /// The author's stated review of the AI output, in seconds.
+    pub self_review: Option<u32>,
+    pub reviews: u32,
+    pub reviewer_seconds: u64,
+    /// Lines of the current tree this change inserted, and how many of them count as AI's.
+    pub lines: u64,
+    pub ai_lines: u64,
+}
+
+impl Unit {
+    pub fn new(time_ms: u64, kind: Kind) -> Unit {
+        Unit {
+            time_ms,
+            kind,
+            author: UNATTESTED,
+            more_authors: Vec::new(),
+            model: UNATTESTED,
+            suggestion: None,
+            confidence: None,
+            self_review: None,
+            reviews: 0,
+            reviewer_seconds: 0,
+            lines: 0,
+            ai_lines: 0,
+        }
+    }
+
+    pub fn add_author(&mut self, a: u32) {
+        if self.author == UNATTESTED {
+            self.author = a;
+        } else if self.author != a && !self.more_authors.contains(&a) {
+            self.more_authors.push(a);
+        }
+    }
+}
+
+/// Provider/model names behind [`Unit::model`], interned, with each model's provider.
+#[derive(Default)]
+pub(super) struct Names {
+    pub models: Vec<(String, String)>,
+    pub providers: Vec<String>,
+    /// Index into `providers` of each model's provider.
+    pub model_provider: Vec<u32>,
+    last: usize,
+}
+
+impl Names {
+    pub fn model(&mut self, provider: &str, model: &str) -> u32 {
+        let hit = |m: &(String, String)| m.0 == provider && m.1 == model;
+        if self.models.get(self.last).is_some_and(hit) {
+            return self.last as u32;
+        }
+        let i = match self.models.iter().position(hit) {
+            Some(i) => i,
+            None => {
+                self.models.push((provider.to_string(), model.to_string()));
+                let p = match self.providers.iter().position(|x| x == provider) {
+                    Some(p) => p,
+                    None => {
+                        self.providers.push(provider.to_string());
+                        self.providers.len() - 1
+                    }
+                };
+                self.model_provider.push(p as u32);
+                self.models.len() - 1
+            }
+        };
+        self.last = i;
+        i as u32
+    }
+}
+
+impl Counts {
+    pub(super) fn add(&mut self, u: &Unit) {
+        self.patches += 1;
+        match u.kind {
+            Kind::Ai => self.ai += 1,
+            Kind::Human => self.human += 1,
+            Kind::Unattested => self.unattested += 1,
+        }
+        self.lines += u.lines;
+        self.ai_lines += u.ai_lines;
+        if u.kind == Kind::Unattested {
+            self.unattested_lines += u.lines;
+        }
+        if u.reviews > 0 {
+            self.reviewed += 1;
+        }
+        if let Some(c) = u.confidence {
+            self.confidence_sum += u64::from(c);
+            self.confidence_n += 1;
+        }
+        let own = u.self_review.map(u64::from);
+        self.author_review_seconds += own.unwrap_or(0);
+        self.reviewer_seconds += u.reviewer_seconds;
+        if own.is_some() || u.reviews > 0 {
+            self.review_patches += 1;
+            self.review_seconds += own.unwrap_or(0) + u.reviewer_seconds;
+        }
+    }
+}
+
+/// A multiply-rotate hasher for the small integer keys of the group map (the standard
+/// SipHash is most of the cost of grouping 100k patches).
+#[derive(Default, Clone, Copy)]
+pub(super) struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+}
+
+pub(super) type Groups = HashMap<[u32; MAX_DIMS], Counts, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// The running totals: every patch is added once, to the total and to its groups.
+pub(super) struct Agg<'a> {
+    pub dims: &'a [StatsBy],
+    pub range: TimeRange,
+    pub names: Names,
+    pub total: Counts,
+    pub groups: Groups,
+    /// The by-model breakdown of the JSON form: AI patches and AI lines per model.
+    pub by_model: BTreeMap<u32, (u64, u64)>,
+}
+
+impl Agg<'_> {
+    pub fn add(&mut self, u: &Unit) {
+        if !self.range.contains(u.time_ms) {
+            return;
+        }
+        self.total.add(u);
+        let groups = &mut self.groups;
+        keys_of(u, self.dims, &self.names.model_provider, |key| {
+            groups.entry(key).or_default().add(u)
+        });
+        if u.kind == Kind::Ai {
+            let slot = self.by_model.entry(u.model).or_default();
+            slot.0 += 1;
+            slot.1 += u.ai_lines;
+        }
+    }
+}
+
+/// Calls `f` with each group key a patch falls in: one, or one per author when grouped by
+/// author.
+fn keys_of(u: &Unit, dims: &[StatsBy], model_provider: &[u32], mut f: impl FnMut([u32; MAX_DIMS])) {
+    let special = match u.kind {
+        Kind::Ai => None,
+        Kind::Human => Some(HUMAN),
+        Kind::Unattested => Some(UNATTESTED),
+    };
+    let per_author = dims.contains(&StatsBy::Author);
+    let authors = std::iter::once(u.author).chain(u.more_authors.iter().copied());
+    for author in authors.take(if per_author { usize::MAX } else { 1 }) {
+        let mut key = [0u32; MAX_DIMS];
+        for (slot, d) in key.iter_mut().zip(dims) {
+            *slot = match d {
+                StatsBy::Provider => special
+                    .unwrap_or_else(|| model_provider.get(u.model as usize).copied().unwrap_or(0)),
+                StatsBy::Model => special.unwrap_or(u.model),
+                StatsBy::Author => author,
+                StatsBy::SuggestionType => special.unwrap_or_else(|| {
+                    u.suggestion
+                        .and_then(|t| SuggestionType::ALL.iter().position(|x| *x == t))
+                        .unwrap_or(0) as u32
+                }),
+                StatsBy::Month => month_index(u.time_ms),
+            };
+        }
+        f(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn review_time_adds_the_author_and_the_reviewers() {
+        let mut acc = Counts::default();
+        let mut u = Unit::new(0, Kind::Ai);
+        u.self_review = Some(60);
+        u.reviews = 1;
+        u.reviewer_seconds = 120;
+        acc.add(&u);
+        acc.add(&Unit::new(0, Kind::Human));
+        assert_eq!(acc.avg_review_seconds(), Some(180.0));
+        assert_eq!(acc.reviewed, 1);
+        assert_eq!(acc.patches, 2);
+    }
+}

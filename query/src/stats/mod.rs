@@ -1,0 +1,508 @@
+//! `stats`: how much of the work AI did, grouped by provider, model, author, suggestion type or
+//! month, over a time range.
+//!
+//! - **Patches**: in a Pijul repository, the current channel's changes; elsewhere, the
+//!   overlay's attested patches (and those it knows only from reviews, as unattested). A patch
+//!   is AI-assisted when the attestation that speaks for it says so
+//!   ([`attrib_overlay::view::speaks_before`]).
+//! - **Lines** (Pijul only): every line of the current tree, credited to the change that
+//!   inserted it (as `blame` does), counted by that change's attribution. When an attestation
+//!   marks only some of a change's lines in a file as AI-written (line spans), at most that
+//!   many of its lines there count as AI, the rest as human.
+//! - **Reviewed**: patches with at least one member's current review. **Review time**: per
+//!   patch with any, the author's stated review of the AI output plus the reviewers' time.
+
+mod aggregate;
+mod channel;
+mod lines;
+mod overlay;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::Result;
+use attrib_overlay::{Snapshot, SuggestionType};
+use attrib_vcs_adapter::{ChannelRecord, Pijul};
+use serde::Serialize;
+
+use crate::csv::{ratio, CsvOut};
+use crate::members::name_of;
+use crate::time::{month_label, TimeRange};
+use aggregate::{Agg, Groups, Names, HUMAN, UNATTESTED};
+
+/// A dimension stats groups by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StatsBy {
+    /// The AI provider (human and unattested patches form their own groups).
+    Provider,
+    /// The AI provider/model.
+    Model,
+    /// The attesting member (a patch attested by several members counts for each).
+    Author,
+    /// How the AI contributed (complete, partial, …).
+    SuggestionType,
+    /// The patch's month (UTC), from the change's time or its first attestation's.
+    Month,
+}
+
+impl StatsBy {
+    /// The dimension's name in JSON and CSV.
+    pub fn name(self) -> &'static str {
+        match self {
+            StatsBy::Provider => "provider",
+            StatsBy::Model => "model",
+            StatsBy::Author => "author",
+            StatsBy::SuggestionType => "suggestion_type",
+            StatsBy::Month => "month",
+        }
+    }
+}
+
+/// What stats counts.
+#[derive(Clone, Debug, Default)]
+pub struct StatsQuery {
+    /// The dimensions, in order (repeats are dropped; none means by model).
+    pub by: Vec<StatsBy>,
+    /// Only patches in this range.
+    pub range: TimeRange,
+}
+
+/// The current channel, for stats in a Pijul repository.
+pub struct StatsChannel<'a> {
+    /// The channel's name.
+    pub name: &'a str,
+    /// What attrib knows of the channel.
+    pub record: &'a ChannelRecord,
+    /// The repository's driver, to credit the tree's lines.
+    pub pijul: &'a Pijul,
+    /// Where the line counts are kept between runs (the store's directory).
+    pub cache_dir: &'a Path,
+}
+
+/// What a group (or the total) adds up, as raw counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Patches.
+    pub patches: u64,
+    /// AI-assisted patches.
+    pub ai: u64,
+    /// Patches written without AI.
+    pub human: u64,
+    /// Patches nobody attested.
+    pub unattested: u64,
+    /// Lines of the current tree the group's changes inserted (Pijul only).
+    pub lines: u64,
+    /// Of those, lines that count as AI-written.
+    pub ai_lines: u64,
+    /// Lines of unattested changes.
+    pub unattested_lines: u64,
+    /// Patches with at least one review.
+    pub reviewed: u64,
+    /// Sum of the stated confidences, permille.
+    pub confidence_sum: u64,
+    /// AI claims that state a confidence.
+    pub confidence_n: u64,
+    /// Seconds the authors say they reviewed the AI's output.
+    pub author_review_seconds: u64,
+    /// Seconds the reviewers spent.
+    pub reviewer_seconds: u64,
+    /// Patches with any review time.
+    pub review_patches: u64,
+    /// Their review time, author's and reviewers' together.
+    pub review_seconds: u64,
+}
+
+impl Counts {
+    /// The average stated confidence, permille, rounded.
+    pub fn avg_confidence_permille(&self) -> Option<u32> {
+        (self.confidence_n > 0)
+            .then(|| (self.confidence_sum as f64 / self.confidence_n as f64).round() as u32)
+    }
+
+    /// The average stated confidence, 0 to 1, to three places.
+    pub fn avg_confidence(&self) -> Option<f64> {
+        (self.confidence_n > 0)
+            .then(|| (self.confidence_sum as f64 / self.confidence_n as f64).round() / 1000.0)
+    }
+
+    /// Review time per patch that has any, to a tenth of a second.
+    pub fn avg_review_seconds(&self) -> Option<f64> {
+        (self.review_patches > 0).then(|| {
+            (self.review_seconds as f64 / self.review_patches as f64 * 10.0).round() / 10.0
+        })
+    }
+}
+
+/// A group's (or the total's) figures as reported: counts and shares; line figures are `None`
+/// outside a Pijul repository.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupStats {
+    /// Patches.
+    pub patches: u64,
+    /// AI-assisted patches.
+    pub ai: u64,
+    /// Patches written without AI.
+    pub human: u64,
+    /// Patches nobody attested.
+    pub unattested: u64,
+    /// AI-assisted share of the patches, to four places.
+    pub ai_share: Option<f64>,
+    /// Lines of the current tree.
+    pub lines: Option<u64>,
+    /// AI-written lines among them.
+    pub ai_lines: Option<u64>,
+    /// Their share.
+    pub ai_line_share: Option<f64>,
+    /// Reviewed patches.
+    pub reviewed: u64,
+    /// Their share.
+    pub reviewed_share: Option<f64>,
+    /// Average stated confidence.
+    pub avg_confidence: Option<f64>,
+    /// Claims that state one.
+    pub confidence_count: u64,
+    /// Review time per patch that has any.
+    pub avg_review_seconds: Option<f64>,
+    /// Patches with review time.
+    pub review_count: u64,
+    /// The authors' stated review of the AI output, seconds in all.
+    pub author_review_seconds: u64,
+    /// The reviewers' time, seconds in all.
+    pub reviewer_seconds: u64,
+    /// The raw counts.
+    #[serde(skip)]
+    pub counts: Counts,
+}
+
+impl GroupStats {
+    fn of(c: Counts, with_lines: bool) -> GroupStats {
+        GroupStats {
+            patches: c.patches,
+            ai: c.ai,
+            human: c.human,
+            unattested: c.unattested,
+            ai_share: ratio(c.ai, c.patches),
+            lines: with_lines.then_some(c.lines),
+            ai_lines: with_lines.then_some(c.ai_lines),
+            ai_line_share: if with_lines {
+                ratio(c.ai_lines, c.lines)
+            } else {
+                None
+            },
+            reviewed: c.reviewed,
+            reviewed_share: ratio(c.reviewed, c.patches),
+            avg_confidence: c.avg_confidence(),
+            confidence_count: c.confidence_n,
+            avg_review_seconds: c.avg_review_seconds(),
+            review_count: c.review_patches,
+            author_review_seconds: c.author_review_seconds,
+            reviewer_seconds: c.reviewer_seconds,
+            counts: c,
+        }
+    }
+}
+
+/// One group of a [`StatsReport`].
+#[derive(Clone, Debug, Serialize)]
+pub struct Group {
+    /// The group's value in each dimension, as printed: `anthropic/claude-sonnet-4`,
+    /// `(human)`, `(unattested)`, `2026-02`, a member name.
+    #[serde(serialize_with = "group_map")]
+    pub group: Vec<(StatsBy, String)>,
+    /// Its figures.
+    #[serde(flatten)]
+    pub stats: GroupStats,
+}
+
+fn group_map<S: serde::Serializer>(v: &[(StatsBy, String)], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(v.len()))?;
+    for (d, label) in v {
+        m.serialize_entry(d.name(), label)?;
+    }
+    m.end()
+}
+
+/// Patches by class.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// Every patch.
+    pub total: u64,
+    /// AI-assisted.
+    pub ai: u64,
+    /// Written without AI.
+    pub human: u64,
+    /// Nobody attested.
+    pub unattested: u64,
+}
+
+/// The lines of the current tree (Pijul only).
+#[derive(Clone, Debug, Serialize)]
+pub struct LinesSummary {
+    /// Every line (over the whole history: lines of the root change count as unattested).
+    pub total: u64,
+    /// AI-written.
+    pub ai: u64,
+    /// Written without AI.
+    pub human: u64,
+    /// Inserted by unattested changes.
+    pub unattested: u64,
+    /// Files credited.
+    pub files: u64,
+    /// Files `pijul credit` could not read, which are not counted.
+    pub skipped_files: Vec<String>,
+}
+
+/// AI-assisted patches and lines of one model.
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelCount {
+    /// The provider.
+    pub provider: String,
+    /// The model.
+    pub model: String,
+    /// AI-assisted patches.
+    pub patches: u64,
+    /// AI-written lines (Pijul only).
+    pub lines: Option<u64>,
+}
+
+/// The answer of [`stats`].
+#[derive(Clone, Debug, Serialize)]
+pub struct StatsReport {
+    /// `channel` in a Pijul repository, else `overlay`.
+    pub scope: &'static str,
+    /// The channel counted, in a Pijul repository.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// The time range counted.
+    pub range: TimeRange,
+    /// The dimensions, by name.
+    #[serde(serialize_with = "dim_names")]
+    pub by: Vec<StatsBy>,
+    /// Patches by class.
+    pub patches: Tally,
+    /// Lines by class (Pijul only).
+    pub lines: Option<LinesSummary>,
+    /// AI-assisted patches and lines per model.
+    pub by_model: Vec<ModelCount>,
+    /// Every patch in range.
+    pub total: GroupStats,
+    /// The groups, in order of their values as printed, `(human)` and `(unattested)` last.
+    pub groups: Vec<Group>,
+}
+
+fn dim_names<S: serde::Serializer>(v: &[StatsBy], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(|d| d.name()))
+}
+
+/// The CSV columns after a group's values.
+const CSV_FIELDS: [&str; 16] = [
+    "patches",
+    "ai",
+    "human",
+    "unattested",
+    "ai_share",
+    "lines",
+    "ai_lines",
+    "ai_line_share",
+    "reviewed",
+    "reviewed_share",
+    "avg_confidence",
+    "confidence_count",
+    "avg_review_seconds",
+    "review_count",
+    "author_review_seconds",
+    "reviewer_seconds",
+];
+
+/// Counts the snapshot's patches, or the channel's changes and tree lines.
+pub fn stats(
+    snap: &Snapshot<'_>,
+    channel: Option<StatsChannel<'_>>,
+    q: &StatsQuery,
+) -> Result<StatsReport> {
+    let mut dims: Vec<StatsBy> = Vec::new();
+    for d in &q.by {
+        if !dims.contains(d) {
+            dims.push(*d);
+        }
+    }
+    if dims.is_empty() {
+        dims.push(StatsBy::Model);
+    }
+    let mut agg = Agg {
+        dims: &dims,
+        range: q.range,
+        names: Names::default(),
+        total: Counts::default(),
+        groups: Groups::default(),
+        by_model: BTreeMap::new(),
+    };
+    let counted = match channel {
+        Some(c) => {
+            let credit = lines::line_credit(c.pijul, c.cache_dir, c.record)?;
+            channel::channel_units(snap, c.record, &credit, &mut agg)?;
+            Some((c.name.to_string(), credit))
+        }
+        None => {
+            overlay::overlay_units(snap, &mut agg)?;
+            None
+        }
+    };
+    Ok(report(snap, agg, counted, &dims))
+}
+
+/// A group value as printed.
+fn label(d: StatsBy, v: u32, snap: &Snapshot<'_>, names: &Names) -> String {
+    match v {
+        HUMAN => return "(human)".to_string(),
+        UNATTESTED => return "(unattested)".to_string(),
+        _ => {}
+    }
+    match d {
+        StatsBy::Provider => names.providers.get(v as usize).cloned().unwrap_or_default(),
+        StatsBy::Model => names
+            .models
+            .get(v as usize)
+            .map(|(p, m)| format!("{p}/{m}"))
+            .unwrap_or_default(),
+        StatsBy::Author => snap
+            .authors()
+            .get(v as usize)
+            .map(|k| name_of(snap.membership(), k))
+            .unwrap_or_default(),
+        StatsBy::SuggestionType => SuggestionType::ALL
+            .get(v as usize)
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+        StatsBy::Month => month_label(v),
+    }
+}
+
+fn report(
+    snap: &Snapshot<'_>,
+    agg: Agg<'_>,
+    channel: Option<(String, lines::LineCredit)>,
+    dims: &[StatsBy],
+) -> StatsReport {
+    let Agg {
+        range,
+        names,
+        total,
+        groups,
+        by_model,
+        ..
+    } = agg;
+    let with_lines = channel.is_some();
+    // Groups in order of their values as printed, the (human) and (unattested) groups last.
+    let mut rows: Vec<(Vec<(bool, String)>, Counts)> = groups
+        .into_iter()
+        .map(|(key, acc)| {
+            let labels = dims
+                .iter()
+                .zip(key)
+                .map(|(d, v)| (v >= HUMAN, label(*d, v, snap, &names)))
+                .collect();
+            (labels, acc)
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let by_model: BTreeMap<&(String, String), (u64, u64)> = by_model
+        .into_iter()
+        .filter_map(|(m, v)| Some((names.models.get(m as usize)?, v)))
+        .collect();
+    let lines = channel.as_ref().map(|(_, credit)| {
+        // Lines whose inserter is not a change on the log (the root) count as unattested, over
+        // the whole history only.
+        let unknown = if range.is_all() { credit.unknown } else { 0 };
+        LinesSummary {
+            total: total.lines + unknown,
+            ai: total.ai_lines,
+            human: total.lines - total.ai_lines - total.unattested_lines,
+            unattested: total.unattested_lines + unknown,
+            files: credit.files,
+            skipped_files: credit.skipped.clone(),
+        }
+    });
+    StatsReport {
+        scope: if with_lines { "channel" } else { "overlay" },
+        channel: channel.map(|(name, _)| name),
+        range,
+        by: dims.to_vec(),
+        patches: Tally {
+            total: total.patches,
+            ai: total.ai,
+            human: total.human,
+            unattested: total.unattested,
+        },
+        lines,
+        by_model: by_model
+            .into_iter()
+            .map(|((p, m), (np, nl))| ModelCount {
+                provider: p.clone(),
+                model: m.clone(),
+                patches: np,
+                lines: with_lines.then_some(nl),
+            })
+            .collect(),
+        total: GroupStats::of(total, with_lines),
+        groups: rows
+            .into_iter()
+            .map(|(labels, acc)| Group {
+                group: dims.iter().zip(labels).map(|(d, (_, l))| (*d, l)).collect(),
+                stats: GroupStats::of(acc, with_lines),
+            })
+            .collect(),
+    }
+}
+
+impl StatsReport {
+    /// True when line figures were counted (a Pijul repository).
+    pub fn with_lines(&self) -> bool {
+        self.lines.is_some()
+    }
+
+    /// The report as `stats --csv` writes it: a row per group, then the total.
+    pub fn csv(&self) -> Result<Vec<u8>> {
+        let mut out = CsvOut::new();
+        let mut header: Vec<&str> = vec!["row"];
+        header.extend(self.by.iter().map(|d| d.name()));
+        header.extend(CSV_FIELDS);
+        out.record(header)?;
+        for g in &self.groups {
+            let mut fields = vec!["group".to_string()];
+            fields.extend(g.group.iter().map(|(_, l)| l.clone()));
+            fields.extend(csv_fields(&g.stats));
+            out.record(&fields)?;
+        }
+        let mut fields = vec!["total".to_string()];
+        fields.extend(self.by.iter().map(|_| String::new()));
+        fields.extend(csv_fields(&self.total));
+        out.record(&fields)?;
+        out.finish()
+    }
+}
+
+/// The CSV fields after the group's, in [`CSV_FIELDS`] order.
+fn csv_fields(s: &GroupStats) -> Vec<String> {
+    let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let int = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
+    vec![
+        s.patches.to_string(),
+        s.ai.to_string(),
+        s.human.to_string(),
+        s.unattested.to_string(),
+        opt(s.ai_share),
+        int(s.lines),
+        int(s.ai_lines),
+        opt(s.ai_line_share),
+        s.reviewed.to_string(),
+        opt(s.reviewed_share),
+        opt(s.avg_confidence),
+        s.confidence_count.to_string(),
+        opt(s.avg_review_seconds),
+        s.review_count.to_string(),
+        s.author_review_seconds.to_string(),
+        s.reviewer_seconds.to_string(),
+    ]
+}

@@ -1,0 +1,185 @@
+//! Claims: what a member says about a patch — how AI helped, its description, dependencies,
+//! line spans — and [`attest`], the one path by which this device signs an attestation
+//! (`annotate`, a wrapped record, reconciliation and imports all use it).
+
+use anyhow::{bail, Result};
+use attrib_overlay::{AiAssistance, Attestation, LineSpan, Origin, PatchId, Payload, SignedRecord};
+
+use crate::capture::{capture, detected, CaptureEnv, CaptureInput};
+use crate::identity::DeviceIdentity;
+use crate::signing::sign_and_store;
+use crate::Workspace;
+
+/// What a member claims about a patch besides its id: built before the patch exists (a wrapped
+/// record, which runs the VCS only once the claim is known to be valid) or beside it
+/// (`annotate`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    /// How AI helped; `None` for a human-written patch.
+    pub ai: Option<AiAssistance>,
+    /// Free text about the patch.
+    pub description: Option<String>,
+    /// Patches this one depends on.
+    pub depends_on: Vec<PatchId>,
+    /// Patches this one conflicts with.
+    pub conflicts_with: Vec<PatchId>,
+    /// The AI-written lines among those the patch adds.
+    pub line_spans: Vec<LineSpan>,
+    /// Who produced the claim (a person, an agent hook, a detector, an import).
+    pub origin: Origin,
+    /// The patch this claim's patch amends (its attribution carried over).
+    pub replaces: Option<PatchId>,
+    /// A capture source said whether AI helped; when none did, trailers may.
+    pub decided: bool,
+}
+
+impl Claim {
+    /// A claim that says only who made it: written without AI unless something says otherwise.
+    pub fn new(origin: Origin) -> Claim {
+        Claim {
+            ai: None,
+            description: None,
+            depends_on: Vec::new(),
+            conflicts_with: Vec::new(),
+            line_spans: Vec::new(),
+            origin,
+            replaces: None,
+            decided: false,
+        }
+    }
+
+    /// Captures how AI helped (flags, then environment, then config). Call it once the identity
+    /// and store are known to be usable: capturing a prompt writes its salt, which should only
+    /// happen when the record can be stored.
+    pub fn capture(
+        ws: &Workspace,
+        input: &CaptureInput,
+        env: &CaptureEnv,
+        description: Option<String>,
+        origin: Origin,
+    ) -> Result<Claim> {
+        let captured = capture(ws, input, env)?;
+        Ok(Claim {
+            ai: captured.ai,
+            description,
+            decided: captured.decided,
+            ..Claim::new(origin)
+        })
+    }
+
+    /// Sets the AI-written line spans; they need AI help to mean anything.
+    pub fn with_line_spans(mut self, spans: Vec<LineSpan>) -> Result<Claim> {
+        if !spans.is_empty() && self.ai.is_none() {
+            bail!("--ai-lines marks AI-written lines, so the patch must be AI-assisted (give --ai-provider and --ai-model)");
+        }
+        self.line_spans = spans;
+        Ok(self)
+    }
+
+    /// The attestation this claim makes about `patch`, and who made it.
+    pub fn into_payload(self, patch: PatchId) -> (Origin, Payload) {
+        let attestation = Attestation {
+            patch,
+            ai: self.ai,
+            description: self.description,
+            depends_on: self.depends_on,
+            conflicts_with: self.conflicts_with,
+            replaces: self.replaces,
+            line_spans: self.line_spans,
+        };
+        (self.origin, Payload::Attest(attestation))
+    }
+
+    /// When no capture source decided, reads AI help from a change message's trailers: the
+    /// claim becomes *detected*, with a lower confidence.
+    pub fn detect_from(&mut self, message: &str) {
+        if self.decided {
+            return;
+        }
+        if let Some(ai) = detected(message) {
+            self.ai = Some(ai);
+            self.origin = Origin::Detected;
+        }
+    }
+
+    /// The claim an attestation makes, to sign again about another patch (an amend).
+    pub fn of(record: &SignedRecord) -> Option<Claim> {
+        let Payload::Attest(a) = &record.record.payload else {
+            return None;
+        };
+        Some(Claim {
+            ai: a.ai.clone(),
+            description: a.description.clone(),
+            depends_on: a.depends_on.clone(),
+            conflicts_with: a.conflicts_with.clone(),
+            line_spans: a.line_spans.clone(),
+            origin: record.record.origin,
+            replaces: None,
+            decided: true,
+        })
+    }
+}
+
+/// Parses `FILE:START-END` (or `FILE:LINE`), the form `--ai-lines` takes.
+pub fn parse_line_span(s: &str) -> Result<LineSpan> {
+    let bad = || anyhow::anyhow!("--ai-lines {s:?}: expected FILE:START-END");
+    let (file, range) = s.rsplit_once(':').ok_or_else(bad)?;
+    let (start, end) = match range.split_once('-') {
+        Some((a, b)) => (a, b),
+        None => (range, range),
+    };
+    let parse = |x: &str| -> Result<u32> {
+        x.trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--ai-lines {s:?}: {x:?} is not a line number"))
+    };
+    let span = LineSpan {
+        file: file.to_string(),
+        start: parse(start)?,
+        end: parse(end)?,
+    };
+    if file.is_empty() || span.start == 0 || span.end < span.start {
+        bail!("--ai-lines {s:?}: expected FILE:START-END with 1 <= START <= END");
+    }
+    Ok(span)
+}
+
+/// Signs and stores this device's attestation of `patch`.
+pub fn attest(
+    ws: &Workspace,
+    me: &DeviceIdentity,
+    patch: PatchId,
+    claim: Claim,
+) -> Result<SignedRecord> {
+    let (origin, payload) = claim.into_payload(patch);
+    sign_and_store(ws, me, origin, payload)
+}
+
+/// This device's current attestation of `patch`, as a claim (without `replaces`).
+pub fn own_claim(ws: &Workspace, me: &DeviceIdentity, patch: &PatchId) -> Result<Option<Claim>> {
+    let snap = ws.store()?.snapshot()?;
+    let view = snap.patch(patch)?;
+    Ok(view.attestations.get(&me.public()).and_then(Claim::of))
+}
+
+/// True when this device has attested `patch`.
+pub fn attested_by(ws: &Workspace, me: &DeviceIdentity, patch: &PatchId) -> Result<bool> {
+    let snap = ws.store()?.snapshot()?;
+    Ok(snap.patch(patch)?.attestations.contains_key(&me.public()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_spans_parse_and_refuse_nonsense() {
+        let s = parse_line_span("src/a.rs:3-5").unwrap();
+        assert_eq!((s.file.as_str(), s.start, s.end), ("src/a.rs", 3, 5));
+        let s = parse_line_span("a:b.rs:7").unwrap();
+        assert_eq!((s.file.as_str(), s.start, s.end), ("a:b.rs", 7, 7));
+        for bad in ["nofile", ":1-2", "f:0-1", "f:5-4", "f:x"] {
+            assert!(parse_line_span(bad).is_err(), "{bad}");
+        }
+    }
+}

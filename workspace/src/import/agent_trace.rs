@@ -1,0 +1,349 @@
+//! Importing Agent Trace records (another tool's unsigned claims, [`attrib_query::agent_trace`]):
+//! each patch they name (by `metadata["dev.attrib"].change`, else `vcs.revision`) is attested by
+//! the importer's own key with origin `imported` and the source in the description: the
+//! AI-written ranges become line spans, the contributor's `model_id` (`provider/model`) the AI
+//! model. Such a claim replaces only an earlier import of the importer's, never an attestation
+//! they made themselves. The whole file is read and checked before anything is signed, and
+//! everything is stored in one transaction: a malformed file imports nothing.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use anyhow::{anyhow, bail, Result};
+use attrib_overlay::model::MAX_LIST;
+use attrib_overlay::{
+    now_ms, AiAssistance, Attestation, LineSpan, Origin, Outcome, PatchId, Payload, Record,
+    SuggestionType,
+};
+use attrib_query::agent_trace::{
+    patch_of, split_model_id, vendor, ContributorType, TraceRecord, WHOLE_CHANGE,
+};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::Progress;
+use crate::identity::DeviceIdentity;
+use crate::signing::check_can_sign;
+use crate::{sequence, Workspace};
+
+/// Everything the file says about one patch.
+#[derive(Default)]
+struct Group {
+    /// Lines per model id (`""`: AI without a model id).
+    lines_by_model: BTreeMap<String, u64>,
+    spans: BTreeSet<LineSpan>,
+    /// Every record says its ranges are all the lines its change added.
+    whole: bool,
+    /// Records seen.
+    records: usize,
+    mixed: bool,
+    ai: bool,
+    human: bool,
+    sources: BTreeSet<String>,
+    tools: BTreeSet<String>,
+    authors: BTreeSet<String>,
+    suggestion_type: Option<SuggestionType>,
+    confidence: Option<u16>,
+    token_count: Option<u64>,
+    description: Option<String>,
+}
+
+fn confidence_from(v: Option<&Value>) -> Option<u16> {
+    let c = v?.as_f64()?;
+    (0.0..=1.0)
+        .contains(&c)
+        .then(|| (c * 1000.0).round() as u16)
+}
+
+/// What an Agent Trace import did.
+#[derive(Serialize, Debug, Default)]
+pub struct Summary {
+    /// Always `agent-trace`.
+    pub format: &'static str,
+    /// Trace records read.
+    pub records: usize,
+    /// Patches attested now (new, or replacing an earlier import of yours).
+    pub attested: Vec<String>,
+    /// Patches whose earlier import already says exactly this.
+    pub unchanged: Vec<String>,
+    /// Patches you attested yourself: your attestation is kept.
+    pub kept_own: Vec<String>,
+    /// Records that name no revision to attribute.
+    pub skipped_no_revision: usize,
+    /// Patches whose ranges are all of unknown origin.
+    pub skipped_unknown: Vec<String>,
+}
+
+impl Summary {
+    /// The summary as one line.
+    pub fn line(&self) -> String {
+        let mut s = format!(
+            "read {} Agent Trace record(s): attested {} patch(es) as imported claims, {} unchanged",
+            self.records,
+            self.attested.len(),
+            self.unchanged.len()
+        );
+        if !self.kept_own.is_empty() {
+            let _ = write!(s, ", kept your own attestation of {}", self.kept_own.len());
+        }
+        if self.skipped_no_revision > 0 {
+            let _ = write!(
+                s,
+                ", skipped {} without a revision",
+                self.skipped_no_revision
+            );
+        }
+        if !self.skipped_unknown.is_empty() {
+            let _ = write!(
+                s,
+                ", skipped {} of unknown origin",
+                self.skipped_unknown.len()
+            );
+        }
+        s
+    }
+}
+
+fn clip_text(mut s: String, max: usize) -> String {
+    if s.len() > max {
+        let mut cut = max.saturating_sub(3);
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push_str("...");
+    }
+    s
+}
+
+/// Builds the attestation a group of records amounts to (`None`: nothing to claim).
+fn attestation_of(patch: &PatchId, g: &Group) -> Option<Attestation> {
+    let mut description = String::from("imported claim (unsigned source): Agent Trace ");
+    let ids: Vec<&str> = g.sources.iter().map(String::as_str).collect();
+    let _ = write!(
+        description,
+        "{} {}",
+        if ids.len() == 1 { "record" } else { "records" },
+        ids.join(", ")
+    );
+    if !g.tools.is_empty() {
+        let tools: Vec<&str> = g.tools.iter().map(String::as_str).collect();
+        let _ = write!(description, " by {}", tools.join(", "));
+    }
+    if !g.authors.is_empty() {
+        let a: Vec<&str> = g.authors.iter().map(String::as_str).collect();
+        let _ = write!(description, "; attested there by {}", a.join(", "));
+    }
+    let ai = if g.ai || g.mixed {
+        // The model that wrote the most lines names the claim; the others are noted.
+        let (top, _) = g
+            .lines_by_model
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))?;
+        let (provider, model) = split_model_id(top);
+        let others: Vec<&str> = g
+            .lines_by_model
+            .keys()
+            .filter(|k| *k != top && !k.is_empty())
+            .map(String::as_str)
+            .collect();
+        if !others.is_empty() {
+            let _ = write!(description, "; ranges also by {}", others.join(", "));
+        }
+        Some(AiAssistance {
+            provider,
+            model,
+            suggestion_type: g.suggestion_type.unwrap_or(if g.ai {
+                SuggestionType::Complete
+            } else {
+                SuggestionType::Collaborative
+            }),
+            prompt_commitment: None,
+            confidence_permille: g.confidence,
+            token_count: g.token_count,
+            temperature_milli: None,
+            max_tokens: None,
+            top_p_milli: None,
+            review_seconds: None,
+        })
+    } else if g.human {
+        None
+    } else {
+        return None;
+    };
+    if let Some(d) = &g.description {
+        let _ = write!(description, "; {d}");
+    }
+    Some(Attestation {
+        patch: patch.clone(),
+        description: Some(clip_text(description, attrib_overlay::model::MAX_TEXT)),
+        // Ranges that are the whole change's lines say "the whole patch": no spans.
+        line_spans: if ai.is_some() && !g.whole {
+            g.spans.iter().cloned().collect()
+        } else {
+            Vec::new()
+        },
+        ai,
+        depends_on: Vec::new(),
+        conflicts_with: Vec::new(),
+        replaces: None,
+    })
+}
+
+/// Groups the records by patch and turns each group into an attestation.
+fn plan(records: &[(String, TraceRecord)], summary: &mut Summary) -> Result<Vec<Attestation>> {
+    let mut groups: BTreeMap<PatchId, Group> = BTreeMap::new();
+    for (at, r) in records {
+        let Some(patch) = patch_of(r) else {
+            summary.skipped_no_revision += 1;
+            continue;
+        };
+        let patch = PatchId::new(&patch).map_err(|e| anyhow!("{at}: {e}"))?;
+        let g = groups.entry(patch).or_default();
+        g.sources.insert(r.id.clone());
+        let ours = vendor(r);
+        let whole = ours.and_then(|o| o.get("lines")).and_then(Value::as_str) == Some(WHOLE_CHANGE);
+        g.whole = (g.records == 0 || g.whole) && whole;
+        g.records += 1;
+        if let Some(t) = &r.tool {
+            let name = t.name.as_deref().unwrap_or("unknown tool");
+            g.tools.insert(match &t.version {
+                Some(v) => format!("{name} {v}"),
+                None => name.to_string(),
+            });
+        }
+        let get = |k: &str| ours.and_then(|o| o.get(k));
+        if let Some(st) = get("suggestion_type").and_then(Value::as_str) {
+            let st: SuggestionType = st.parse().map_err(|e| anyhow!("{at}: {e}"))?;
+            g.suggestion_type.get_or_insert(st);
+        }
+        let conf = confidence_from(get("confidence"))
+            .or_else(|| confidence_from(r.metadata.as_ref().and_then(|m| m.get("confidence"))));
+        if let Some(c) = conf {
+            g.confidence.get_or_insert(c);
+        }
+        if let Some(t) = get("token_count").and_then(Value::as_u64) {
+            g.token_count.get_or_insert(t);
+        }
+        if let Some(d) = get("description").and_then(Value::as_str) {
+            g.description.get_or_insert_with(|| d.to_string());
+        }
+        if let Some(a) = get("author") {
+            let name = a.get("name").and_then(Value::as_str).unwrap_or("?");
+            let key = a.get("key").and_then(Value::as_str).unwrap_or("");
+            g.authors
+                .insert(format!("{name} ({})", key.get(..12).unwrap_or(key)));
+        }
+        for f in &r.files {
+            for c in &f.conversations {
+                for range in &c.ranges {
+                    let who = range.contributor.as_ref().or(c.contributor.as_ref());
+                    let kind = who.map_or(ContributorType::Unknown, |w| w.kind);
+                    match kind {
+                        ContributorType::Ai | ContributorType::Mixed => {
+                            if kind == ContributorType::Ai {
+                                g.ai = true;
+                            } else {
+                                g.mixed = true;
+                            }
+                            let model = who.and_then(|w| w.model_id.clone()).unwrap_or_default();
+                            *g.lines_by_model.entry(model).or_default() +=
+                                range.end_line - range.start_line + 1;
+                            g.spans.insert(LineSpan {
+                                file: f.path.clone(),
+                                start: range.start_line as u32,
+                                end: range.end_line as u32,
+                            });
+                        }
+                        ContributorType::Human => g.human = true,
+                        ContributorType::Unknown => {}
+                    }
+                }
+            }
+        }
+        if g.spans.len() > MAX_LIST && !g.whole {
+            bail!(
+                "{at}: more than {MAX_LIST} AI ranges for one patch; attrib keeps at most {MAX_LIST}"
+            );
+        }
+    }
+    let mut out = Vec::new();
+    for (patch, g) in &groups {
+        match attestation_of(patch, g) {
+            Some(a) => out.push(a),
+            None => summary.skipped_unknown.push(patch.as_str().to_string()),
+        }
+    }
+    Ok(out)
+}
+
+/// Imports parsed trace records as this device's imported claims, all in one transaction.
+pub fn import(
+    ws: &Workspace,
+    me: &DeviceIdentity,
+    records: &[(String, TraceRecord)],
+    progress: &dyn Progress,
+) -> Result<Summary> {
+    let mut summary = Summary {
+        format: "agent-trace",
+        records: records.len(),
+        ..Summary::default()
+    };
+    let planned = plan(records, &mut summary)?;
+    check_can_sign(ws, me)?;
+    let store = ws.store()?;
+    let snap = store.snapshot()?;
+    let team = snap
+        .team()
+        .ok_or_else(|| anyhow!("this store has no team yet"))?;
+    let mut seq = sequence::next(&ws.seq_dir(), &snap, &me.public())?;
+    let now = now_ms();
+    let mut batch = Vec::new();
+    for a in planned {
+        let p = a.patch.as_str().to_string();
+        if let Some(mine) = snap.patch(&a.patch)?.attestations.get(&me.public()) {
+            if mine.record.origin != Origin::Imported {
+                summary.kept_own.push(p);
+                continue;
+            }
+            if matches!(&mine.record.payload, Payload::Attest(old) if *old == a) {
+                summary.unchanged.push(p);
+                continue;
+            }
+        }
+        let record = Record {
+            seq,
+            timestamp_ms: now,
+            origin: Origin::Imported,
+            payload: Payload::Attest(a),
+        };
+        record
+            .validate()
+            .map_err(|e| anyhow!("patch {p}: cannot be attested: {e}"))?;
+        batch.push(me.key.sign(team, record));
+        summary.attested.push(p);
+        seq = seq
+            .checked_add(1)
+            .ok_or_else(|| anyhow!("your sequence numbers are exhausted"))?;
+    }
+    drop(snap);
+    if batch.is_empty() {
+        return Ok(summary);
+    }
+    progress.set_length(batch.len() as u64);
+    progress.set_message("storing imported claims");
+    let outcomes = store.ingest(&batch, now)?;
+    progress.inc(batch.len() as u64);
+    for (r, o) in batch.iter().zip(outcomes) {
+        match o {
+            Outcome::Accepted => {}
+            Outcome::Duplicate => {}
+            Outcome::Refused(why) => bail!(
+                "the store refused your imported claim of {}: {why}",
+                r.record.payload.patch().map_or("?", PatchId::as_str)
+            ),
+        }
+    }
+    sequence::remember(&ws.seq_dir(), &team.to_hex(), seq - 1)?;
+    Ok(summary)
+}

@@ -1,0 +1,263 @@
+//! Reconciliation: before a command reads or writes the overlay of a Pijul repository, the
+//! [`Tracker`] brings attrib's picture of the current channel up to date (one cheap check when
+//! nothing changed), and what happened since the last command is acted on:
+//!
+//! - a change that *appeared* (recorded by a plain `pijul record`, pulled, applied) is
+//!   unattested until an attestation arrives, unless the pre-record hook left a pending capture
+//!   for it: then this device attests it now, with that capture (or the message's trailers);
+//! - an *amend* of a change this device attested carries the attestation over: a new signed
+//!   version for the new hash that names the hash it replaces;
+//! - an *unrecorded* change is kept off-channel (the tracker remembers it), never deleted.
+//!
+//! Only this device's own claims are ever signed here: a change someone else recorded stays
+//! unattested until its author's attestation arrives. Reconciliation is an explicit call that
+//! returns what it signed and its warnings: reading never writes.
+
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Result};
+use attrib_overlay::{PatchId, SignedRecord};
+use attrib_vcs_adapter::{ChangeInfo, ChannelRecord, Event, Pijul, Scan, Tracker, TRACKER_FILE};
+
+use crate::claim::{attest, attested_by, own_claim, Claim};
+use crate::hooks::{self, Pending, PendingCapture};
+use crate::identity::DeviceIdentity;
+use crate::signing::check_can_sign;
+use crate::Workspace;
+
+/// A repository's channel, reconciled: the driver and what attrib knows of the channel.
+pub struct Channel {
+    /// The VCS driver for the repository.
+    pub pijul: Pijul,
+    /// attrib's record of the repository's channels.
+    pub tracker: Tracker,
+}
+
+impl Channel {
+    /// The current channel's name and record.
+    pub fn current(&self) -> Option<(&str, &ChannelRecord)> {
+        self.tracker.current()
+    }
+
+    /// Reads the Pijul headers (authors, timestamps) that wrapped records left pending, for a
+    /// command that shows them. A failure only leaves them blank: the warning says so.
+    pub fn read_headers(&mut self) -> Option<String> {
+        let read = self.tracker.read_headers(&self.pijul);
+        read.and_then(|()| self.tracker.save())
+            .err()
+            .map(|e| format!("the newest changes' authors are not shown: {e}"))
+    }
+}
+
+/// Why reconciliation signed an attestation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// The change amends one this device attested: the claim is carried over.
+    CarriedOver {
+        /// The change it amends.
+        from: PatchId,
+    },
+    /// The pre-record hook captured the session the change was recorded in.
+    PreRecordHook,
+}
+
+/// What [`reconcile`] did.
+pub struct Reconciled {
+    /// The reconciled channel (`Ok(None)` outside a Pijul repository), or why reconciliation
+    /// could not run (no `pijul`, a broken repository): commands that need the channel fail
+    /// with that reason, others answer from the overlay alone.
+    pub channel: Result<Option<Channel>, String>,
+    /// Attestations this device signed now, and why.
+    pub attested: Vec<(SignedRecord, Cause)>,
+    /// Things the user should know (a damaged tracker rebuilt, a failed hook).
+    pub warnings: Vec<String>,
+}
+
+impl Reconciled {
+    /// The channel, for commands that need it to answer (`Ok(None)` outside Pijul).
+    pub fn channel(&mut self) -> Result<Option<&mut Channel>> {
+        match &mut self.channel {
+            Ok(c) => Ok(c.as_mut()),
+            Err(reason) => Err(anyhow!("{reason}")),
+        }
+    }
+
+    /// The channel, or `None` with the warning to show when it could not be read: for commands
+    /// that can answer from the overlay alone.
+    pub fn channel_or_warning(&mut self) -> (Option<&mut Channel>, Option<String>) {
+        match &mut self.channel {
+            Ok(c) => (c.as_mut(), None),
+            Err(reason) => (
+                None,
+                Some(format!("answering from the overlay alone: {reason}")),
+            ),
+        }
+    }
+}
+
+/// The repository whose store lives in `store_dir`, if it is a Pijul repository's
+/// (`ROOT/.pijul/attrib`).
+pub fn pijul_root(store_dir: &Path) -> Option<&Path> {
+    let dot = store_dir.parent()?;
+    (dot.file_name()? == ".pijul").then_some(())?;
+    dot.parent()
+}
+
+/// Reconciles the workspace's store with its repository's current channel (see the module
+/// documentation). Fails only when the store cannot be opened.
+pub fn reconcile(ws: &Workspace) -> Result<Reconciled> {
+    ws.store()?;
+    let mut done = Reconciled {
+        channel: Ok(None),
+        attested: Vec::new(),
+        warnings: Vec::new(),
+    };
+    done.channel = follow(ws, &mut done).map_err(|e| format!("{e:#}"));
+    Ok(done)
+}
+
+fn follow(ws: &Workspace, done: &mut Reconciled) -> Result<Option<Channel>> {
+    let store_dir = ws.store_dir()?;
+    let Some(root) = pijul_root(store_dir) else {
+        return Ok(None);
+    };
+    // A `.pijul` without a pristine has no channel to follow (made by hand, or half deleted).
+    if !root.join(".pijul").join("pristine").is_dir() {
+        return Ok(None);
+    }
+    let pijul = ws.vcs_at(root)?;
+    let tracker_path = store_dir.join(TRACKER_FILE);
+    let mut tracker = Tracker::load(&tracker_path)?;
+    if tracker.rebuilt() {
+        done.warnings.push(format!(
+            "{} was damaged and is rebuilt from the channel; changes unrecorded before now are no longer listed as off-channel",
+            tracker_path.display()
+        ));
+    }
+    tracker.check_version(&pijul)?;
+    let scan = tracker.scan(&pijul, &[])?;
+    if let Some(reason) = hooks::take_error(store_dir) {
+        done.warnings.push(reason);
+    }
+    act(ws, store_dir, &scan, &mut done.attested)?;
+    tracker.save()?;
+    Ok(Some(Channel { pijul, tracker }))
+}
+
+/// Signs what this device owes the overlay after a scan.
+fn act(
+    ws: &Workspace,
+    store_dir: &Path,
+    scan: &Scan,
+    signed: &mut Vec<(SignedRecord, Cause)>,
+) -> Result<()> {
+    if scan.events.is_empty() || !ws.has_identity() {
+        return Ok(());
+    }
+    // Without a usable identity or membership there is nothing this device may sign; the
+    // changes simply stay unattested.
+    let Ok(me) = ws.identity() else {
+        return Ok(());
+    };
+    if check_can_sign(ws, &me).is_err() {
+        return Ok(());
+    }
+    let mut pending = Pending::load(store_dir)?;
+    for event in &scan.events {
+        match event {
+            Event::Amended { old, new } => {
+                if let Some(claim) = carried_over(ws, &me, old, new)? {
+                    let cause = Cause::CarriedOver { from: old.clone() };
+                    signed.push((attest(ws, &me, new.clone(), claim)?, cause));
+                }
+            }
+            Event::Appeared { hash } if !pending.is_empty() => {
+                let Some(info) = scan.arrivals.get(hash) else {
+                    continue;
+                };
+                let Some(change_ms) = info.timestamp_ms else {
+                    continue;
+                };
+                let Some(capture) = pending.take_for(change_ms) else {
+                    continue;
+                };
+                if attested_by(ws, &me, hash)? {
+                    continue;
+                }
+                let claim = from_capture(capture, info);
+                let record = attest(ws, &me, hash.clone(), claim)?;
+                signed.push((record, Cause::PreRecordHook));
+            }
+            _ => {}
+        }
+    }
+    pending.save()
+}
+
+/// This device's attestation of `old`, as a claim about `new` that names `old` as replaced;
+/// `None` when there is none, or `new` is attested already.
+fn carried_over(
+    ws: &Workspace,
+    me: &DeviceIdentity,
+    old: &PatchId,
+    new: &PatchId,
+) -> Result<Option<Claim>> {
+    if attested_by(ws, me, new)? {
+        return Ok(None);
+    }
+    Ok(own_claim(ws, me, old)?.map(|mut claim| {
+        claim.replaces = Some(old.clone());
+        claim
+    }))
+}
+
+/// The claim a hook's capture makes about the change it preceded: what the capture sources
+/// said, else the message's trailers (marked detected), else a human-written change.
+fn from_capture(capture: PendingCapture, info: &ChangeInfo) -> Claim {
+    let mut claim = Claim {
+        ai: capture.ai,
+        decided: capture.decided,
+        ..Claim::new(capture.origin)
+    };
+    let message = match &info.description {
+        Some(d) => format!("{}\n\n{d}", info.message),
+        None => info.message.clone(),
+    };
+    claim.detect_from(&message);
+    claim
+}
+
+/// A change named on the command line: a full hash, or a unique prefix of a change the current
+/// channel holds or held. Without a channel any valid patch id is taken as it is. With one, a
+/// change the repository never had is refused when `in_repo` is set.
+pub fn resolve_change(channel: Option<&Channel>, text: &str, in_repo: bool) -> Result<PatchId> {
+    let text = text.trim();
+    let Some(channel) = channel else {
+        return PatchId::new(text).map_err(|e| anyhow!("{e}"));
+    };
+    let Some((name, record)) = channel.current() else {
+        return PatchId::new(text).map_err(|e| anyhow!("{e}"));
+    };
+    let known = record.changes.iter().chain(&record.off_channel);
+    let mut matches: Vec<&PatchId> = known
+        .map(|c| &c.hash)
+        .filter(|h| !text.is_empty() && h.as_str().starts_with(text))
+        .collect();
+    matches.dedup();
+    match matches.as_slice() {
+        [one] => return Ok((*one).clone()),
+        [] => {}
+        many => bail!(
+            "{text:?} is the start of {} changes; give more of the hash",
+            many.len()
+        ),
+    }
+    let full = PatchId::new(text).map_err(|e| anyhow!("{e}"))?;
+    if in_repo {
+        bail!(
+            "change {full} is not in this repository (not on channel {name:?}, nor unrecorded from it); `{} log` lists its changes",
+            channel.pijul.binary()
+        );
+    }
+    Ok(full)
+}
