@@ -13,6 +13,7 @@ mod network;
 mod pijul_flow;
 mod pijul_world;
 mod queries;
+mod read_only;
 mod record;
 mod setup;
 mod snapshots_out;

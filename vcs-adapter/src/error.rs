@@ -10,11 +10,12 @@ pub enum VcsError {
     #[error("`{bin}` was not found: install Pijul 1.0.0-beta.26 (`cargo install pijul --version 1.0.0-beta.26 --locked`) or point the config at the binary")]
     Missing { bin: String },
     /// The binary exists but could not be started.
-    #[error("could not run `{bin}`: {source}")]
+    // The cause is part of the message, and so not also a `source`: a reader that prints an
+    // error with its sources would say it twice.
+    #[error("could not run `{bin}`: {cause}")]
     Spawn {
         bin: String,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The binary answered `--version` with something attrib does not support.
     #[error("`{bin}` reports version {found:?}; attrib supports {wanted}")]
@@ -41,11 +42,10 @@ pub enum VcsError {
         stderr: String,
     },
     /// A file attrib keeps beside the repository could not be read or written.
-    #[error("cannot {what}: {source}")]
+    #[error("cannot {what}: {cause}")]
     Io {
         what: String,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The command succeeded but its output did not have the expected shape.
     #[error("could not read the output of `{cmd}`: {reason}")]

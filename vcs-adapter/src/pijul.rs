@@ -336,7 +336,7 @@ impl Pijul {
         } else {
             VcsError::Spawn {
                 bin: self.binary(),
-                source: e,
+                cause: e,
             }
         }
     }

@@ -140,7 +140,15 @@ fn follow(ws: &Workspace, done: &mut Reconciled) -> Result<Option<Channel>> {
         done.warnings.push(reason);
     }
     act(ws, store_dir, &scan, &mut done.attested)?;
-    tracker.save()?;
+    // The tracker is a cache: a store directory that cannot be written (a read-only mount)
+    // still answers, and only what the tracker learned is worth a word.
+    if let Err(e) = tracker.save() {
+        if tracker.learned() {
+            done.warnings.push(format!(
+                "{e}; the next command reads the channel again"
+            ));
+        }
+    }
     Ok(Some(Channel { pijul, tracker }))
 }
 

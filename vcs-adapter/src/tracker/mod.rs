@@ -502,6 +502,13 @@ impl Tracker {
         Ok(version)
     }
 
+    /// True when the tracker learned something since it was loaded (events, a new channel)
+    /// that only a save keeps: if saving fails, the next command learns it again. A tracker
+    /// that only moved its fingerprint has nothing to lose.
+    pub fn learned(&self) -> bool {
+        self.learned
+    }
+
     /// Writes the tracker if anything changed. It is a cache, so a write that only moved the
     /// fingerprint is not synced to disk; one that learned something (events, a new channel)
     /// is.
@@ -587,7 +594,7 @@ fn binary_identity(bin: &std::ffi::OsStr) -> Option<(PathBuf, u64, u128)> {
 fn io_error(path: &Path, what: &str, e: std::io::Error) -> VcsError {
     VcsError::Io {
         what: format!("{what} {}", path.display()),
-        source: e,
+        cause: e,
     }
 }
 
