@@ -6,7 +6,7 @@
 //! itself (`attrib record` knows the hash it recorded and the hash an `--amend` replaced), then
 //! persists the updated [`Seen`] (it is serde-serializable) beside the overlay store.
 //!
-//! The rules, from DESIGN.md ("VCS adapter"):
+//! The rules, from `docs/ARCHITECTURE.md` (the VCS adapter's section):
 //! - a hash new to the channel was recorded here ([`Event::Recorded`], only when a hint says
 //!   so) or arrived some other way: pulled, applied, or recorded by a plain `pijul record`
 //!   ([`Event::Appeared`]);
