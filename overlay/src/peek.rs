@@ -32,9 +32,7 @@ impl fmt::Display for PatchRef<'_> {
         match self {
             PatchRef::Hash(raw) => {
                 let mut buf = [0u8; base32::TEXT_LEN];
-                base32::encode_hash_into(raw, &mut buf);
-                // The alphabet is ASCII.
-                f.write_str(std::str::from_utf8(&buf).map_err(|_| fmt::Error)?)
+                f.write_str(base32::encode_hash_str(raw, &mut buf))
             }
             PatchRef::Text(s) => f.write_str(s),
         }
