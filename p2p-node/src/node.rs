@@ -382,20 +382,11 @@ fn topic_of(team: &attrib_overlay::TeamId) -> IdentTopic {
     IdentTopic::new(format!("attrib/1/{}", base64url(&team.0[..16])))
 }
 
-/// Unpadded base64url (RFC 4648 §5).
+/// Unpadded base64url (RFC 4648 §5): the topic name must stay the same on every version of
+/// the node, or peers of one team would no longer meet on it.
 fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn is_quic(addr: &Multiaddr) -> bool {
@@ -840,5 +831,26 @@ mod tests {
         assert_eq!(base64url(b"foob"), "Zm9vYg");
         assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
         assert_eq!(base64url(&[0u8; 16]).len(), 22);
+    }
+
+    /// Vectors computed with the hand-written encoder this replaced: a team's topic name must
+    /// not change, or nodes of two versions would not hear each other's gossip.
+    #[test]
+    fn topic_names_are_unchanged() {
+        let team = |f: fn(u8) -> u8| {
+            let mut id = [0u8; 32];
+            for (i, b) in id.iter_mut().enumerate() {
+                *b = f(i as u8);
+            }
+            attrib_overlay::TeamId(id)
+        };
+        assert_eq!(
+            super::topic_of(&team(|i| i)).to_string(),
+            "attrib/1/AAECAwQFBgcICQoLDA0ODw"
+        );
+        assert_eq!(
+            super::topic_of(&team(|i| 0xff - i)).to_string(),
+            "attrib/1/__79_Pv6-fj39vX08_Lx8A"
+        );
     }
 }
