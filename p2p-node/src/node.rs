@@ -35,6 +35,7 @@ use libp2p::{
 };
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, info, warn};
 
 use crate::coalesce::Coalescing;
 use crate::protocol::wire::{MAX_GOSSIP_BYTES, MAX_MESSAGE_BYTES};
@@ -484,6 +485,14 @@ fn build(config: &NodeConfig) -> Result<Node, NodeError> {
 pub async fn spawn(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     let mut node = build(&config)?;
     let peer_id = *node.swarm.local_peer_id();
+    info!(
+        %peer_id,
+        store = %config.store_dir.display(),
+        mdns = config.mdns,
+        swarm_key = config.swarm_key.is_some(),
+        peers = config.peers.len(),
+        "node started"
+    );
     let (tx, mut rx) = mpsc::unbounded_channel();
     let (accepted_tx, accepted) = tokio::sync::watch::channel(0u64);
     let tick = config.tick;
@@ -524,7 +533,10 @@ pub async fn spawn(config: NodeConfig) -> Result<NodeHandle, NodeError> {
                     Some(Command::Status(reply)) => { let _ = reply.send(node.status()); }
                     Some(Command::Dial(addr)) => {
                         // A failed dial shows as no new peer in the status.
-                        let _ = node.swarm.dial(addr);
+                        debug!(%addr, "dialling");
+                        if let Err(e) = node.swarm.dial(addr) {
+                            debug!(error = %e, "dial refused");
+                        }
                     }
                     Some(Command::Ingest(records, reply)) => {
                         let outcomes = blocking(|| node.set.ingest(&records, now_ms()));
@@ -539,12 +551,14 @@ pub async fn spawn(config: NodeConfig) -> Result<NodeHandle, NodeError> {
                     Some(Command::Shutdown(done)) => {
                         node.commit();
                         node.save_state();
+                        info!(%peer_id, "node stopped; sync state saved");
                         let _ = done.send(());
                         return Ok(());
                     }
                     None => {
                         node.commit();
                         node.save_state();
+                        info!(%peer_id, "node handle dropped; node stopped, sync state saved");
                         return Ok(());
                     }
                 }
@@ -588,6 +602,7 @@ pub async fn sync_once_with(
     }
     let mut node = build(&config)?;
     let started = std::time::Instant::now();
+    info!(%peer, "one-off sync started");
     node.swarm.dial(peer.clone()).map_err(net)?;
     let mut ticker = tokio::time::interval(config.tick);
     let deadline = tokio::time::sleep(timeout);
@@ -604,6 +619,7 @@ pub async fn sync_once_with(
             }
             _ = &mut deadline => {
                 node.save_state();
+                warn!(%peer, seconds = timeout.as_secs(), "one-off sync timed out");
                 return Err(NodeError::Timeout { peer: peer.to_string(), seconds: timeout.as_secs() });
             }
         }
@@ -620,6 +636,16 @@ pub async fn sync_once_with(
             node.commit();
             node.save_state();
             let c = node.engine.counters();
+            info!(
+                %peer,
+                peer_id = %id,
+                records_received = c.records_accepted,
+                rounds = info.rounds,
+                bytes_sent = c.bytes_sent,
+                bytes_received = c.bytes_received,
+                refused = c.records_refused,
+                "one-off sync finished"
+            );
             return Ok(SyncSummary {
                 peer_id: id.to_string(),
                 // Sync and gossip alike: a record the peer publishes meanwhile counts too.
@@ -651,6 +677,7 @@ impl Node {
             return;
         };
         if len != self.log_len && self.set.refresh().is_ok() {
+            debug!(log_len = len, "store grew; team membership re-read");
             self.log_len = len;
         }
     }
@@ -685,8 +712,10 @@ impl Node {
         let path = self.state_file.with_file_name(STATUS_FILE);
         let tmp = path.with_extension("tmp");
         if let Ok(json) = serde_json::to_vec_pretty(&self.status()) {
-            if std::fs::write(&tmp, json).is_ok() {
-                let _ = std::fs::rename(&tmp, &path);
+            // Rewritten every second: a failure is logged at debug, not to flood the log.
+            let written = std::fs::write(&tmp, json).and_then(|()| std::fs::rename(&tmp, &path));
+            if let Err(e) = written {
+                debug!(path = %path.display(), error = %e, "could not write the status file");
             }
         }
     }
@@ -694,8 +723,15 @@ impl Node {
     fn save_state(&self) {
         let tmp = self.state_file.with_extension("tmp");
         // Written aside and renamed, so a crash leaves the old state or the new, never half.
-        if std::fs::write(&tmp, self.engine.save_memory()).is_ok() {
-            let _ = std::fs::rename(&tmp, &self.state_file);
+        let saved = std::fs::write(&tmp, self.engine.save_memory())
+            .and_then(|()| std::fs::rename(&tmp, &self.state_file));
+        if let Err(e) = saved {
+            // The next connection to each peer then costs a full exchange, nothing worse.
+            warn!(
+                path = %self.state_file.display(),
+                error = %e,
+                "could not save the sync state"
+            );
         }
     }
 
@@ -713,7 +749,8 @@ impl Node {
                     let topic = self.topic.clone();
                     let _ = self.swarm.behaviour_mut().gossipsub.publish(topic, bytes);
                 }
-                Action::Disconnect { peer, .. } => {
+                Action::Disconnect { peer, offence } => {
+                    debug!(%peer, offence = offence.code(), "disconnecting");
                     let _ = self.swarm.disconnect_peer_id(peer);
                 }
             }
@@ -729,6 +766,12 @@ impl Node {
                 endpoint,
                 ..
             } if num_established.get() == 1 => {
+                info!(
+                    peer = %peer_id,
+                    address = %endpoint.get_remote_address(),
+                    dialer = endpoint.is_dialer(),
+                    "connection established"
+                );
                 let actions = match device_key(&peer_id) {
                     // The side that dialled pulls first; the other pulls back only if the
                     // dialler's heads show something it lacks.
@@ -736,18 +779,28 @@ impl Node {
                         self.engine.connected(peer_id, key, now, &self.set)
                     }
                     Some(key) => self.engine.accepted(peer_id, key, now, &self.set),
-                    None => vec![Action::Disconnect {
-                        peer: peer_id,
-                        offence: crate::protocol::Offence::NotMemberPeer,
-                    }],
+                    None => {
+                        warn!(peer = %peer_id, "peer id is not an ed25519 device key; refused");
+                        vec![Action::Disconnect {
+                            peer: peer_id,
+                            offence: crate::protocol::Offence::NotMemberPeer,
+                        }]
+                    }
                 };
                 self.perform(actions);
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
                 num_established: 0,
+                cause,
                 ..
-            } => self.engine.disconnected(&peer_id, now),
+            } => {
+                match &cause {
+                    Some(e) => info!(peer = %peer_id, cause = %e, "connection closed"),
+                    None => info!(peer = %peer_id, "connection closed"),
+                }
+                self.engine.disconnected(&peer_id, now);
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(request_response::Event::Message {
                 peer,
                 message,
@@ -793,6 +846,13 @@ impl Node {
                     now,
                     &mut self.set,
                 );
+                debug!(
+                    source = %propagation_source,
+                    id = %message_id,
+                    bytes = message.data.len(),
+                    ?verdict,
+                    "gossip message judged"
+                );
                 let acceptance = match verdict {
                     GossipVerdict::Accept => MessageAcceptance::Accept,
                     GossipVerdict::Ignore => MessageAcceptance::Ignore,
@@ -809,10 +869,30 @@ impl Node {
                     if !self.swarm.is_connected(&peer)
                         && device_key(&peer).is_some_and(|k| self.set.is_member(&k))
                     {
+                        debug!(%peer, %addr, "member found by mDNS; dialling");
                         let _ = self.swarm.dial(addr);
                     }
                 }
             }
+            SwarmEvent::NewListenAddr { address, .. } => info!(%address, "listening"),
+            SwarmEvent::ExpiredListenAddr { address, .. } => {
+                info!(%address, "no longer listening")
+            }
+            SwarmEvent::ListenerError { error, .. } => warn!(%error, "listener error"),
+            SwarmEvent::ListenerClosed {
+                addresses, reason, ..
+            } => match reason {
+                Ok(()) => info!(?addresses, "listener closed"),
+                Err(e) => warn!(?addresses, error = %e, "listener failed"),
+            },
+            SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
+                debug!(peer = ?peer_id, %error, "outgoing connection failed")
+            }
+            SwarmEvent::IncomingConnectionError {
+                send_back_addr,
+                error,
+                ..
+            } => debug!(from = %send_back_addr, %error, "incoming connection failed"),
             _ => {}
         }
     }
