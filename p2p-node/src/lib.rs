@@ -19,6 +19,8 @@
 //! derives those events and the redials from status polls, [`MemberNames`] names peers, and
 //! [`status_file`] reads a running node's status from another process (`attrib peers`).
 
+#![warn(missing_docs)]
+
 mod coalesce;
 pub mod names;
 pub mod node;

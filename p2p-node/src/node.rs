@@ -54,14 +54,26 @@ pub const STATUS_FILE: &str = "node-status.json";
 /// Why the node could not start or run.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
+    /// The local store could not be opened, read or written.
     #[error(transparent)]
     Store(#[from] crate::protocol::SetError),
+    /// libp2p refused something: a key, a transport, an address to listen on or dial (the
+    /// text is libp2p's, prefixed by the address where there is one).
     #[error("network: {0}")]
     Network(String),
+    /// A file beside the store could not be read or written.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// [`sync_once`] found no completed sync with the peer in time: it is unreachable, not a
+    /// member's node, or has another swarm key.
     #[error("sync with {peer} did not finish within {seconds} s")]
-    Timeout { peer: String, seconds: u64 },
+    Timeout {
+        /// The address dialled.
+        peer: String,
+        /// The timeout that passed, in seconds.
+        seconds: u64,
+    },
+    /// The node's task has ended, so the handle can no longer reach it.
     #[error("the node has stopped")]
     Stopped,
 }
@@ -83,6 +95,8 @@ pub struct NodeConfig {
     pub peers: Vec<Multiaddr>,
     /// Discover peers on the LAN with mDNS (it skips loopback: tests dial explicitly).
     pub mdns: bool,
+    /// The sync engine's tunables (timers, rate limits, scoring); the defaults suit a real
+    /// network.
     pub sync: Config,
     /// How often the engine is ticked.
     pub tick: Duration,
@@ -93,6 +107,9 @@ pub struct NodeConfig {
 }
 
 impl NodeConfig {
+    /// A node on the store in `store_dir` with the device key `secret`: listening on every
+    /// interface (free TCP and QUIC ports), no configured peers, mDNS on, default sync
+    /// tunables, a 250 ms tick, no swarm key.
     pub fn new(store_dir: PathBuf, secret: [u8; 32]) -> NodeConfig {
         NodeConfig {
             store_dir,
@@ -110,7 +127,9 @@ impl NodeConfig {
 /// A connected peer, for `attrib peers`.
 #[derive(Clone, Debug, Serialize)]
 pub struct PeerStatus {
+    /// The peer's id (`12D3KooW…`).
     pub peer_id: String,
+    /// Its standing and sync progress (flattened into the JSON object).
     #[serde(flatten)]
     pub info: PeerInfo,
 }
@@ -118,12 +137,17 @@ pub struct PeerStatus {
 /// A running node's state, for `attrib node` / `attrib peers`.
 #[derive(Clone, Debug, Serialize)]
 pub struct NodeStatus {
+    /// The node's own peer id.
     pub peer_id: String,
     /// When this status was taken (ms since the epoch): a stale file means no node is running.
     pub at_ms: u64,
+    /// The addresses the node listens on now, as multiaddrs without `/p2p/`.
     pub listen: Vec<String>,
+    /// Connected member peers, by peer id.
     pub peers: Vec<PeerStatus>,
+    /// What the node has done and refused since it started.
     pub counters: Counters,
+    /// Local records waiting for a first peer to be published to.
     pub outbox: usize,
     /// Connected peers subscribed to the team's gossip topic: a record published now reaches
     /// them at once (the others get it by their next pull).
@@ -133,12 +157,19 @@ pub struct NodeStatus {
 /// What one `attrib sync` did.
 #[derive(Clone, Debug, Serialize)]
 pub struct SyncSummary {
+    /// The peer id of the node synced with.
     pub peer_id: String,
+    /// Records the store accepted as new during the session (by sync or gossip).
     pub records_received: u64,
+    /// Request/response round trips of this side's pull.
     pub rounds: u64,
+    /// Sync protocol bytes sent (requests and responses), without transport overhead.
     pub bytes_sent: u64,
+    /// Sync protocol bytes received (responses, requests and gossip messages), likewise.
     pub bytes_received: u64,
+    /// Records received that the store refused (bad signature, non-member, …).
     pub refused: u64,
+    /// Wall time from the dial to the end, in milliseconds.
     pub millis: u64,
 }
 
@@ -155,6 +186,7 @@ enum Command {
 
 /// A handle on a node running in a tokio task.
 pub struct NodeHandle {
+    /// The node's peer id (derived from the device key).
     pub peer_id: PeerId,
     /// How many records received from peers the store has accepted so far; changes as they
     /// arrive (for progress output and for latency measurements).
@@ -164,6 +196,7 @@ pub struct NodeHandle {
 }
 
 impl NodeHandle {
+    /// The node's current state (what the status file holds, fresh).
     pub async fn status(&self) -> Result<NodeStatus, NodeError> {
         let (tx, rx) = oneshot::channel();
         self.commands

@@ -62,15 +62,24 @@ pub struct Config {
     pub max_rounds: u32,
     /// A peer whose score falls to this is disconnected and banned.
     pub disconnect_below: i64,
+    /// How long a disconnected misbehaving peer's key stays banned, in ms.
     pub ban_ms: u64,
     /// Score points a peer regains per second of good behaviour, up to 0.
     pub recovery_per_sec: i64,
+    /// Gossip messages a peer may send at once before its rate limit applies.
     pub gossip_burst: u32,
+    /// Gossip messages per second a peer may sustain; beyond it each message is a flood
+    /// offence.
     pub gossip_per_sec: u32,
+    /// Sync requests a peer may send at once before its rate limit applies.
     pub request_burst: u32,
+    /// Sync requests per second a peer may sustain; beyond it the peer is answered "busy" and
+    /// charged a flood offence.
     pub request_per_sec: u32,
     /// Already-held records a peer may gossip before it counts as replaying.
     pub replay_burst: u32,
+    /// Already-held gossip records per second a peer may sustain before each counts as a
+    /// replay offence.
     pub replay_per_sec: u32,
     /// Most local records kept for publishing while no peer is connected.
     pub outbox_max: usize,
@@ -117,11 +126,24 @@ impl Default for Config {
 pub enum Action<P> {
     /// Send a sync request to `peer`; hand its response to [`Engine::handle_response`] or its
     /// failure to [`Engine::request_failed`].
-    Request { peer: P, bytes: Vec<u8> },
+    Request {
+        /// The peer to ask.
+        peer: P,
+        /// The encoded request.
+        bytes: Vec<u8>,
+    },
     /// Publish a gossip message on the team's topic.
-    Publish { bytes: Vec<u8> },
+    Publish {
+        /// The encoded gossip message.
+        bytes: Vec<u8>,
+    },
     /// Close the connection to `peer` (it is banned for [`Config::ban_ms`]).
-    Disconnect { peer: P, offence: Offence },
+    Disconnect {
+        /// The peer to drop.
+        peer: P,
+        /// Why: the offence that exhausted its score, or the gate's reason.
+        offence: Offence,
+    },
 }
 
 /// What the gossip layer should do with a message.
@@ -139,14 +161,20 @@ pub enum GossipVerdict {
 /// A peer's standing, for `attrib peers`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PeerInfo {
+    /// The peer's device key.
     pub key: PublicKey,
+    /// Its misbehaviour score: 0 for a well-behaved peer, falling with each offence and
+    /// recovering over time; at [`Config::disconnect_below`] it is dropped.
     pub score: i64,
     /// A sync session is running with this peer.
     pub syncing: bool,
     /// At least one sync session with this peer has completed since it connected.
     pub synced: bool,
+    /// Sync sessions started with this peer since it connected.
     pub sessions: u64,
+    /// Request/response rounds completed with it since it connected.
     pub rounds: u64,
+    /// New records its sync responses brought since it connected (gossip not included).
     pub records_received: u64,
 }
 
@@ -293,26 +321,32 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         Ok(e)
     }
 
+    /// The team the replica belongs to; messages of any other team are refused.
     pub fn team(&self) -> TeamId {
         self.team
     }
 
+    /// What the local replica holds, per author (kept current as records arrive).
     pub fn heads(&self) -> &Heads {
         &self.heads
     }
 
+    /// What the engine has done and refused since it was created.
     pub fn counters(&self) -> &Counters {
         &self.counters
     }
 
+    /// The tunables it runs with.
     pub fn config(&self) -> &Config {
         &self.config
     }
 
+    /// Local records waiting for a first peer to be published to.
     pub fn outbox_len(&self) -> usize {
         self.outbox.len()
     }
 
+    /// The standing of a connected peer; `None` when it is not connected (or was refused).
     pub fn peer(&self, p: &P) -> Option<PeerInfo> {
         self.peers.get(p).map(|peer| {
             let mut info = peer.stats.clone();
@@ -322,6 +356,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         })
     }
 
+    /// Every connected peer with its standing, sorted by the driver's peer name.
     pub fn peers(&self) -> Vec<(P, PeerInfo)> {
         let mut out: Vec<(P, PeerInfo)> = self
             .peers

@@ -59,6 +59,7 @@ pub enum Freshness {
 /// The result of [`Tracker::scan`].
 #[derive(Clone, Debug)]
 pub struct Scan {
+    /// How the tracker knew the channel's state: unchanged by a cheap check, or read again.
     pub freshness: Freshness,
     /// What happened since the last scan, in [`Seen::reconcile`]'s order.
     pub events: Vec<Event>,
@@ -96,6 +97,7 @@ pub struct ChannelRecord {
 /// the pristine's lock the whole time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingHeader {
+    /// The change recorded.
     pub hash: PatchId,
     /// Milliseconds since the Unix epoch, before the record started (rounded down)…
     pub from_ms: u64,
