@@ -543,8 +543,8 @@ fn stamp_departed_pending(seen: &mut Seen, record: &ChannelRecord, now: &[Change
     }
 }
 
-/// blake3 of the pristine's length and first [`FINGERPRINT_BYTES`]; `None` when there is no
-/// readable pristine (a fork with another layout), which makes every scan ask the VCS.
+/// blake3 of the pristine's length and first 64 KiB (`FINGERPRINT_BYTES`); `None` when there
+/// is no readable pristine (a fork with another layout), which makes every scan ask the VCS.
 pub fn pristine_fingerprint(repo: &Path) -> Option<[u8; 32]> {
     let path = repo.join(".pijul").join("pristine").join("db");
     let mut f = fs::File::open(path).ok()?;
