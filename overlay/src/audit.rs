@@ -23,15 +23,20 @@ use crate::view::{dedup, slot_winners, Claim, SlotKind};
 pub struct BadRecord {
     /// Where it sits in the store's log.
     pub offset: u64,
+    /// The key the record claims to be signed by (unproven, since it failed).
     pub signer: PublicKey,
+    /// The record's sequence number, when its body decodes.
     pub seq: Option<u32>,
+    /// The payload's kind ([`Payload::kind`]), when its body decodes.
     pub kind: Option<&'static str>,
+    /// Why it fails, as one line (bad signature, non-canonical body, …).
     pub why: String,
 }
 
 /// What an audit found.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct AuditReport {
+    /// Records in the store's log, good and bad.
     pub records: usize,
     /// Records whose body is canonical and whose signature verifies.
     #[serde(rename = "valid_signatures")]
@@ -45,13 +50,17 @@ pub struct AuditReport {
     pub view_claims: usize,
     /// `(signer, seq)` of winners the store's index lacks, and of entries it should not have.
     pub missing_from_view: Vec<(PublicKey, u32)>,
+    /// `(signer, seq)` of entries the store's view index holds but the rebuilt view does not.
     pub extra_in_view: Vec<(PublicKey, u32)>,
+    /// Keys that signed two different records with one sequence number.
     pub equivocators: Vec<PublicKey>,
     /// Authentic records kept as evidence or pending membership: not in the view.
     pub held_not_admitted: usize,
 }
 
 impl AuditReport {
+    /// Nothing to report: every signature verifies, the index matches the rebuilt view, and no
+    /// key equivocated (`attrib verify` exits non-zero otherwise).
     pub fn ok(&self) -> bool {
         self.bad.is_empty() && self.view_matches && self.equivocators.is_empty()
     }

@@ -208,78 +208,54 @@ impl<'de> Deserialize<'de> for PatchId {
     }
 }
 
-/// Base32 (RFC 4648, no padding) for 33-byte change hashes, as Pijul prints them.
+/// Base32 (RFC 4648 alphabet `A-Z2-7`, upper case, no padding) for 33-byte change hashes, as
+/// Pijul prints them: 53 characters. The last character carries four data bits and one unused
+/// bit that must be zero, so it is always one of the sixteen even-valued letters (`A`, `C`,
+/// `E`, …, `6`); Pijul's hashes end in `C`.
+///
+/// The codec is `data-encoding`'s [`BASE32_NOPAD`]; this module only pins the length, so that
+/// a text is taken for a change hash only when it is *exactly* the encoding of 33 bytes: no
+/// lower case, no padding, no other length, no set trailing bit. That exactness is what makes
+/// the binary form of a [`PatchId`] canonical (one id, one encoding).
 pub(crate) mod base32 {
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    pub const TEXT_LEN: usize = 53;
-    const INVALID: u8 = 0xff;
-    /// Character → 5-bit value; every patch id's canonical encoding goes through this.
-    const DECODE: [u8; 256] = {
-        let mut t = [INVALID; 256];
-        let mut i = 0;
-        while i < 32 {
-            t[ALPHABET[i] as usize] = i as u8;
-            i += 1;
-        }
-        t
-    };
+    use data_encoding::BASE32_NOPAD;
 
+    /// Characters in an encoded change hash: ⌈33 × 8 / 5⌉.
+    pub const TEXT_LEN: usize = 53;
+
+    /// The hash as Pijul prints it.
     pub fn encode_hash(raw: &[u8; 33]) -> String {
         let mut buf = [0u8; TEXT_LEN];
-        encode_hash_into(raw, &mut buf);
-        // The alphabet is ASCII, so the bytes are UTF-8; no per-char collect (stores and
-        // caches decode thousands of ids at a time).
-        String::from_utf8(buf.to_vec()).unwrap_or_default()
+        encode_hash_str(raw, &mut buf).to_owned()
     }
 
-    /// Encodes without allocating, five bytes (eight characters) at a time: listings print
-    /// many hashes.
-    pub fn encode_hash_into(raw: &[u8; 33], out: &mut [u8; TEXT_LEN]) {
-        // 33 bytes = 6 groups of 5 bytes (48 characters) + 3 bytes (24 bits → 5 characters).
-        for g in 0..6 {
-            let mut v = 0u64;
-            for &b in &raw[g * 5..g * 5 + 5] {
-                v = (v << 8) | b as u64;
-            }
-            for i in 0..8 {
-                out[g * 8 + i] = ALPHABET[((v >> (35 - 5 * i)) & 31) as usize];
-            }
-        }
-        let v = ((raw[30] as u64) << 16 | (raw[31] as u64) << 8 | raw[32] as u64) << 1;
-        for i in 0..5 {
-            out[48 + i] = ALPHABET[((v >> (20 - 5 * i)) & 31) as usize];
-        }
+    /// Encodes into `out` without allocating, and returns it as text: listings print many
+    /// hashes (`attrib log` over 100k records), so the display path must not allocate per id.
+    pub fn encode_hash_str<'a>(raw: &[u8; 33], out: &'a mut [u8; TEXT_LEN]) -> &'a str {
+        // `out` is exactly `BASE32_NOPAD.encode_len(33)` long, so this cannot panic.
+        BASE32_NOPAD.encode_mut_str(raw, out)
     }
 
     /// Some(raw) only when `s` is exactly the encoding of 33 bytes (so the round trip is exact).
     pub fn decode_hash(s: &str) -> Option<[u8; 33]> {
+        // The length check first: `decode_mut` requires an output of exactly the decoded
+        // length, and every other length is not a change hash anyway.
         if s.len() != TEXT_LEN {
             return None;
         }
         let mut raw = [0u8; 33];
-        let (mut acc, mut bits, mut n) = (0u32, 0u32, 0usize);
-        for c in s.bytes() {
-            let v = DECODE[c as usize];
-            if v == INVALID {
-                return None;
-            }
-            let v = v as u32;
-            acc = (acc << 5) | v;
-            bits += 5;
-            if bits >= 8 {
-                bits -= 8;
-                raw[n] = (acc >> bits) as u8;
-                n += 1;
-            }
-            acc &= (1 << bits) - 1;
+        // BASE32_NOPAD rejects lower case, `=`, and a non-zero trailing bit.
+        match BASE32_NOPAD.decode_mut(s.as_bytes(), &mut raw) {
+            Ok(33) => Some(raw),
+            _ => None,
         }
-        // 53 * 5 = 265 bits: one bit left over, which must be zero for the encoding to be exact.
-        (n == 33 && acc == 0).then_some(raw)
     }
 
     #[cfg(test)]
     mod tests {
         use super::*;
+        use proptest::prelude::*;
+
         #[test]
         fn round_trips_pijul_hashes() {
             let h = "MNYNGT2VGEQZX4QA43FWBDVYQY7CGXN4J2CGE5FDFIHOWQFKFIJQC";
@@ -287,6 +263,128 @@ pub(crate) mod base32 {
             assert_eq!(encode_hash(&raw), h);
             assert!(decode_hash("MNYNGT2VGEQZX4QA43FWBDVYQY7CGXN4J2CGE5FDFIHOWQFKFIJQD").is_none());
             assert!(decode_hash("short").is_none());
+        }
+
+        #[test]
+        fn refuses_every_other_spelling() {
+            let h = "MNYNGT2VGEQZX4QA43FWBDVYQY7CGXN4J2CGE5FDFIHOWQFKFIJQC";
+            // Lower case, padding, one character more or less, a character outside the
+            // alphabet: none is a change hash, so none may take the compact binary form.
+            assert!(decode_hash(&h.to_lowercase()).is_none());
+            assert!(decode_hash(&format!("{}=", &h[..52])).is_none());
+            assert!(decode_hash(&format!("{h}=======")).is_none());
+            assert!(decode_hash(&format!("{h}A")).is_none());
+            assert!(decode_hash(&h[..52]).is_none());
+            assert!(decode_hash(&format!("1{}", &h[1..])).is_none());
+            assert!(decode_hash(&format!("8{}", &h[1..])).is_none());
+            assert!(decode_hash("").is_none());
+        }
+
+        /// The hand-written codec this module used before `data-encoding`, kept verbatim as
+        /// the oracle: the crate must spell and accept exactly what it did, or stored and
+        /// exchanged patch ids would change.
+        mod hand_written {
+            const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+            const INVALID: u8 = 0xff;
+            const DECODE: [u8; 256] = {
+                let mut t = [INVALID; 256];
+                let mut i = 0;
+                while i < 32 {
+                    t[ALPHABET[i] as usize] = i as u8;
+                    i += 1;
+                }
+                t
+            };
+
+            pub fn encode_hash(raw: &[u8; 33]) -> String {
+                let mut out = [0u8; 53];
+                for g in 0..6 {
+                    let mut v = 0u64;
+                    for &b in &raw[g * 5..g * 5 + 5] {
+                        v = (v << 8) | b as u64;
+                    }
+                    for i in 0..8 {
+                        out[g * 8 + i] = ALPHABET[((v >> (35 - 5 * i)) & 31) as usize];
+                    }
+                }
+                let v = ((raw[30] as u64) << 16 | (raw[31] as u64) << 8 | raw[32] as u64) << 1;
+                for i in 0..5 {
+                    out[48 + i] = ALPHABET[((v >> (20 - 5 * i)) & 31) as usize];
+                }
+                String::from_utf8(out.to_vec()).unwrap_or_default()
+            }
+
+            pub fn decode_hash(s: &str) -> Option<[u8; 33]> {
+                if s.len() != 53 {
+                    return None;
+                }
+                let mut raw = [0u8; 33];
+                let (mut acc, mut bits, mut n) = (0u32, 0u32, 0usize);
+                for c in s.bytes() {
+                    let v = DECODE[c as usize];
+                    if v == INVALID {
+                        return None;
+                    }
+                    let v = v as u32;
+                    acc = (acc << 5) | v;
+                    bits += 5;
+                    if bits >= 8 {
+                        bits -= 8;
+                        raw[n] = (acc >> bits) as u8;
+                        n += 1;
+                    }
+                    acc &= (1 << bits) - 1;
+                }
+                (n == 33 && acc == 0).then_some(raw)
+            }
+        }
+
+        fn raw33() -> impl Strategy<Value = [u8; 33]> {
+            prop::collection::vec(any::<u8>(), 33).prop_map(|v| {
+                let mut raw = [0u8; 33];
+                raw.copy_from_slice(&v);
+                raw
+            })
+        }
+
+        /// Text near a change hash: mostly the alphabet, with lower case, padding, digits
+        /// outside the alphabet and a non-ASCII letter mixed in, at and around the length.
+        fn near_hash() -> impl Strategy<Value = String> {
+            let chars: Vec<char> = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567abcz=0189é"
+                .chars()
+                .collect();
+            let pick = prop_oneof![
+                20 => prop::sample::select(chars[..32].to_vec()),
+                1 => prop::sample::select(chars[32..].to_vec()),
+            ];
+            // Mostly exactly 53 characters, where the length check no longer decides.
+            let len = prop_oneof![4 => Just(53usize), 1 => 51usize..=55];
+            (len, prop::collection::vec(pick, 55))
+                .prop_map(|(n, v)| v.into_iter().take(n).collect())
+        }
+
+        proptest! {
+            #[test]
+            fn encodes_as_the_hand_written_codec_did(raw in raw33()) {
+                let text = encode_hash(&raw);
+                prop_assert_eq!(&text, &hand_written::encode_hash(&raw));
+                let mut buf = [0u8; TEXT_LEN];
+                prop_assert_eq!(encode_hash_str(&raw, &mut buf), text.as_str());
+                prop_assert_eq!(decode_hash(&text), Some(raw));
+            }
+
+            #[test]
+            fn accepts_what_the_hand_written_codec_accepted(s in near_hash()) {
+                prop_assert_eq!(decode_hash(&s), hand_written::decode_hash(&s));
+            }
+
+            #[test]
+            fn one_changed_character_is_judged_alike(raw in raw33(), at in 0..TEXT_LEN, c in any::<u8>()) {
+                let mut bytes = encode_hash(&raw).into_bytes();
+                bytes[at] = c & 0x7f;
+                let s = String::from_utf8(bytes).unwrap_or_default();
+                prop_assert_eq!(decode_hash(&s), hand_written::decode_hash(&s));
+            }
         }
     }
 }

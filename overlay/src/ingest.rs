@@ -20,23 +20,40 @@ pub enum Refusal {
     /// Not a record at all: bad JSON, bad encoding, out-of-range values.
     Malformed(String),
     /// Larger than the limit.
-    Oversize { bytes: usize, limit: usize },
+    Oversize {
+        /// The record's size.
+        bytes: usize,
+        /// The largest size accepted.
+        limit: usize,
+    },
     /// Signed for another team.
-    WrongTeam { found: TeamId },
+    WrongTeam {
+        /// The team the record was signed for.
+        found: TeamId,
+    },
     /// The signature does not verify under the signer's key.
     BadSignature,
     /// Dated too far ahead of this machine's clock.
-    FutureTimestamp { ahead_ms: u64 },
+    FutureTimestamp {
+        /// How far ahead of the local clock, in ms (the limit is `MAX_FUTURE_SKEW_MS`).
+        ahead_ms: u64,
+    },
     /// Tries to retract or change a record whose author is someone else.
     NotAuthor,
     /// The signer is not a member of the team.
     NonMember,
     /// The signer was revoked before this record.
-    Revoked { after_seq: u32 },
+    Revoked {
+        /// The revoked key's last valid sequence number.
+        after_seq: u32,
+    },
     /// A membership change signed by a key that is not an admin.
     NotAdmin,
     /// The signer signed a different record with the same sequence number.
-    Equivocation { seq: u32 },
+    Equivocation {
+        /// The sequence number signed twice.
+        seq: u32,
+    },
 }
 
 impl Refusal {
@@ -95,6 +112,8 @@ pub enum Outcome {
     Accepted,
     /// Already held; nothing changed.
     Duplicate,
+    /// Not admitted, with the reason. Authentic records refused for membership reasons or
+    /// equivocation are still kept as evidence (see the module docs).
     Refused(Refusal),
 }
 

@@ -9,6 +9,8 @@
 //! one sanakirja file and maintains the same view incrementally, with indexes by patch, author,
 //! provider/model and time.
 
+#![warn(missing_docs)]
+
 pub mod audit;
 pub mod error;
 pub mod exchange;

@@ -22,9 +22,15 @@ pub const MAX_LIST: usize = 1024;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Origin {
+    /// A person recorded or annotated the patch themselves (`attrib record`, `annotate`).
     Person,
+    /// An AI agent's hook wrote the record: a claim by the tool, not a person's word.
     AgentHook,
+    /// Inferred from the patch's metadata (commit-message trailers such as `Co-authored-by:`),
+    /// so of lower confidence than a stated claim.
     Detected,
+    /// Converted from an unsigned foreign format: the signer vouches for having imported it,
+    /// not for what it says.
     Imported,
 }
 
@@ -44,15 +50,22 @@ impl Origin {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SuggestionType {
+    /// The AI wrote the change as recorded.
     Complete,
+    /// The AI wrote part of the change; the person wrote the rest.
     Partial,
+    /// Person and AI wrote it together, turn by turn.
     Collaborative,
+    /// The person wrote it after an AI's suggestion or explanation.
     Inspired,
+    /// The AI reviewed a change the person wrote.
     Review,
+    /// The AI restructured existing code without changing what it does.
     Refactor,
 }
 
 impl SuggestionType {
+    /// Every suggestion type, in declaration order (for parsing, listings and tests).
     pub const ALL: [SuggestionType; 6] = [
         SuggestionType::Complete,
         SuggestionType::Partial,
@@ -61,6 +74,8 @@ impl SuggestionType {
         SuggestionType::Review,
         SuggestionType::Refactor,
     ];
+    /// The lowercase name used in flags, environment variables, JSON and CSV (`complete`, …);
+    /// [`str::parse`] accepts it back, in any case.
     pub fn as_str(self) -> &'static str {
         match self {
             SuggestionType::Complete => "complete",
@@ -92,12 +107,16 @@ impl std::str::FromStr for SuggestionType {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
+    /// The reviewer approves the patch as it is.
     Approve,
+    /// The reviewer asks for changes before the patch is accepted.
     RequestChanges,
+    /// A remark that neither approves nor blocks.
     Comment,
 }
 
 impl Verdict {
+    /// The kebab-case name used in flags and output (`approve`, `request-changes`, `comment`).
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Approve => "approve",
@@ -110,24 +129,33 @@ impl Verdict {
 /// A range of lines, 1-based and inclusive, among the lines a patch adds to one file.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct LineSpan {
+    /// The file's path in the repository, as the VCS names it (`/`-separated, relative).
     pub file: String,
+    /// First line of the span, counted from 1 among the lines the patch adds to `file`.
     pub start: u32,
+    /// Last line of the span, inclusive; never less than `start`.
     pub end: u32,
 }
 
 /// How AI helped write a patch.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AiAssistance {
+    /// Who serves the model (`anthropic`, `openai`, …), as the user or agent named it; never
+    /// empty.
     pub provider: String,
+    /// The model's name as its provider spells it (`claude-sonnet-4`, …); never empty.
     pub model: String,
+    /// How the AI's part relates to the patch.
     pub suggestion_type: SuggestionType,
     /// Salted blake3 commitment to the prompt; see [`crate::commit_prompt`].
     pub prompt_commitment: Option<PromptCommitment>,
     /// The author's confidence in the AI's part, 0..=1000 permille.
     pub confidence_permille: Option<u16>,
+    /// Tokens the AI used for this patch (prompt and output), as the tool reported them.
     pub token_count: Option<u64>,
     /// Sampling temperature in thousandths (0.7 is 700).
     pub temperature_milli: Option<u32>,
+    /// The output token limit the model ran with.
     pub max_tokens: Option<u32>,
     /// Nucleus sampling `top_p` in thousandths.
     pub top_p_milli: Option<u32>,
@@ -139,11 +167,15 @@ pub struct AiAssistance {
 /// that could name anyone else, which is what makes records author-owned.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Attestation {
+    /// The patch attested, by the VCS's own id.
     pub patch: PatchId,
     /// `None`: written by a human without AI help.
     pub ai: Option<AiAssistance>,
+    /// Free text about the patch, at most [`MAX_TEXT`] bytes.
     pub description: Option<String>,
+    /// Patches this one needs, as the author or the VCS declared them (at most [`MAX_LIST`]).
     pub depends_on: Vec<PatchId>,
+    /// Patches this one conflicts with (at most [`MAX_LIST`]).
     pub conflicts_with: Vec<PatchId>,
     /// The patch this one amends (its attribution was carried over).
     pub replaces: Option<PatchId>,
@@ -154,9 +186,13 @@ pub struct Attestation {
 /// A member's review of a patch.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Review {
+    /// The patch reviewed.
     pub patch: PatchId,
+    /// Time the reviewer spent on it, in seconds.
     pub seconds: u32,
+    /// What the reviewer concluded.
     pub verdict: Verdict,
+    /// Free text, at most [`MAX_TEXT`] bytes.
     pub comment: Option<String>,
 }
 
@@ -166,32 +202,47 @@ pub struct Review {
 pub enum Payload {
     /// Founds a team. Its record id is the team id; its signer is the first admin.
     Genesis {
+        /// The team's display name; not empty.
         team_name: String,
+        /// The founder's display name.
         founder_name: String,
+        /// The founder's email, if given.
         founder_email: Option<String>,
     },
     /// An admin admits a device key (or updates its name or admin flag).
     Grant {
+        /// The device key admitted.
         member: PublicKey,
+        /// The member's display name.
         name: String,
+        /// The member's email, if given.
         email: Option<String>,
+        /// Whether the key may grant and revoke in turn.
         admin: bool,
     },
     /// An admin revokes a key: its records with `seq > after_seq` are rejected, earlier ones stay.
     Revoke {
+        /// The device key revoked.
         member: PublicKey,
+        /// The last sequence number of `member` that stays valid (what the admin had seen).
         after_seq: u32,
     },
+    /// The signer's claim about a patch they wrote.
     Attest(Attestation),
+    /// The signer's review of a patch (usually someone else's).
     Review(Review),
     /// The author's own tombstone for their attestation of `patch`. `author` must be the signer.
     Retract {
+        /// The patch whose attestation is withdrawn.
         patch: PatchId,
+        /// The attestation's author; a retraction naming anyone but its signer is refused.
         author: PublicKey,
     },
 }
 
 impl Payload {
+    /// The payload's kind as a short stable word (`genesis`, `grant`, `revoke`, `attest`,
+    /// `review`, `retract`), for output, JSON and audit findings.
     pub fn kind(&self) -> &'static str {
         match self {
             Payload::Genesis { .. } => "genesis",
@@ -228,7 +279,9 @@ pub struct Record {
     pub seq: u32,
     /// Milliseconds since the Unix epoch, as the signer's clock said.
     pub timestamp_ms: u64,
+    /// What produced the record (a person, an agent hook, a detector, an import).
     pub origin: Origin,
+    /// What the record says.
     pub payload: Payload,
 }
 

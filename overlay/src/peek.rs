@@ -13,7 +13,9 @@ use crate::model::{Origin, SuggestionType};
 /// A patch id as stored: 33 raw change-hash bytes, or text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PatchRef<'a> {
+    /// A Pijul/Atomic change hash, as its 33 raw bytes (printed in base32 on display).
     Hash(&'a [u8; 33]),
+    /// Any other patch id, as stored.
     Text(&'a str),
 }
 
@@ -32,9 +34,7 @@ impl fmt::Display for PatchRef<'_> {
         match self {
             PatchRef::Hash(raw) => {
                 let mut buf = [0u8; base32::TEXT_LEN];
-                base32::encode_hash_into(raw, &mut buf);
-                // The alphabet is ASCII.
-                f.write_str(std::str::from_utf8(&buf).map_err(|_| fmt::Error)?)
+                f.write_str(base32::encode_hash_str(raw, &mut buf))
             }
             PatchRef::Text(s) => f.write_str(s),
         }
@@ -44,10 +44,15 @@ impl fmt::Display for PatchRef<'_> {
 /// The AI fields a listing shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AiPeek<'a> {
+    /// [`crate::AiAssistance::provider`], borrowed from the record's bytes.
     pub provider: &'a str,
+    /// [`crate::AiAssistance::model`], borrowed.
     pub model: &'a str,
+    /// [`crate::AiAssistance::suggestion_type`].
     pub suggestion_type: SuggestionType,
+    /// [`crate::AiAssistance::confidence_permille`] (0..=1000).
     pub confidence_permille: Option<u16>,
+    /// [`crate::AiAssistance::token_count`].
     pub token_count: Option<u64>,
     /// Seconds a human spent reviewing the AI's output before recording.
     pub review_seconds: Option<u32>,
@@ -56,10 +61,15 @@ pub struct AiPeek<'a> {
 /// The head of an attestation record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AttestationPeek<'a> {
+    /// The signer's sequence number of the record.
     pub seq: u32,
+    /// When it was signed, ms since the epoch by the signer's clock.
     pub timestamp_ms: u64,
+    /// What produced the record.
     pub origin: Origin,
+    /// The patch attested.
     pub patch: PatchRef<'a>,
+    /// The AI fields, `None` for a patch written without AI.
     pub ai: Option<AiPeek<'a>>,
 }
 
@@ -71,9 +81,13 @@ const REVIEW: u64 = 4;
 /// The head of a review record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReviewPeek<'a> {
+    /// The reviewer's sequence number of the record.
     pub seq: u32,
+    /// When it was signed, ms since the epoch by the reviewer's clock.
     pub timestamp_ms: u64,
+    /// The patch reviewed.
     pub patch: PatchRef<'a>,
+    /// Seconds the reviewer spent.
     pub seconds: u32,
 }
 

@@ -34,14 +34,18 @@ impl Identity {
         getrandom::getrandom(&mut seed)?;
         Ok(Identity::from_secret(seed))
     }
+    /// The identity whose ed25519 secret key (seed) is `seed`: how a saved key is loaded.
     pub fn from_secret(seed: [u8; 32]) -> Identity {
         Identity {
             key: SigningKey::from_bytes(&seed),
         }
     }
+    /// The 32-byte secret key, for saving it (mode 0600) and for deriving the node's libp2p
+    /// identity. Whoever holds these bytes can sign as this device.
     pub fn secret_bytes(&self) -> [u8; 32] {
         self.key.to_bytes()
     }
+    /// The device's public key: its author identity in every record it signs.
     pub fn public(&self) -> PublicKey {
         PublicKey(self.key.verifying_key().to_bytes())
     }
@@ -73,11 +77,16 @@ pub fn signing_message(team: &TeamId, signer: &PublicKey, body: &[u8]) -> Vec<u8
 /// A record with its signer, team and signature: the unit that is stored, exported and synced.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedRecord {
+    /// The team the record was signed for ([`GENESIS_TEAM`] for a genesis record); part of the
+    /// signed message, so a record cannot be replayed into another team.
     pub team: TeamId,
+    /// The author: the key that signed, and the only one that can supersede the record.
     pub signer: PublicKey,
+    /// The decoded body.
     pub record: Record,
     /// The canonical encoding of `record`, kept so it is computed once.
     pub body: Vec<u8>,
+    /// The ed25519 signature over [`signing_message`] of team, signer and body.
     pub signature: [u8; 64],
 }
 
@@ -106,6 +115,7 @@ impl SignedRecord {
         })
     }
 
+    /// The bytes the signature covers ([`signing_message`]), for verification.
     pub fn message(&self) -> Vec<u8> {
         signing_message(&self.team, &self.signer, &self.body)
     }

@@ -15,9 +15,13 @@ use crate::signed::SignedRecord;
 /// One admitted key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
+    /// The member's device key.
     pub key: PublicKey,
+    /// The display name the latest grant gave (the founder's from the genesis).
     pub name: String,
+    /// The email the latest grant gave, if any.
     pub email: Option<String>,
+    /// May grant and revoke (the founder always may, until revoked).
     pub admin: bool,
     /// `Some(n)`: revoked; records with `seq > n` are rejected.
     pub revoked_after: Option<u32>,
@@ -26,18 +30,28 @@ pub struct Member {
 /// The evaluated membership of one team.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Membership {
+    /// The team's id: the genesis record's id.
     pub team: TeamId,
+    /// The name the genesis gave the team.
     pub team_name: String,
+    /// The genesis signer, the first admin.
     pub founder: PublicKey,
+    /// Every key ever admitted, revoked ones included (with `revoked_after` set).
     pub members: BTreeMap<PublicKey, Member>,
 }
 
 /// Why a key may not write a given record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Standing {
+    /// A member, not revoked before this record: the record counts.
     Admitted,
+    /// Never admitted (no grant, or not yet seen).
     NonMember,
-    Revoked { after_seq: u32 },
+    /// Revoked: records up to `after_seq` count, later ones do not.
+    Revoked {
+        /// The revoked key's last valid sequence number.
+        after_seq: u32,
+    },
 }
 
 impl Membership {
@@ -140,10 +154,13 @@ impl Membership {
         }
     }
 
+    /// Whether a record of `key` with sequence number `seq` is admitted: `key` is a member
+    /// and was not revoked before `seq`.
     pub fn admits(&self, key: &PublicKey, seq: u32) -> bool {
         self.standing(key, seq) == Standing::Admitted
     }
 
+    /// Whether `key` may grant and revoke now (an admin member, not revoked).
     pub fn is_admin(&self, key: &PublicKey) -> bool {
         self.members
             .get(key)

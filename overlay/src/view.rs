@@ -43,10 +43,13 @@ impl<K: std::hash::Hash + Eq, V> InsertOrKeep<K, V> for HashMap<K, V> {
 pub enum SlotKind {
     /// Attestations and their retractions.
     Attestation,
+    /// Reviews: one per reviewer and patch, replaced by the reviewer's newer review.
     Review,
 }
 
 impl SlotKind {
+    /// The slot a payload competes for; `None` for membership records, which are evaluated by
+    /// [`Membership::evaluate`] instead.
     pub fn of(payload: &Payload) -> Option<SlotKind> {
         match payload {
             Payload::Attest(_) | Payload::Retract { .. } => Some(SlotKind::Attestation),
@@ -54,6 +57,7 @@ impl SlotKind {
             _ => None,
         }
     }
+    /// The slot kind's byte in store keys. Stored on disk: never renumber.
     pub fn code(self) -> u8 {
         match self {
             SlotKind::Attestation => 0,
@@ -109,7 +113,10 @@ impl PatchView {
 /// The whole merged view of one team.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MergedView {
+    /// The team's evaluated membership; `None` when the set holds no genesis record.
     pub membership: Option<Membership>,
+    /// Every patch some admitted record speaks of, with its current claims. A patch whose
+    /// slots were all retracted is absent.
     pub patches: BTreeMap<PatchId, PatchView>,
     /// Keys that signed two different records with one sequence number.
     pub equivocators: BTreeSet<PublicKey>,
@@ -118,7 +125,9 @@ pub struct MergedView {
 /// What the merge rule needs to know about a record. [`SignedRecord`] implements it, and so do
 /// the compact claims the audit keeps, so that the rule itself exists once.
 pub trait Claim {
+    /// The author: the key that signed the claim.
     fn signer(&self) -> &PublicKey;
+    /// The signer's sequence number: in a slot, the highest admitted one wins.
     fn seq(&self) -> u32;
     /// The record's id; asked for only when two claims share a signer and a sequence number.
     fn id(&self) -> RecordId;
@@ -183,6 +192,7 @@ impl Dedup {
     pub fn equivocated(&self, key: &PublicKey, seq: u32) -> bool {
         self.ids_at.get(&(*key, seq)).is_some_and(|n| *n > 1)
     }
+    /// Every key that signed two different records under one sequence number.
     pub fn equivocators(&self) -> BTreeSet<PublicKey> {
         self.ids_at
             .iter()
@@ -251,7 +261,9 @@ pub fn slot_winners<C: Claim>(claims: &[C], d: &Dedup, m: &Membership) -> Vec<us
 /// The outcome of the merge rule over a record set: membership, flagged keys, and the winning
 /// record of every slot (as an index into the input), retraction winners included.
 pub struct Resolution {
+    /// The membership evaluated from the set's genesis and grant/revoke records.
     pub membership: Option<Membership>,
+    /// Keys caught equivocating; their equivocated records count nowhere.
     pub equivocators: BTreeSet<PublicKey>,
     /// Index of each slot's winning record, in no particular order.
     pub winners: Vec<usize>,

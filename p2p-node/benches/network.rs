@@ -1,5 +1,6 @@
-//! The network benchmark: the four p2p bars of DESIGN.md, measured with real libp2p nodes on
-//! loopback, one row each (figure, reference measured in the same run, ratio, bar).
+//! The network benchmark: the four p2p bars of `docs/ARCHITECTURE.md`, measured with real
+//! libp2p nodes on loopback, one row each (figure, reference measured in the same run, ratio,
+//! bar).
 //!
 //! - catch-up of 10k new records between two nodes: time, and TCP bytes against the signed
 //!   records' own size;

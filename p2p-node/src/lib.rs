@@ -11,16 +11,37 @@
 //!
 //! The engine reads and writes the local replica through [`protocol::RecordSet`]: [`StoreSet`]
 //! over the real store, [`protocol::MemorySet`] in memory.
+//!
+//! Running a node for a person (what `attrib node` does) is here too, so that a front end only
+//! builds a [`NodeConfig`] and prints: [`settings`] checks what the user gave (addresses, a
+//! swarm key file) with one-line reasons, [`run_until`] runs the node until a shutdown future
+//! resolves and reports [`NodeEvent`]s (whose `Display` is the printed line), [`NodeWatch`]
+//! derives those events and the redials from status polls, [`MemberNames`] names peers, and
+//! [`status_file`] reads a running node's status from another process (`attrib peers`).
+
+#![warn(missing_docs)]
 
 mod coalesce;
+pub mod names;
 pub mod node;
 pub mod protocol;
+pub mod run;
+pub mod settings;
+pub mod status_file;
 mod store_set;
+pub mod watch;
 
 pub use libp2p::pnet::{KeyParseError, PreSharedKey};
 pub use libp2p::{Multiaddr, PeerId};
+pub use names::MemberNames;
 pub use node::{
     device_key, peer_id_of, read_status, spawn, sync_once, sync_once_with, NodeConfig, NodeError,
     NodeHandle, NodeStatus, PeerStatus, SyncSummary,
 };
+#[cfg(unix)]
+pub use run::shutdown_signals;
+pub use run::{run_until, RunError};
+pub use settings::{check_bindable, parse_multiaddr, read_swarm_key, BindError, SwarmKeyError};
+pub use status_file::{name_peers, running_status, NoPeerList, STALE_MS};
 pub use store_set::StoreSet;
+pub use watch::{NodeEvent, NodeWatch, Redial};

@@ -35,6 +35,7 @@ use libp2p::{
 };
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, info, warn};
 
 use crate::coalesce::Coalescing;
 use crate::protocol::wire::{MAX_GOSSIP_BYTES, MAX_MESSAGE_BYTES};
@@ -53,14 +54,26 @@ pub const STATUS_FILE: &str = "node-status.json";
 /// Why the node could not start or run.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
+    /// The local store could not be opened, read or written.
     #[error(transparent)]
     Store(#[from] crate::protocol::SetError),
+    /// libp2p refused something: a key, a transport, an address to listen on or dial (the
+    /// text is libp2p's, prefixed by the address where there is one).
     #[error("network: {0}")]
     Network(String),
+    /// A file beside the store could not be read or written.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// [`sync_once`] found no completed sync with the peer in time: it is unreachable, not a
+    /// member's node, or has another swarm key.
     #[error("sync with {peer} did not finish within {seconds} s")]
-    Timeout { peer: String, seconds: u64 },
+    Timeout {
+        /// The address dialled.
+        peer: String,
+        /// The timeout that passed, in seconds.
+        seconds: u64,
+    },
+    /// The node's task has ended, so the handle can no longer reach it.
     #[error("the node has stopped")]
     Stopped,
 }
@@ -82,6 +95,8 @@ pub struct NodeConfig {
     pub peers: Vec<Multiaddr>,
     /// Discover peers on the LAN with mDNS (it skips loopback: tests dial explicitly).
     pub mdns: bool,
+    /// The sync engine's tunables (timers, rate limits, scoring); the defaults suit a real
+    /// network.
     pub sync: Config,
     /// How often the engine is ticked.
     pub tick: Duration,
@@ -92,6 +107,9 @@ pub struct NodeConfig {
 }
 
 impl NodeConfig {
+    /// A node on the store in `store_dir` with the device key `secret`: listening on every
+    /// interface (free TCP and QUIC ports), no configured peers, mDNS on, default sync
+    /// tunables, a 250 ms tick, no swarm key.
     pub fn new(store_dir: PathBuf, secret: [u8; 32]) -> NodeConfig {
         NodeConfig {
             store_dir,
@@ -109,7 +127,9 @@ impl NodeConfig {
 /// A connected peer, for `attrib peers`.
 #[derive(Clone, Debug, Serialize)]
 pub struct PeerStatus {
+    /// The peer's id (`12D3KooW…`).
     pub peer_id: String,
+    /// Its standing and sync progress (flattened into the JSON object).
     #[serde(flatten)]
     pub info: PeerInfo,
 }
@@ -117,12 +137,17 @@ pub struct PeerStatus {
 /// A running node's state, for `attrib node` / `attrib peers`.
 #[derive(Clone, Debug, Serialize)]
 pub struct NodeStatus {
+    /// The node's own peer id.
     pub peer_id: String,
     /// When this status was taken (ms since the epoch): a stale file means no node is running.
     pub at_ms: u64,
+    /// The addresses the node listens on now, as multiaddrs without `/p2p/`.
     pub listen: Vec<String>,
+    /// Connected member peers, by peer id.
     pub peers: Vec<PeerStatus>,
+    /// What the node has done and refused since it started.
     pub counters: Counters,
+    /// Local records waiting for a first peer to be published to.
     pub outbox: usize,
     /// Connected peers subscribed to the team's gossip topic: a record published now reaches
     /// them at once (the others get it by their next pull).
@@ -132,12 +157,19 @@ pub struct NodeStatus {
 /// What one `attrib sync` did.
 #[derive(Clone, Debug, Serialize)]
 pub struct SyncSummary {
+    /// The peer id of the node synced with.
     pub peer_id: String,
+    /// Records the store accepted as new during the session (by sync or gossip).
     pub records_received: u64,
+    /// Request/response round trips of this side's pull.
     pub rounds: u64,
+    /// Sync protocol bytes sent (requests and responses), without transport overhead.
     pub bytes_sent: u64,
+    /// Sync protocol bytes received (responses, requests and gossip messages), likewise.
     pub bytes_received: u64,
+    /// Records received that the store refused (bad signature, non-member, …).
     pub refused: u64,
+    /// Wall time from the dial to the end, in milliseconds.
     pub millis: u64,
 }
 
@@ -154,6 +186,7 @@ enum Command {
 
 /// A handle on a node running in a tokio task.
 pub struct NodeHandle {
+    /// The node's peer id (derived from the device key).
     pub peer_id: PeerId,
     /// How many records received from peers the store has accepted so far; changes as they
     /// arrive (for progress output and for latency measurements).
@@ -163,6 +196,7 @@ pub struct NodeHandle {
 }
 
 impl NodeHandle {
+    /// The node's current state (what the status file holds, fresh).
     pub async fn status(&self) -> Result<NodeStatus, NodeError> {
         let (tx, rx) = oneshot::channel();
         self.commands
@@ -382,20 +416,11 @@ fn topic_of(team: &attrib_overlay::TeamId) -> IdentTopic {
     IdentTopic::new(format!("attrib/1/{}", base64url(&team.0[..16])))
 }
 
-/// Unpadded base64url (RFC 4648 §5).
+/// Unpadded base64url (RFC 4648 §5): the topic name must stay the same on every version of
+/// the node, or peers of one team would no longer meet on it.
 fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn is_quic(addr: &Multiaddr) -> bool {
@@ -493,6 +518,14 @@ fn build(config: &NodeConfig) -> Result<Node, NodeError> {
 pub async fn spawn(config: NodeConfig) -> Result<NodeHandle, NodeError> {
     let mut node = build(&config)?;
     let peer_id = *node.swarm.local_peer_id();
+    info!(
+        %peer_id,
+        store = %config.store_dir.display(),
+        mdns = config.mdns,
+        swarm_key = config.swarm_key.is_some(),
+        peers = config.peers.len(),
+        "node started"
+    );
     let (tx, mut rx) = mpsc::unbounded_channel();
     let (accepted_tx, accepted) = tokio::sync::watch::channel(0u64);
     let tick = config.tick;
@@ -533,7 +566,10 @@ pub async fn spawn(config: NodeConfig) -> Result<NodeHandle, NodeError> {
                     Some(Command::Status(reply)) => { let _ = reply.send(node.status()); }
                     Some(Command::Dial(addr)) => {
                         // A failed dial shows as no new peer in the status.
-                        let _ = node.swarm.dial(addr);
+                        debug!(%addr, "dialling");
+                        if let Err(e) = node.swarm.dial(addr) {
+                            debug!(error = %e, "dial refused");
+                        }
                     }
                     Some(Command::Ingest(records, reply)) => {
                         let outcomes = blocking(|| node.set.ingest(&records, now_ms()));
@@ -548,12 +584,14 @@ pub async fn spawn(config: NodeConfig) -> Result<NodeHandle, NodeError> {
                     Some(Command::Shutdown(done)) => {
                         node.commit();
                         node.save_state();
+                        info!(%peer_id, "node stopped; sync state saved");
                         let _ = done.send(());
                         return Ok(());
                     }
                     None => {
                         node.commit();
                         node.save_state();
+                        info!(%peer_id, "node handle dropped; node stopped, sync state saved");
                         return Ok(());
                     }
                 }
@@ -597,6 +635,7 @@ pub async fn sync_once_with(
     }
     let mut node = build(&config)?;
     let started = std::time::Instant::now();
+    info!(%peer, "one-off sync started");
     node.swarm.dial(peer.clone()).map_err(net)?;
     let mut ticker = tokio::time::interval(config.tick);
     let deadline = tokio::time::sleep(timeout);
@@ -613,6 +652,7 @@ pub async fn sync_once_with(
             }
             _ = &mut deadline => {
                 node.save_state();
+                warn!(%peer, seconds = timeout.as_secs(), "one-off sync timed out");
                 return Err(NodeError::Timeout { peer: peer.to_string(), seconds: timeout.as_secs() });
             }
         }
@@ -629,6 +669,16 @@ pub async fn sync_once_with(
             node.commit();
             node.save_state();
             let c = node.engine.counters();
+            info!(
+                %peer,
+                peer_id = %id,
+                records_received = c.records_accepted,
+                rounds = info.rounds,
+                bytes_sent = c.bytes_sent,
+                bytes_received = c.bytes_received,
+                refused = c.records_refused,
+                "one-off sync finished"
+            );
             return Ok(SyncSummary {
                 peer_id: id.to_string(),
                 // Sync and gossip alike: a record the peer publishes meanwhile counts too.
@@ -660,6 +710,7 @@ impl Node {
             return;
         };
         if len != self.log_len && self.set.refresh().is_ok() {
+            debug!(log_len = len, "store grew; team membership re-read");
             self.log_len = len;
         }
     }
@@ -694,8 +745,10 @@ impl Node {
         let path = self.state_file.with_file_name(STATUS_FILE);
         let tmp = path.with_extension("tmp");
         if let Ok(json) = serde_json::to_vec_pretty(&self.status()) {
-            if std::fs::write(&tmp, json).is_ok() {
-                let _ = std::fs::rename(&tmp, &path);
+            // Rewritten every second: a failure is logged at debug, not to flood the log.
+            let written = std::fs::write(&tmp, json).and_then(|()| std::fs::rename(&tmp, &path));
+            if let Err(e) = written {
+                debug!(path = %path.display(), error = %e, "could not write the status file");
             }
         }
     }
@@ -703,8 +756,15 @@ impl Node {
     fn save_state(&self) {
         let tmp = self.state_file.with_extension("tmp");
         // Written aside and renamed, so a crash leaves the old state or the new, never half.
-        if std::fs::write(&tmp, self.engine.save_memory()).is_ok() {
-            let _ = std::fs::rename(&tmp, &self.state_file);
+        let saved = std::fs::write(&tmp, self.engine.save_memory())
+            .and_then(|()| std::fs::rename(&tmp, &self.state_file));
+        if let Err(e) = saved {
+            // The next connection to each peer then costs a full exchange, nothing worse.
+            warn!(
+                path = %self.state_file.display(),
+                error = %e,
+                "could not save the sync state"
+            );
         }
     }
 
@@ -722,7 +782,8 @@ impl Node {
                     let topic = self.topic.clone();
                     let _ = self.swarm.behaviour_mut().gossipsub.publish(topic, bytes);
                 }
-                Action::Disconnect { peer, .. } => {
+                Action::Disconnect { peer, offence } => {
+                    debug!(%peer, offence = offence.code(), "disconnecting");
                     let _ = self.swarm.disconnect_peer_id(peer);
                 }
             }
@@ -738,6 +799,12 @@ impl Node {
                 endpoint,
                 ..
             } if num_established.get() == 1 => {
+                info!(
+                    peer = %peer_id,
+                    address = %endpoint.get_remote_address(),
+                    dialer = endpoint.is_dialer(),
+                    "connection established"
+                );
                 let actions = match device_key(&peer_id) {
                     // The side that dialled pulls first; the other pulls back only if the
                     // dialler's heads show something it lacks.
@@ -745,18 +812,28 @@ impl Node {
                         self.engine.connected(peer_id, key, now, &self.set)
                     }
                     Some(key) => self.engine.accepted(peer_id, key, now, &self.set),
-                    None => vec![Action::Disconnect {
-                        peer: peer_id,
-                        offence: crate::protocol::Offence::NotMemberPeer,
-                    }],
+                    None => {
+                        warn!(peer = %peer_id, "peer id is not an ed25519 device key; refused");
+                        vec![Action::Disconnect {
+                            peer: peer_id,
+                            offence: crate::protocol::Offence::NotMemberPeer,
+                        }]
+                    }
                 };
                 self.perform(actions);
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
                 num_established: 0,
+                cause,
                 ..
-            } => self.engine.disconnected(&peer_id, now),
+            } => {
+                match &cause {
+                    Some(e) => info!(peer = %peer_id, cause = %e, "connection closed"),
+                    None => info!(peer = %peer_id, "connection closed"),
+                }
+                self.engine.disconnected(&peer_id, now);
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(request_response::Event::Message {
                 peer,
                 message,
@@ -802,6 +879,13 @@ impl Node {
                     now,
                     &mut self.set,
                 );
+                debug!(
+                    source = %propagation_source,
+                    id = %message_id,
+                    bytes = message.data.len(),
+                    ?verdict,
+                    "gossip message judged"
+                );
                 let acceptance = match verdict {
                     GossipVerdict::Accept => MessageAcceptance::Accept,
                     GossipVerdict::Ignore => MessageAcceptance::Ignore,
@@ -818,10 +902,30 @@ impl Node {
                     if !self.swarm.is_connected(&peer)
                         && device_key(&peer).is_some_and(|k| self.set.is_member(&k))
                     {
+                        debug!(%peer, %addr, "member found by mDNS; dialling");
                         let _ = self.swarm.dial(addr);
                     }
                 }
             }
+            SwarmEvent::NewListenAddr { address, .. } => info!(%address, "listening"),
+            SwarmEvent::ExpiredListenAddr { address, .. } => {
+                info!(%address, "no longer listening")
+            }
+            SwarmEvent::ListenerError { error, .. } => warn!(%error, "listener error"),
+            SwarmEvent::ListenerClosed {
+                addresses, reason, ..
+            } => match reason {
+                Ok(()) => info!(?addresses, "listener closed"),
+                Err(e) => warn!(?addresses, error = %e, "listener failed"),
+            },
+            SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
+                debug!(peer = ?peer_id, %error, "outgoing connection failed")
+            }
+            SwarmEvent::IncomingConnectionError {
+                send_back_addr,
+                error,
+                ..
+            } => debug!(from = %send_back_addr, %error, "incoming connection failed"),
             _ => {}
         }
     }
@@ -840,5 +944,26 @@ mod tests {
         assert_eq!(base64url(b"foob"), "Zm9vYg");
         assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
         assert_eq!(base64url(&[0u8; 16]).len(), 22);
+    }
+
+    /// Vectors computed with the hand-written encoder this replaced: a team's topic name must
+    /// not change, or nodes of two versions would not hear each other's gossip.
+    #[test]
+    fn topic_names_are_unchanged() {
+        let team = |f: fn(u8) -> u8| {
+            let mut id = [0u8; 32];
+            for (i, b) in id.iter_mut().enumerate() {
+                *b = f(i as u8);
+            }
+            attrib_overlay::TeamId(id)
+        };
+        assert_eq!(
+            super::topic_of(&team(|i| i)).to_string(),
+            "attrib/1/AAECAwQFBgcICQoLDA0ODw"
+        );
+        assert_eq!(
+            super::topic_of(&team(|i| 0xff - i)).to_string(),
+            "attrib/1/__79_Pv6-fj39vX08_Lx8A"
+        );
     }
 }

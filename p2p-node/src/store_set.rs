@@ -29,6 +29,7 @@ impl StoreSet {
         StoreSet::new(Store::open(dir).map_err(err)?)
     }
 
+    /// Wraps a store already open. It must belong to a team, as for [`StoreSet::open`].
     pub fn new(store: Store) -> Result<StoreSet, SetError> {
         let membership = store
             .snapshot()
@@ -48,10 +49,13 @@ impl StoreSet {
         })
     }
 
+    /// The store underneath, for reads the sync protocol does not need.
     pub fn store(&self) -> &Store {
         &self.store
     }
 
+    /// The team's membership as last read (at open or by [`StoreSet::refresh`]): who may
+    /// connect.
     pub fn membership(&self) -> &Membership {
         &self.membership
     }

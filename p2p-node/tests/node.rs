@@ -350,3 +350,112 @@ async fn records_written_while_alone_reach_the_first_peer_that_connects() {
         n.shutdown().await.unwrap();
     }
 }
+
+/// `run_until` (what `attrib node` runs) reports the node's life as the lines `attrib node`
+/// prints, stops when its shutdown future resolves, and removes the status file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_until_reports_the_node_s_life_and_cleans_up_on_shutdown() {
+    use attrib_p2p_node::{run_until, MemberNames, NodeEvent};
+    let t = team();
+    let mut a_records = t.setup.clone();
+    a_records.extend(attestations(&t.founder, t.team, 3..=5));
+    let a_dir = store_with(&a_records);
+    let b_dir = store_with(&t.setup);
+    let a = spawn(config(&a_dir, &t.founder)).await.unwrap();
+    let a_id = a.peer_id.to_string();
+    let mut b_config = config(&b_dir, &t.alice);
+    b_config.peers = vec![address(&a).await];
+    let names = {
+        let store = Store::open(b_dir.path()).unwrap();
+        let snap = store.snapshot().unwrap();
+        MemberNames::of(snap.membership().expect("a team"))
+    };
+    assert_eq!(names.get(&a_id), Some("founder"));
+
+    let stop = std::sync::Arc::new(tokio::sync::Notify::new());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<NodeEvent>();
+    let run = run_until(b_config, names, stop.clone().notified_owned(), move |e| {
+        let _ = tx.send(e);
+    });
+    let follow = async {
+        let mut lines = Vec::new();
+        let (mut synced, mut received) = (false, false);
+        while !(synced && received) {
+            let e = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+                .await
+                .unwrap_or_else(|_| panic!("no sync and catch-up within 20 s: {lines:?}"))
+                .expect("the runner ended early");
+            synced |= matches!(e, NodeEvent::Synced { .. });
+            received |= e == NodeEvent::Received { total: 3 };
+            lines.push(e.to_string());
+        }
+        stop.notify_one();
+        // The runner drops its callback (and so the sender) when it returns.
+        while let Some(e) = rx.recv().await {
+            lines.push(e.to_string());
+        }
+        lines
+    };
+    let (result, lines) = tokio::join!(run, follow);
+    result.expect("a clean run");
+    eprintln!("run_until printed: {lines:#?}");
+    let index = |prefix: &str| {
+        lines
+            .iter()
+            .position(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line {prefix:?} in {lines:?}"))
+    };
+    assert!(lines[0].starts_with("peer id 12D3KooW"), "{lines:?}");
+    let me = lines[0].trim_start_matches("peer id ").to_string();
+    let listening = &lines[index("listening on ")];
+    assert!(
+        listening.starts_with("listening on /ip4/127.0.0.1/tcp/") && listening.ends_with(&me),
+        "{listening}"
+    );
+    let connected = index(&format!("connected {a_id} (founder)"));
+    let synced = index(&format!("synced with {a_id} (founder)"));
+    assert!(connected < synced);
+    index("received 3 records from peers");
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("stopped; sync state saved")
+    );
+    assert!(
+        !b_dir
+            .path()
+            .join(attrib_p2p_node::node::STATUS_FILE)
+            .exists(),
+        "the status file is removed"
+    );
+    a.shutdown().await.unwrap();
+}
+
+/// `run_until` gives up with a clear error when the node cannot start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_until_reports_a_node_that_cannot_start() {
+    let t = team();
+    let dir = store_with(&t.setup);
+    let mut c = config(&dir, &t.alice);
+    // A swarm key and a QUIC address cannot go together: refused before anything listens.
+    c.swarm_key = Some(
+        format!("/key/swarm/psk/1.0.0/\n/base16/\n{}\n", "ab".repeat(32))
+            .parse()
+            .unwrap(),
+    );
+    c.listen = vec!["/ip4/127.0.0.1/udp/0/quic-v1".parse().unwrap()];
+    let mut events = Vec::new();
+    let e = attrib_p2p_node::run_until(
+        c,
+        attrib_p2p_node::MemberNames::default(),
+        std::future::pending(),
+        |e| events.push(e),
+    )
+    .await
+    .expect_err("refused");
+    assert!(
+        e.to_string()
+            .starts_with("cannot start the node: network: /ip4/127.0.0.1/udp/0/quic-v1: QUIC"),
+        "{e}"
+    );
+    assert!(events.is_empty(), "{events:?}");
+}

@@ -9,6 +9,8 @@
 //! Gossip is modelled as gossipsub forwards it: a node validates a message id once (seen
 //! cache), and forwards it to its other neighbours only when the engine's verdict is Accept.
 
+#![warn(missing_docs)]
+
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 
@@ -28,22 +30,30 @@ const TEAM: TeamId = TeamId([0x5a; 32]);
 /// How nodes are linked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Topology {
+    /// Node `i` linked to `i + 1`: the longest paths, the worst case for gossip hops.
     Line,
+    /// A line closed into a circle.
     Ring,
     /// Node 0 in the middle.
     Star,
     /// A ring plus `extra` random chords per node: connected, small diameter.
     Random {
+        /// Random chords added per node besides its two ring links.
         extra: usize,
     },
+    /// Every node linked to every other: one hop everywhere, the most redundant gossip.
     Full,
 }
 
 /// What to simulate.
 #[derive(Clone, Debug)]
 pub struct SimConfig {
+    /// Nodes in the network, numbered from 0.
     pub nodes: usize,
+    /// How they are linked.
     pub topology: Topology,
+    /// Seed of every random choice (links, latency, loss, tick offsets): the same seed and
+    /// config give the same run.
     pub seed: u64,
     /// One-way latency of a message, uniform in this range (ms).
     pub latency_ms: (u64, u64),
@@ -54,10 +64,14 @@ pub struct SimConfig {
     /// Check signatures on ingest (slow at thousands of nodes; the protocol does not depend
     /// on it).
     pub verify: bool,
+    /// The sync engine's tunables, shortened from the real defaults so that minutes of
+    /// protocol fit in a test (see [`SimConfig::new`]).
     pub engine: Config,
 }
 
 impl SimConfig {
+    /// A network of `nodes` linked by `topology`, with 1–5 ms links, no loss, a 250 ms tick,
+    /// no signature checks, and engine timers scaled down to virtual-time test runs.
     pub fn new(nodes: usize, topology: Topology, seed: u64) -> SimConfig {
         SimConfig {
             nodes,
@@ -140,10 +154,15 @@ struct Node {
 /// Figures of a run.
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
+    /// Messages sent (requests, responses and gossip copies), lost ones included.
     pub messages: u64,
+    /// Bytes of those messages, as the engines encoded them (no transport overhead).
     pub bytes: u64,
+    /// Messages dropped by the random loss of [`SimConfig::loss`].
     pub lost: u64,
+    /// Sync requests sent (responses are counted in `messages` only).
     pub requests: u64,
+    /// Gossip copies sent (one per neighbour forwarded to).
     pub gossip: u64,
     /// For each (record, node that did not write it): ms from the write to its arrival.
     pub delivery_ms: Vec<u64>,
@@ -177,6 +196,7 @@ pub struct Sim {
     now: u64,
     rng: Rng,
     written_at: HashMap<RecordId, (u64, usize)>,
+    /// What the run has cost and how fast records spread, so far.
     pub stats: Stats,
 }
 
@@ -244,18 +264,22 @@ impl Sim {
         sim
     }
 
+    /// The virtual time, ms since the simulation started.
     pub fn now(&self) -> u64 {
         self.now
     }
 
+    /// Nodes in the network.
     pub fn len(&self) -> usize {
         self.nodes.len()
     }
 
+    /// Whether the network has no node.
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
 
+    /// The topology's links, each once as `(low, high)` node numbers, up or cut.
     pub fn links(&self) -> &[(usize, usize)] {
         &self.links
     }

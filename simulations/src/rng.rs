@@ -1,13 +1,16 @@
 //! A small seeded generator (SplitMix64): the simulator needs reproducible choices, not
 //! cryptographic ones, and no dependency for it.
 
+/// A SplitMix64 generator: the same seed always yields the same sequence, on every platform.
 pub struct Rng(u64);
 
 impl Rng {
+    /// A generator for `seed` (any value; 0 is fine, the state is mixed with a constant).
     pub fn new(seed: u64) -> Rng {
         Rng(seed ^ 0x9e37_79b9_7f4a_7c15)
     }
 
+    /// The next 64 uniformly distributed bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;

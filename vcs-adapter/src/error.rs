@@ -8,25 +8,37 @@ use std::path::PathBuf;
 pub enum VcsError {
     /// The binary is not on PATH (or not where the config says).
     #[error("`{bin}` was not found: install Pijul 1.0.0-beta.26 (`cargo install pijul --version 1.0.0-beta.26 --locked`) or point the config at the binary")]
-    Missing { bin: String },
+    Missing {
+        /// The binary's name or path as configured.
+        bin: String,
+    },
     /// The binary exists but could not be started.
-    // The cause is part of the message, and so not also a `source`: a reader that prints an
-    // error with its sources would say it twice.
+    //
+    // In this variant and `Io` the cause is part of the message, and so not also a `source`:
+    // a reader that prints an error with its sources would say it twice.
     #[error("could not run `{bin}`: {cause}")]
     Spawn {
+        /// The binary's name or path as configured.
         bin: String,
+        /// What the operating system said (part of the message, so not also a `source`).
         cause: std::io::Error,
     },
     /// The binary answered `--version` with something attrib does not support.
     #[error("`{bin}` reports version {found:?}; attrib supports {wanted}")]
     WrongVersion {
+        /// The binary's name or path as configured.
         bin: String,
+        /// What `--version` printed (trimmed).
         found: String,
+        /// The versions attrib supports, for the message.
         wanted: String,
     },
     /// The directory is not inside a Pijul repository.
     #[error("not a Pijul repository: {}", path.display())]
-    NotARepo { path: PathBuf },
+    NotARepo {
+        /// The directory searched from.
+        path: PathBuf,
+    },
     /// `record` had nothing to record.
     #[error("nothing to record")]
     NothingToRecord,
@@ -36,7 +48,9 @@ pub enum VcsError {
     /// The command ran and failed.
     #[error("`{cmd}` failed ({status}): {stderr}")]
     Failed {
+        /// The command line, for the message.
         cmd: String,
+        /// The exit status as the OS reports it (`exit status: 1`, a signal).
         status: String,
         /// The first non-empty line of stderr.
         stderr: String,
@@ -44,10 +58,17 @@ pub enum VcsError {
     /// A file attrib keeps beside the repository could not be read or written.
     #[error("cannot {what}: {cause}")]
     Io {
+        /// What attrib was doing, as a verb phrase (`read the tracker file …`).
         what: String,
+        /// What the operating system said (part of the message, so not also a `source`).
         cause: std::io::Error,
     },
     /// The command succeeded but its output did not have the expected shape.
     #[error("could not read the output of `{cmd}`: {reason}")]
-    Parse { cmd: String, reason: String },
+    Parse {
+        /// The command whose output was read.
+        cmd: String,
+        /// What was wrong with it.
+        reason: String,
+    },
 }

@@ -17,6 +17,8 @@
 //! It depends on the overlay only for [`attrib_overlay::PatchId`]; writing attestations is the
 //! caller's business.
 
+#![warn(missing_docs)]
+
 pub mod error;
 pub mod pijul;
 pub mod reconcile;

@@ -35,6 +35,7 @@ pub struct Pijul {
 /// One change of the channel, from `pijul log --output-format json`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeInfo {
+    /// The change's 53-character base32 hash: its patch id.
     pub hash: PatchId,
     /// The change's message (first line of its description).
     pub message: String,
@@ -80,6 +81,7 @@ pub enum CreditEntry {
         /// 1-based first line of the run.
         #[serde(rename = "startLine")]
         start_line: usize,
+        /// How many consecutive lines the run covers.
         #[serde(rename = "lineCount")]
         line_count: usize,
         /// Every change that introduced an edge pointing at these lines: the change that inserted
@@ -88,12 +90,16 @@ pub enum CreditEntry {
         /// The conflict these lines belong to, if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         conflict: Option<usize>,
+        /// The lines' text, joined with their line endings.
         content: String,
     },
     /// A conflict boundary: `start`, `separator` or `end`.
     Conflict {
+        /// Which boundary: `start`, `separator` or `end`.
         marker: String,
+        /// The conflict's number, shared by its boundaries and its lines' `conflict`.
         id: usize,
+        /// The changes Pijul names for the conflict's sides (listed at its `start`).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         sides: Vec<String>,
     },
@@ -154,9 +160,11 @@ impl ChannelLog {
 /// A line a change added, where it was when the change was recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AddedLine {
+    /// The file's path in the repository, as Pijul prints it.
     pub file: String,
     /// 1-based line number in the file as recorded.
     pub line: u32,
+    /// The line's content, without the `+ ` marker and the line ending.
     pub text: String,
 }
 
@@ -241,7 +249,9 @@ fn hunk_target(header: &str) -> Option<(String, u32)> {
 /// The outcome of a wrapped `record --amend`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Amend {
+    /// The change the amend replaced (it leaves the channel).
     pub old: PatchId,
+    /// The change the amend recorded in its place (its attribution carries over from `old`).
     pub new: PatchId,
 }
 

@@ -6,7 +6,7 @@
 //! itself (`attrib record` knows the hash it recorded and the hash an `--amend` replaced), then
 //! persists the updated [`Seen`] (it is serde-serializable) beside the overlay store.
 //!
-//! The rules, from DESIGN.md ("VCS adapter"):
+//! The rules, from `docs/ARCHITECTURE.md` (the VCS adapter's section):
 //! - a hash new to the channel was recorded here ([`Event::Recorded`], only when a hint says
 //!   so) or arrived some other way: pulled, applied, or recorded by a plain `pijul record`
 //!   ([`Event::Appeared`]);
@@ -33,6 +33,7 @@ pub fn is_root(hash: &PatchId) -> bool {
 /// One change on the channel as observed now.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObservedChange {
+    /// The change's hash.
     pub hash: PatchId,
     /// The amend lineage this change declares, oldest first (its last element is the change it
     /// directly replaces). Empty when it replaces nothing or when the VCS does not say.
@@ -71,7 +72,12 @@ pub enum Hint {
     /// `attrib record` recorded this hash.
     Recorded(PatchId),
     /// `attrib record --amend` replaced `old` with `new`.
-    Amended { old: PatchId, new: PatchId },
+    Amended {
+        /// The change the amend replaced.
+        old: PatchId,
+        /// The change recorded in its place.
+        new: PatchId,
+    },
 }
 
 /// What happened to the channel since the last scan.
@@ -79,16 +85,33 @@ pub enum Hint {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// New on the channel, recorded by the wrapped command.
-    Recorded { hash: PatchId },
+    Recorded {
+        /// The change recorded.
+        hash: PatchId,
+    },
     /// New on the channel by any other route: pulled, applied, or recorded by a plain
     /// `pijul record`. It is unattested until an attestation for it arrives.
-    Appeared { hash: PatchId },
+    Appeared {
+        /// The change that appeared.
+        hash: PatchId,
+    },
     /// Back on the channel after having left it.
-    Returned { hash: PatchId },
+    Returned {
+        /// The change that came back.
+        hash: PatchId,
+    },
     /// Left the channel (unrecorded): mark it off-channel, never delete its records.
-    Unrecorded { hash: PatchId },
+    Unrecorded {
+        /// The change that left.
+        hash: PatchId,
+    },
     /// `new` replaces `old` (an amend): carry `old`'s attribution over to `new`.
-    Amended { old: PatchId, new: PatchId },
+    Amended {
+        /// The change replaced; it leaves the channel without an `Unrecorded` event.
+        old: PatchId,
+        /// The change that replaces it.
+        new: PatchId,
+    },
 }
 
 /// What the adapter remembers between scans of one channel. Persist it between runs.

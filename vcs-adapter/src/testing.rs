@@ -178,6 +178,8 @@ impl PijulEnv {
         Ok(env)
     }
 
+    /// The throwaway home directory: Pijul's config and identity live under it, and tests put
+    /// their repositories there too.
     pub fn home(&self) -> &Path {
         &self.home
     }

@@ -14,7 +14,9 @@
 /// AI help read from a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DetectedAi {
+    /// The provider the trailer names or implies (`anthropic` for `Claude`, …).
     pub provider: String,
+    /// The model as well as the line tells it (a family name when no exact model is given).
     pub model: String,
     /// The line it was read from, trimmed.
     pub evidence: String,

@@ -69,6 +69,7 @@ pub struct StoreSize {
     pub free_bytes: u64,
     /// Bytes of record log.
     pub log_bytes: u64,
+    /// Records in the log (admitted or kept as evidence).
     pub records: u64,
 }
 
@@ -189,6 +190,7 @@ impl Store {
         Ok(store)
     }
 
+    /// The store's directory, as given to [`Store::open`].
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -880,9 +882,11 @@ pub struct LogView<'s> {
 
 /// One entry of a [`LogView`]: a signed record as stored.
 pub struct LogEntry<'a> {
+    /// The key that signed the record.
     pub signer: PublicKey,
     /// The canonical body, borrowed from the store when it sits in one page.
     pub body: std::borrow::Cow<'a, [u8]>,
+    /// The ed25519 signature, to verify against `signer` over the signing message.
     pub signature: [u8; 64],
 }
 
@@ -942,7 +946,9 @@ impl StoredBody<'_> {
 /// One current attestation, located but not decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AttestationRow {
+    /// Where the record sits in the log ([`Snapshot::stored_body`] reads it).
     pub offset: u64,
+    /// When it was signed, ms since the epoch: the order listings sort by.
     pub timestamp_ms: u64,
     /// The signer's index in this store: its key is `snapshot.authors()[author]`.
     pub author: u32,
@@ -953,9 +959,12 @@ pub struct AttestationRow {
 /// What a current view entry holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ViewKind {
+    /// A current attestation.
     Attestation {
+        /// It declares AI help.
         ai: bool,
     },
+    /// A current review.
     Review,
     /// A winning retraction (an emptied slot).
     Other,
@@ -967,18 +976,24 @@ pub struct ViewRow {
     /// The patch's index key ([`PatchId::index_key`]). The entries of one patch are adjacent
     /// in [`Snapshot::view_rows`]; two patches may share a key, so compare the records' ids.
     pub patch_key: u64,
+    /// Where the winning record sits in the log.
     pub offset: u64,
+    /// When it was signed, ms since the epoch.
     pub timestamp_ms: u64,
     /// The signer's index in this store: its key is `snapshot.authors()[author]`.
     pub author: u32,
+    /// What the entry holds.
     pub kind: ViewKind,
 }
 
 /// Which current attestations a query wants.
 #[derive(Clone, Debug, Default)]
 pub struct AttestationQuery {
+    /// Only attestations that declare AI help.
     pub ai_only: bool,
+    /// Only attestations without AI help (with `ai_only` too, nothing matches).
     pub human_only: bool,
+    /// Only attestations signed by this key.
     pub author: Option<PublicKey>,
     /// Only AI-assisted attestations by this provider.
     pub provider: Option<String>,
@@ -996,6 +1011,7 @@ impl<'s> Snapshot<'s> {
         self.membership.as_ref()
     }
 
+    /// The store's team id; `None` before `init` or `init --join`.
     pub fn team(&self) -> Option<TeamId> {
         self.membership.as_ref().map(|m| m.team)
     }

@@ -33,6 +33,7 @@ use std::sync::Arc;
 
 use attrib_overlay::{Outcome, PublicKey, RecordId, SignedRecord, TeamId};
 use serde::{Deserialize, Serialize};
+use tracing::{debug, info, warn};
 
 use super::heads::{add_record, delta, digest_of, fingerprint, xor_into, Digest, Heads};
 use super::score::{Bucket, Counters, Offence};
@@ -61,15 +62,24 @@ pub struct Config {
     pub max_rounds: u32,
     /// A peer whose score falls to this is disconnected and banned.
     pub disconnect_below: i64,
+    /// How long a disconnected misbehaving peer's key stays banned, in ms.
     pub ban_ms: u64,
     /// Score points a peer regains per second of good behaviour, up to 0.
     pub recovery_per_sec: i64,
+    /// Gossip messages a peer may send at once before its rate limit applies.
     pub gossip_burst: u32,
+    /// Gossip messages per second a peer may sustain; beyond it each message is a flood
+    /// offence.
     pub gossip_per_sec: u32,
+    /// Sync requests a peer may send at once before its rate limit applies.
     pub request_burst: u32,
+    /// Sync requests per second a peer may sustain; beyond it the peer is answered "busy" and
+    /// charged a flood offence.
     pub request_per_sec: u32,
     /// Already-held records a peer may gossip before it counts as replaying.
     pub replay_burst: u32,
+    /// Already-held gossip records per second a peer may sustain before each counts as a
+    /// replay offence.
     pub replay_per_sec: u32,
     /// Most local records kept for publishing while no peer is connected.
     pub outbox_max: usize,
@@ -116,11 +126,24 @@ impl Default for Config {
 pub enum Action<P> {
     /// Send a sync request to `peer`; hand its response to [`Engine::handle_response`] or its
     /// failure to [`Engine::request_failed`].
-    Request { peer: P, bytes: Vec<u8> },
+    Request {
+        /// The peer to ask.
+        peer: P,
+        /// The encoded request.
+        bytes: Vec<u8>,
+    },
     /// Publish a gossip message on the team's topic.
-    Publish { bytes: Vec<u8> },
+    Publish {
+        /// The encoded gossip message.
+        bytes: Vec<u8>,
+    },
     /// Close the connection to `peer` (it is banned for [`Config::ban_ms`]).
-    Disconnect { peer: P, offence: Offence },
+    Disconnect {
+        /// The peer to drop.
+        peer: P,
+        /// Why: the offence that exhausted its score, or the gate's reason.
+        offence: Offence,
+    },
 }
 
 /// What the gossip layer should do with a message.
@@ -138,14 +161,20 @@ pub enum GossipVerdict {
 /// A peer's standing, for `attrib peers`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PeerInfo {
+    /// The peer's device key.
     pub key: PublicKey,
+    /// Its misbehaviour score: 0 for a well-behaved peer, falling with each offence and
+    /// recovering over time; at [`Config::disconnect_below`] it is dropped.
     pub score: i64,
     /// A sync session is running with this peer.
     pub syncing: bool,
     /// At least one sync session with this peer has completed since it connected.
     pub synced: bool,
+    /// Sync sessions started with this peer since it connected.
     pub sessions: u64,
+    /// Request/response rounds completed with it since it connected.
     pub rounds: u64,
+    /// New records its sync responses brought since it connected (gossip not included).
     pub records_received: u64,
 }
 
@@ -204,6 +233,11 @@ struct Session {
     probes: Vec<SeqSpan>,
     /// The peer's heads copy is lost: ask it to send them whole.
     ask_full_heads: bool,
+    /// For the session's diagnostics only: new records it brought, and the bytes of its
+    /// requests and responses.
+    records_received: u64,
+    bytes_sent: u64,
+    bytes_received: u64,
 }
 
 struct Peer {
@@ -287,26 +321,32 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         Ok(e)
     }
 
+    /// The team the replica belongs to; messages of any other team are refused.
     pub fn team(&self) -> TeamId {
         self.team
     }
 
+    /// What the local replica holds, per author (kept current as records arrive).
     pub fn heads(&self) -> &Heads {
         &self.heads
     }
 
+    /// What the engine has done and refused since it was created.
     pub fn counters(&self) -> &Counters {
         &self.counters
     }
 
+    /// The tunables it runs with.
     pub fn config(&self) -> &Config {
         &self.config
     }
 
+    /// Local records waiting for a first peer to be published to.
     pub fn outbox_len(&self) -> usize {
         self.outbox.len()
     }
 
+    /// The standing of a connected peer; `None` when it is not connected (or was refused).
     pub fn peer(&self, p: &P) -> Option<PeerInfo> {
         self.peers.get(p).map(|peer| {
             let mut info = peer.stats.clone();
@@ -316,6 +356,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         })
     }
 
+    /// Every connected peer with its standing, sorted by the driver's peer name.
     pub fn peers(&self) -> Vec<(P, PeerInfo)> {
         let mut out: Vec<(P, PeerInfo)> = self
             .peers
@@ -387,6 +428,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
             None
         };
         if let Some(offence) = refuse {
+            warn!(?peer, %key, offence = offence.code(), "connection refused");
             self.counters.gated += 1;
             *self.counters.offences.entry(offence).or_default() += 1;
             return Err(vec![Action::Disconnect { peer, offence }]);
@@ -492,6 +534,11 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
     pub fn request_failed(&mut self, peer: &P, now: u64) {
         self.counters.request_failures += 1;
         if let Some(p) = self.peers.get_mut(peer) {
+            debug!(
+                ?peer,
+                retry_ms = self.config.retry_ms,
+                "sync request failed; session abandoned"
+            );
             p.in_flight = None;
             p.session = None;
             p.next_sync_at = now + self.config.retry_ms;
@@ -619,6 +666,13 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         };
         mem.resp_told = Some(self.heads.clone());
         self.counters.requests_answered += 1;
+        debug!(
+            ?peer,
+            round = req.round,
+            records_sent = wire.len(),
+            more,
+            "sync request answered"
+        );
         let resp = SyncResponse {
             round: req.round,
             status: Status::Ok,
@@ -682,6 +736,9 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         };
         let key = p.key;
         p.stats.rounds += 1;
+        if let Some(s) = p.session.as_mut() {
+            s.bytes_received += bytes.len() as u64;
+        }
         let mut again = false;
         match resp.status {
             Status::Ok => {}
@@ -693,6 +750,11 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
             }
             Status::WrongTeam => return self.penalise(peer, Offence::WrongTeam, now),
             Status::Busy => {
+                debug!(
+                    ?peer,
+                    retry_ms = self.config.retry_ms,
+                    "peer busy; sync retried later"
+                );
                 p.session = None;
                 p.next_sync_at = now + self.config.retry_ms;
                 return Vec::new();
@@ -768,6 +830,9 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         }
         if let Some(p) = self.peers.get_mut(peer) {
             p.stats.records_received += accepted;
+            if let Some(s) = p.session.as_mut() {
+                s.records_received += accepted;
+            }
         }
         if resp.more && accepted > 0 {
             again = true;
@@ -926,6 +991,14 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
                 }
             }
         };
+        debug!(
+            ?peer,
+            ?verdict,
+            signer = %record.signer,
+            seq = record.record.seq,
+            outcome = outcome_code(&outcome),
+            "gossip validated"
+        );
         // What the store appends to its log: new records, and authentic ones it keeps as
         // evidence or until a grant admits them. The rest is refused here and now.
         let kept = match &outcome {
@@ -970,7 +1043,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         }
         let records = std::mem::take(&mut self.staged);
         // Offences were charged when the records were validated.
-        self.store_records(&records, now, set);
+        self.store_records(&records, now, set, "gossip");
     }
 
     /// What ingesting `record` would do now: the set's own [`RecordSet::check`], corrected for
@@ -1062,6 +1135,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         }
         if p.session.is_none() {
             p.stats.sessions += 1;
+            debug!(?peer, session = p.stats.sessions, "sync session started");
         }
         let session = p.session.get_or_insert_with(Session::default);
         session.rounds += 1;
@@ -1092,6 +1166,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
             wants,
         });
         let bytes = encode(&req);
+        session.bytes_sent += bytes.len() as u64;
         self.counters.requests_sent += 1;
         self.counters.bytes_sent += bytes.len() as u64;
         Some(Action::Request {
@@ -1113,7 +1188,28 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         if (again || leftovers) && rounds < self.config.max_rounds {
             return self.start_round(peer, now).into_iter().collect();
         }
-        p.session = None;
+        if let Some(s) = p.session.take() {
+            // A periodic session that found nothing is routine: info only for the first one
+            // on a connection and for sessions that brought records.
+            if s.records_received > 0 || !p.stats.synced {
+                info!(
+                    ?peer,
+                    rounds = s.rounds,
+                    records_received = s.records_received,
+                    bytes_sent = s.bytes_sent,
+                    bytes_received = s.bytes_received,
+                    "sync session finished"
+                );
+            } else {
+                debug!(
+                    ?peer,
+                    rounds = s.rounds,
+                    bytes_sent = s.bytes_sent,
+                    bytes_received = s.bytes_received,
+                    "sync session finished"
+                );
+            }
+        }
         p.stats.synced = true;
         p.next_sync_at = now + self.config.periodic_sync_ms;
         Vec::new()
@@ -1130,7 +1226,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         via_gossip: bool,
         offences: &mut Vec<Offence>,
     ) -> Ingested {
-        let (done, outcomes) = self.store_records(records, now, set);
+        let (done, outcomes) = self.store_records(records, now, set, "sync");
         for (r, outcome) in records.iter().zip(&outcomes) {
             if let Outcome::Refused(why) = outcome {
                 // A catch-up may deliver a member's records before the grant that admits
@@ -1148,12 +1244,14 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
     }
 
     /// Writes records that came from peers to the set, counts the outcomes, and folds what the
-    /// set stored into the heads (queueing records other processes wrote meanwhile).
+    /// set stored into the heads (queueing records other processes wrote meanwhile). `source`
+    /// (`"sync"` or `"gossip"`) only labels the diagnostics.
     fn store_records<S: RecordSet>(
         &mut self,
         records: &[SignedRecord],
         now: u64,
         set: &mut S,
+        source: &'static str,
     ) -> (Ingested, Vec<Outcome>) {
         let mut done = Ingested::default();
         if records.is_empty() {
@@ -1161,22 +1259,44 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         }
         let outcomes = match set.ingest(records, now) {
             Ok(o) => o,
-            Err(_) => {
+            Err(e) => {
+                warn!(source, records = records.len(), error = %e, "store error while ingesting");
                 self.counters.store_errors += 1;
                 return (done, Vec::new());
             }
         };
-        for (i, outcome) in outcomes.iter().enumerate() {
+        let (mut duplicates, mut refused) = (0u64, 0u64);
+        for (i, (outcome, r)) in outcomes.iter().zip(records).enumerate() {
             match outcome {
                 Outcome::Accepted => {
                     done.accepted += 1;
                     done.accepted_at.push(i);
                     self.counters.records_accepted += 1;
                 }
-                Outcome::Duplicate => self.counters.records_duplicate += 1,
-                Outcome::Refused(_) => self.counters.records_refused += 1,
+                Outcome::Duplicate => {
+                    duplicates += 1;
+                    self.counters.records_duplicate += 1;
+                }
+                Outcome::Refused(why) => {
+                    refused += 1;
+                    self.counters.records_refused += 1;
+                    debug!(
+                        source,
+                        signer = %r.signer,
+                        seq = r.record.seq,
+                        reason = why.code(),
+                        "record refused"
+                    );
+                }
             }
         }
+        debug!(
+            source,
+            accepted = done.accepted,
+            duplicates,
+            refused,
+            "records stored"
+        );
         let remote: HashSet<RecordId> = records.iter().map(SignedRecord::id).collect();
         let fresh = match self.absorb(set, Some(&remote)) {
             Ok(f) => f,
@@ -1266,8 +1386,33 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         p.score = (p.score + regained).min(0) - offence.weight();
         p.score_at = now;
         if p.score > self.config.disconnect_below {
+            // Light offences are what an honest peer can commit by timing alone (see
+            // `Offence::weight`): not worth a warning.
+            if offence.weight() >= Offence::Flood.weight() {
+                warn!(
+                    ?peer,
+                    offence = offence.code(),
+                    score = p.score,
+                    "peer misbehaved"
+                );
+            } else {
+                debug!(
+                    ?peer,
+                    offence = offence.code(),
+                    score = p.score,
+                    "peer offence"
+                );
+            }
             return Vec::new();
         }
+        warn!(
+            ?peer,
+            key = %p.key,
+            offence = offence.code(),
+            score = p.score,
+            ban_ms = self.config.ban_ms,
+            "peer disconnected and banned"
+        );
         let key = p.key;
         self.peers.remove(peer);
         self.banned.insert(key, now + self.config.ban_ms);
@@ -1281,6 +1426,16 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
 
 fn full(heads: &Heads) -> Vec<(PublicKey, super::heads::AuthorHeads)> {
     heads.iter().map(|(k, v)| (*k, v.clone())).collect()
+}
+
+/// A short code for an ingest outcome, for diagnostics: `accepted`, `duplicate`, or the
+/// refusal's own code.
+fn outcome_code(o: &Outcome) -> &'static str {
+    match o {
+        Outcome::Accepted => "accepted",
+        Outcome::Duplicate => "duplicate",
+        Outcome::Refused(why) => why.code(),
+    }
 }
 
 fn offence_of(e: &WireError) -> Offence {

@@ -38,6 +38,7 @@ pub fn xor_into(a: &mut Digest, b: &Digest) {
 pub struct SeqRanges(Vec<(u32, u32)>);
 
 impl SeqRanges {
+    /// No numbers.
     pub fn new() -> SeqRanges {
         SeqRanges(Vec::new())
     }
@@ -56,10 +57,12 @@ impl SeqRanges {
         out
     }
 
+    /// The ranges, `(first, last)` inclusive, in normal form (sorted, apart).
     pub fn ranges(&self) -> &[(u32, u32)] {
         &self.0
     }
 
+    /// Holds no number.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -73,6 +76,7 @@ impl SeqRanges {
                 .all(|w| (w[0].1 as u64) + 1 < w[1].0 as u64)
     }
 
+    /// Whether `seq` is in one of the ranges.
     pub fn contains(&self, seq: u32) -> bool {
         let i = self.0.partition_point(|r| r.0 <= seq);
         i > 0 && self.0[i - 1].1 >= seq
@@ -138,7 +142,10 @@ impl SeqRanges {
 /// What a replica holds of one author.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AuthorHeads {
+    /// The author's sequence numbers held.
     pub ranges: SeqRanges,
+    /// XOR of the held records' digests ([`digest_of`]): equal ranges with different digests
+    /// mean some number is held in two different versions (equivocation).
     pub digest: Digest,
 }
 

@@ -84,6 +84,7 @@ impl Offence {
         })
     }
 
+    /// A short stable code (`bad-signature`, `flood`, …) for JSON, counters and logs.
     pub fn code(self) -> &'static str {
         match self {
             Offence::Undecodable => "undecodable",
@@ -121,10 +122,16 @@ pub struct Counters {
     pub disconnects: u64,
     /// Connections refused because the device is not a member or is banned.
     pub gated: u64,
+    /// Sync requests this node sent.
     pub requests_sent: u64,
+    /// Sync requests of peers this node answered with records and heads.
     pub requests_answered: u64,
+    /// Requests of this node that timed out or whose stream failed.
     pub request_failures: u64,
+    /// Sync protocol bytes sent (requests and responses; gossip this node publishes is not
+    /// counted), without transport overhead.
     pub bytes_sent: u64,
+    /// Sync protocol bytes received (requests, responses and gossip messages).
     pub bytes_received: u64,
     /// Records received (sync and gossip) that the store accepted as new.
     pub records_accepted: u64,

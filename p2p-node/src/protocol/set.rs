@@ -65,6 +65,8 @@ pub struct MemorySet {
 }
 
 impl MemorySet {
+    /// An empty replica of `team` whose members are `members`; `verify` checks signatures on
+    /// ingest (off in large simulations, where records are generated honest).
     pub fn new(team: TeamId, members: impl IntoIterator<Item = PublicKey>, verify: bool) -> Self {
         MemorySet {
             team,
@@ -76,10 +78,12 @@ impl MemorySet {
         }
     }
 
+    /// Records held.
     pub fn len(&self) -> usize {
         self.log.len()
     }
 
+    /// Holds no record.
     pub fn is_empty(&self) -> bool {
         self.log.is_empty()
     }
@@ -89,10 +93,12 @@ impl MemorySet {
         &self.ids
     }
 
+    /// Every record held, in arrival order.
     pub fn records(&self) -> &[SignedRecord] {
         &self.log
     }
 
+    /// Admits `key` (stands in for a grant record, which a memory set does not evaluate).
     pub fn add_member(&mut self, key: PublicKey) {
         self.members.insert(key);
     }

@@ -28,12 +28,21 @@ pub const PROBE_BUCKETS: usize = 16;
 /// Why bytes from a peer were not a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WireError {
+    /// Over the size limit; refused before decoding.
     #[error("message is {bytes} bytes; the limit is {limit}")]
-    Oversize { bytes: usize, limit: usize },
+    Oversize {
+        /// The message's size.
+        bytes: usize,
+        /// The largest size accepted for this kind of message.
+        limit: usize,
+    },
+    /// The leading version byte names a protocol version this node does not speak.
     #[error("protocol version {0} is not spoken here (this node speaks {VERSION})")]
     Version(u8),
+    /// The bytes do not decode as the expected message (postcard's reason).
     #[error("undecodable message: {0}")]
     Undecodable(String),
+    /// The message decodes but breaks an invariant ([`Validate`]'s reason).
     #[error("malformed message: {0}")]
     Malformed(String),
 }
@@ -74,6 +83,8 @@ pub fn decode<T: DeserializeOwned + Validate>(bytes: &[u8], limit: usize) -> Res
 
 /// Invariants of a decoded message that its types do not express.
 pub trait Validate {
+    /// `Err` with a one-line reason when the decoded value breaks an invariant; the decoder
+    /// then refuses the whole message as malformed.
     fn validate(&self) -> Result<(), String>;
 }
 
@@ -81,13 +92,16 @@ pub trait Validate {
 /// so a record of another team fails to verify).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WireRecord {
+    /// The key that signed the record.
     pub signer: PublicKey,
+    /// The record's canonical body, at most [`MAX_BODY`] bytes.
     pub body: Vec<u8>,
     /// The 64-byte signature in two halves (serde derives arrays up to 32).
     pub signature: [[u8; 32]; 2],
 }
 
 impl WireRecord {
+    /// The wire form of a signed record (the team is left out: the connection implies it).
     pub fn from_signed(r: &SignedRecord) -> WireRecord {
         let mut signature = [[0u8; 32]; 2];
         signature[0].copy_from_slice(&r.signature[..32]);
@@ -133,8 +147,11 @@ impl Validate for WireRecord {
 /// One author's heads on the wire.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeadsEntry {
+    /// The author.
     pub author: PublicKey,
+    /// The sequence numbers held of that author (normal form checked on decode).
     pub ranges: SeqRanges,
+    /// The digest of the records held (see [`AuthorHeads::digest`]).
     pub digest: Digest,
 }
 
@@ -143,12 +160,17 @@ pub struct HeadsEntry {
 /// the receiver can check that applying the delta reproduced them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeadsUpdate {
+    /// `authors` is the sender's whole heads (else only the authors that changed).
     pub full: bool,
+    /// Per author (sorted, each once), what the sender holds; a delta names only the authors
+    /// whose heads changed, and heads only grow, so no author is ever removed.
     pub authors: Vec<HeadsEntry>,
+    /// The fingerprint of the sender's whole heads after the update.
     pub fingerprint: [u8; 16],
 }
 
 impl HeadsUpdate {
+    /// An update from `(author, heads)` pairs, whole or delta as `full` says.
     pub fn new(full: bool, authors: Vec<(PublicKey, AuthorHeads)>, fingerprint: [u8; 16]) -> Self {
         HeadsUpdate {
             full,
@@ -209,8 +231,11 @@ impl Validate for HeadsUpdate {
 /// A range of one author's sequence numbers, inclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SeqSpan {
+    /// Whose sequence numbers.
     pub author: PublicKey,
+    /// The first number of the span.
     pub first: u32,
+    /// The last number, inclusive; never below `first` in a valid message.
     pub last: u32,
 }
 
@@ -243,6 +268,7 @@ impl SeqSpan {
 /// A pull: "here is what I hold; send me what I lack".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncRequest {
+    /// The team whose records are asked for; a responder of another team refuses.
     pub team: TeamId,
     /// Echoed in the response, so a late answer to an abandoned request is recognised.
     pub round: u32,
@@ -279,6 +305,7 @@ impl Validate for SyncRequest {
 /// How a responder took a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Status {
+    /// Answered: records and heads follow.
     Ok,
     /// The delta did not reproduce the requester's heads on this side: resend them whole.
     ResendFullHeads,
@@ -291,19 +318,26 @@ pub enum Status {
 /// The digests of a probed span's buckets, in order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProbeAnswer {
+    /// The span probed, as the request named it.
     pub span: SeqSpan,
+    /// One digest per bucket of `span` ([`SeqSpan::buckets`]), in order.
     pub digests: Vec<Digest>,
 }
 
 /// The answer to a pull: the records the requester lacks, and the responder's heads.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncResponse {
+    /// The request's round, echoed (0 when the request was refused before decoding).
     pub round: u32,
+    /// How the request was taken; only `Ok` carries heads and records.
     pub status: Status,
+    /// The responder's heads, whole or as a delta.
     pub heads: Option<HeadsUpdate>,
+    /// The records the requester lacks or asked for, within the byte budget.
     pub records: Vec<WireRecord>,
     /// The byte budget cut the records short: pull again.
     pub more: bool,
+    /// Answers to the request's probes, in its order.
     pub probe_answers: Vec<ProbeAnswer>,
 }
 
@@ -330,6 +364,7 @@ impl Validate for SyncResponse {
 /// One gossip message: a record pushed eagerly on the team's topic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gossip {
+    /// The record pushed.
     pub record: WireRecord,
 }
 

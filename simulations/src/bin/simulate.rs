@@ -6,54 +6,107 @@
 //! ```
 //! With `--partition`, the network is split in two halves while the writers write, then
 //! healed; the figures are the time to converge after the heal.
+//!
+//! A usage error prints clap's message and exits 2; a run that does not converge prints its
+//! figures, then `simulate: no convergence` on stderr, and exits 2 too.
 
 use attrib_simulations::{Sim, SimConfig, Topology};
+use clap::{Parser, ValueEnum};
+
+/// Runs one simulated network of attrib nodes (the real sync engine, virtual time and links)
+/// and prints how long it took to converge, and at what cost.
+#[derive(Parser, Debug)]
+#[command(name = "simulate")]
+struct Args {
+    /// Nodes in the network (at least 2).
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = count_at_least(2))]
+    nodes: usize,
+    /// How the nodes are linked; `random` is a ring plus two random chords per node.
+    #[arg(long, value_name = "TOPOLOGY", value_enum, default_value_t = TopologyArg::Random)]
+    topology: TopologyArg,
+    /// Seed of every random choice: the same seed gives the same run.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    seed: u64,
+    /// Probability that a message is lost, from 0 to 1.
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = probability)]
+    loss: f64,
+    /// Nodes that write records, spread evenly over the network (at least 1).
+    #[arg(long, value_name = "W", default_value_t = 10, value_parser = count_at_least(1))]
+    writers: usize,
+    /// Records each writer writes.
+    #[arg(long, value_name = "R", default_value_t = 5)]
+    records: u32,
+    /// Split the network in two halves while the writers write, then heal it; the figures
+    /// are then the time to converge after the heal.
+    #[arg(long)]
+    partition: bool,
+}
+
+/// `--topology`'s values: [`Topology`] without its parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum TopologyArg {
+    Line,
+    Ring,
+    Star,
+    Random,
+    Full,
+}
+
+impl From<TopologyArg> for Topology {
+    fn from(t: TopologyArg) -> Topology {
+        match t {
+            TopologyArg::Line => Topology::Line,
+            TopologyArg::Ring => Topology::Ring,
+            TopologyArg::Star => Topology::Star,
+            TopologyArg::Random => Topology::Random { extra: 2 },
+            TopologyArg::Full => Topology::Full,
+        }
+    }
+}
+
+/// A count of at least `min` (clap's own range parser would print the range's upper end,
+/// `usize::MAX`, in its message).
+fn count_at_least(min: usize) -> impl Fn(&str) -> Result<usize, String> + Clone + Send + Sync {
+    move |s| {
+        let n: usize = s.parse().map_err(|e| format!("{e}"))?;
+        if n >= min {
+            Ok(n)
+        } else {
+            Err(format!("{n} is less than {min}"))
+        }
+    }
+}
+
+/// A loss probability: a number in [0, 1] (NaN is not one).
+fn probability(s: &str) -> Result<f64, String> {
+    let p: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(format!("{p} is not a probability from 0 to 1"))
+    }
+}
 
 fn main() {
-    if let Err(e) = run() {
+    // Usage errors exit 2 with clap's message; `--help` exits 0.
+    let args = Args::parse();
+    if let Err(e) = run(args) {
         eprintln!("simulate: {e}");
         std::process::exit(2);
     }
 }
 
-fn run() -> Result<(), String> {
-    let mut nodes = 200usize;
-    let mut topology = Topology::Random { extra: 2 };
-    let mut seed = 1u64;
-    let mut loss = 0.0f64;
-    let mut writers = 10usize;
-    let mut records = 5u32;
-    let mut partition = false;
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--nodes" => nodes = value()?.parse().map_err(|e| format!("--nodes: {e}"))?,
-            "--seed" => seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
-            "--loss" => loss = value()?.parse().map_err(|e| format!("--loss: {e}"))?,
-            "--writers" => writers = value()?.parse().map_err(|e| format!("--writers: {e}"))?,
-            "--records" => records = value()?.parse().map_err(|e| format!("--records: {e}"))?,
-            "--partition" => partition = true,
-            "--topology" => {
-                topology = match value()?.as_str() {
-                    "line" => Topology::Line,
-                    "ring" => Topology::Ring,
-                    "star" => Topology::Star,
-                    "full" => Topology::Full,
-                    "random" => Topology::Random { extra: 2 },
-                    other => return Err(format!("unknown topology {other:?}")),
-                }
-            }
-            "-h" | "--help" => {
-                println!("simulate [--nodes N] [--topology line|ring|star|random|full] [--seed S] [--loss P] [--writers W] [--records R] [--partition]");
-                return Ok(());
-            }
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    if nodes < 2 || writers == 0 {
-        return Err("need at least 2 nodes and 1 writer".into());
-    }
+fn run(args: Args) -> Result<(), String> {
+    let Args {
+        nodes,
+        topology,
+        seed,
+        loss,
+        writers,
+        records,
+        partition,
+    } = args;
+    let topology = Topology::from(topology);
     let mut config = SimConfig::new(nodes, topology, seed);
     config.loss = loss;
     let started = std::time::Instant::now();
@@ -100,4 +153,66 @@ fn run() -> Result<(), String> {
         return Err("no convergence".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_flags_are_well_formed() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_are_those_of_the_hand_parser() {
+        let a = Args::try_parse_from(["simulate"]).expect("parses");
+        assert_eq!(a.nodes, 200);
+        assert_eq!(Topology::from(a.topology), Topology::Random { extra: 2 });
+        assert_eq!((a.seed, a.loss, a.writers, a.records), (1, 0.0, 10, 5));
+        assert!(!a.partition);
+    }
+
+    #[test]
+    fn every_flag_parses() {
+        let a = Args::try_parse_from([
+            "simulate",
+            "--nodes",
+            "50",
+            "--topology",
+            "star",
+            "--seed",
+            "7",
+            "--loss",
+            "0.01",
+            "--writers",
+            "3",
+            "--records",
+            "2",
+            "--partition",
+        ])
+        .expect("parses");
+        assert_eq!(a.nodes, 50);
+        assert_eq!(Topology::from(a.topology), Topology::Star);
+        assert_eq!((a.seed, a.loss, a.writers, a.records), (7, 0.01, 3, 2));
+        assert!(a.partition);
+    }
+
+    #[test]
+    fn usage_errors_exit_2() {
+        for bad in [
+            &["simulate", "--nodes", "1"][..],
+            &["simulate", "--writers", "0"],
+            &["simulate", "--topology", "mesh"],
+            &["simulate", "--loss", "2"],
+            &["simulate", "--nodes"],
+            &["simulate", "--bogus"],
+        ] {
+            let e = Args::try_parse_from(bad).expect_err("refused");
+            assert_eq!(e.exit_code(), 2, "{bad:?}");
+        }
+        let help = Args::try_parse_from(["simulate", "--help"]).expect_err("help");
+        assert_eq!(help.exit_code(), 0);
+    }
 }

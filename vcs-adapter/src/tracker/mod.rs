@@ -59,6 +59,7 @@ pub enum Freshness {
 /// The result of [`Tracker::scan`].
 #[derive(Clone, Debug)]
 pub struct Scan {
+    /// How the tracker knew the channel's state: unchanged by a cheap check, or read again.
     pub freshness: Freshness,
     /// What happened since the last scan, in [`Seen::reconcile`]'s order.
     pub events: Vec<Event>,
@@ -96,6 +97,7 @@ pub struct ChannelRecord {
 /// the pristine's lock the whole time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingHeader {
+    /// The change recorded.
     pub hash: PatchId,
     /// Milliseconds since the Unix epoch, before the record started (rounded down)…
     pub from_ms: u64,
@@ -548,8 +550,8 @@ fn stamp_departed_pending(seen: &mut Seen, record: &ChannelRecord, now: &[Change
     }
 }
 
-/// blake3 of the pristine's length and first [`FINGERPRINT_BYTES`]; `None` when there is no
-/// readable pristine (a fork with another layout), which makes every scan ask the VCS.
+/// blake3 of the pristine's length and first 64 KiB (`FINGERPRINT_BYTES`); `None` when there
+/// is no readable pristine (a fork with another layout), which makes every scan ask the VCS.
 pub fn pristine_fingerprint(repo: &Path) -> Option<[u8; 32]> {
     let path = repo.join(".pijul").join("pristine").join("db");
     let mut f = fs::File::open(path).ok()?;
