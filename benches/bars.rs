@@ -1,4 +1,4 @@
-//! Every bar of DESIGN.md in one run: the overlay benchmark (100k attestations by 20 authors),
+//! Every bar of docs/ARCHITECTURE.md in one run: the overlay benchmark (100k attestations by 20 authors),
 //! the Pijul benchmark (a 1,000-change history) and the network benchmark (10k-record catch-up,
 //! a reconnect into a 100k-record store, 20-node gossip, node memory), one after the other.
 //! Each prints its rows: the figure, the reference measured in the same run, the ratio and the

@@ -1,6 +1,6 @@
 //! The overlay benchmark: builds 100k attestations by 20 authors in a real store, then prints
 //! each figure beside a reference measured in the same run, the ratio, and the bar from
-//! DESIGN.md.
+//! docs/ARCHITECTURE.md.
 //!
 //! Run with `cargo bench -p attrib-cli --bench overlay` (set `ATTRIB_BENCH_RECORDS` to scale).
 //! Whole-process figures spawn the release `attrib` binary, warm, and report the median.

@@ -1,6 +1,6 @@
 //! The Pijul benchmark: builds a real Pijul history of 1,000 changes (200 of them building one
 //! 1,000-line file), attests every change in a real attrib store, then prints each figure beside
-//! a reference measured in the same run, the ratio, and the bar from DESIGN.md.
+//! a reference measured in the same run, the ratio, and the bar from docs/ARCHITECTURE.md.
 //!
 //! Run with `cargo bench -p attrib-cli --bench pijul` (needs `pijul` 1.0.0-beta.26, `ssh-agent`
 //! and `ssh-keygen`). `ATTRIB_BENCH_DIR` keeps the repositories for profiling;

@@ -25,6 +25,9 @@ pub struct Cli {
 // Parsed once per process; boxing the large variant would buy nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
+// Each subcommand's arguments are built only when it runs (or help needs them): the command
+// agent hooks and wrapped records run all day pays for its own grammar, not for all of it.
+#[command(defer = true)]
 pub enum Command {
     /// Create the store for this repository and found (or join) a team.
     Init(InitArgs),

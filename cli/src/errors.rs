@@ -3,7 +3,6 @@
 //! not an error.
 
 use std::io::Write;
-use std::process::ExitCode;
 
 /// A message of several lines as one line: each line trimmed, blank lines dropped, the rest
 /// joined by single spaces.
@@ -28,11 +27,12 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// Ends the process for the outcome of a command whose output went to `out`.
-pub fn finish(result: anyhow::Result<()>, out: &mut dyn Write) -> ExitCode {
+/// The exit code for the outcome of a command whose output went to `out`, after saying what
+/// went wrong: 0, 1 for a failure, 2 for a usage error.
+pub fn finish(result: anyhow::Result<()>, out: &mut dyn Write) -> u8 {
     let result = result.and_then(|()| out.flush().map_err(Into::into));
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(e) => {
             let _ = out.flush();
             if let Some(u) = e.downcast_ref::<UsageError>() {
@@ -42,22 +42,23 @@ pub fn finish(result: anyhow::Result<()>, out: &mut dyn Write) -> ExitCode {
                 c.downcast_ref::<std::io::Error>()
                     .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
             }) {
-                return ExitCode::SUCCESS;
+                return 0;
             }
             eprintln!("attrib: {}", one_line(&format!("{e:#}")));
-            ExitCode::FAILURE
+            1
         }
     }
 }
 
-/// A usage error in the form every usage error takes: one line, exit 2.
-pub fn usage(message: &str) -> ExitCode {
+/// A usage error in the form every usage error takes: one line, exit code 2.
+pub fn usage(message: &str) -> u8 {
     eprintln!("attrib: {message} (see `attrib --help`)");
-    ExitCode::from(2)
+    2
 }
 
-/// Prints clap's help and version as usual, and any usage error as one line.
-pub fn clap_error(e: clap::Error) -> ExitCode {
+/// Prints clap's help and version as usual, and any usage error as one line; returns the exit
+/// code.
+pub fn clap_error(e: clap::Error) -> u8 {
     use clap::error::ErrorKind;
     match e.kind() {
         ErrorKind::DisplayHelp
@@ -65,9 +66,9 @@ pub fn clap_error(e: clap::Error) -> ExitCode {
         | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = e.print();
             if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                ExitCode::from(2)
+                2
             } else {
-                ExitCode::SUCCESS
+                0
             }
         }
         _ => {

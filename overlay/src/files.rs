@@ -8,16 +8,23 @@ use std::path::Path;
 
 /// Writes a file readable only by its owner (secret keys, prompt salts), atomically.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_with_mode(path, bytes, 0o600)
+    write_with_mode(path, bytes, 0o600, true)
 }
 
 /// Writes a file atomically: readers see the old content or the new, never a part.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_with_mode(path, bytes, 0o644)
+    write_with_mode(path, bytes, 0o644, true)
+}
+
+/// Replaces a file's content atomically, without waiting for the disk: after a crash the file
+/// holds the old content or the new. For state that something durable already implies, where
+/// an `fsync` would only slow the command that writes it.
+pub fn replace_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_with_mode(path, bytes, 0o644, false)
 }
 
 /// The error names the file: `cannot write PATH: REASON` (or `cannot create DIR: REASON`).
-fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+fn write_with_mode(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> std::io::Result<()> {
     let named = |what: &str, p: &Path, e: std::io::Error| {
         std::io::Error::new(e.kind(), format!("cannot {what} {}: {e}", p.display()))
     };
@@ -41,7 +48,9 @@ fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> 
             .mode(mode)
             .open(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        if durable {
+            f.sync_all()?;
+        }
         fs::rename(&tmp, path)
     })();
     if let Err(e) = result {

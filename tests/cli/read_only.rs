@@ -82,7 +82,11 @@ fn listing(dir: &Path) -> Vec<(OsString, Vec<u8>, std::time::SystemTime)> {
         .map(|e| {
             let e = e.unwrap();
             let meta = e.metadata().unwrap();
-            (e.file_name(), fs::read(e.path()).unwrap(), meta.modified().unwrap())
+            (
+                e.file_name(),
+                fs::read(e.path()).unwrap(),
+                meta.modified().unwrap(),
+            )
         })
         .collect();
     files.sort();
@@ -99,7 +103,12 @@ fn log_stats_show_and_blame_read_a_read_only_store() {
     let hash = attrib_record(
         &w,
         &ann,
-        &["--ai-provider", "anthropic", "--ai-model", "claude-sonnet-4"],
+        &[
+            "--ai-provider",
+            "anthropic",
+            "--ai-model",
+            "claude-sonnet-4",
+        ],
         "first",
     );
     // One command after the record, so reconciliation has nothing left to write.
@@ -126,7 +135,12 @@ fn log_stats_show_and_blame_read_a_read_only_store() {
     for (q, ro) in queries.iter().zip(&read_only) {
         let rw = w.attrib(&ann, q.iter().copied(), &[]).ok();
         assert_eq!(ro.stdout, rw.stdout, "`attrib {}` read-only", q.join(" "));
-        assert!(ro.stderr.is_empty(), "`attrib {}`: {}", q.join(" "), ro.stderr);
+        assert!(
+            ro.stderr.is_empty(),
+            "`attrib {}`: {}",
+            q.join(" "),
+            ro.stderr
+        );
     }
     assert!(read_only[0].stdout.contains("AI anthropic/claude-sonnet-4"));
     // A write through the read-only store fails with one clear line, and nothing is written.

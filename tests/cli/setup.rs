@@ -660,3 +660,40 @@ fn team_revoke_refuses_later_records_and_keeps_earlier_ones() {
     assert!(!bob.log_patches(&[]).contains(&"LATER".to_string()));
     alice.run(["verify"]).ok();
 }
+
+/// `attrib` installed without `attrib-node` beside it (or on PATH): the network commands say
+/// how to install it, in one line, and every other command still works.
+#[test]
+fn a_missing_node_binary_is_one_line_naming_the_install_command() {
+    let sb = Sandbox::new();
+    let u = sb.user("ann");
+    u.run(["init", "--team", "t", "--name", "Ann"]).ok();
+    let alone = sb.dir("bin");
+    let exe = alone.join("attrib");
+    std::fs::copy(BIN, &exe).unwrap();
+    for args in [&["node"][..], &["sync", "--once"], &["peers"]] {
+        let out = std::process::Command::new(&exe)
+            .args(args)
+            .current_dir(&u.repo)
+            .env("ATTRIB_CONFIG_DIR", &u.config)
+            .env("PATH", "/usr/bin:/bin")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("attrib: attrib-node is not installed")
+                && stderr.contains("cargo install --path cli"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let out = std::process::Command::new(&exe)
+        .args(["log"])
+        .current_dir(&u.repo)
+        .env("ATTRIB_CONFIG_DIR", &u.config)
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+}

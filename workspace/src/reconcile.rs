@@ -144,9 +144,8 @@ fn follow(ws: &Workspace, done: &mut Reconciled) -> Result<Option<Channel>> {
     // still answers, and only what the tracker learned is worth a word.
     if let Err(e) = tracker.save() {
         if tracker.learned() {
-            done.warnings.push(format!(
-                "{e}; the next command reads the channel again"
-            ));
+            done.warnings
+                .push(format!("{e}; the next command reads the channel again"));
         }
     }
     Ok(Some(Channel { pijul, tracker }))

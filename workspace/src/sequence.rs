@@ -10,7 +10,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result};
 use attrib_overlay::{PublicKey, Snapshot, TeamId};
 
-use crate::files::write_atomic;
+use attrib_overlay::files::replace_atomic;
 
 /// Where this device's next record goes: its team and its sequence number.
 #[derive(Clone, Copy, Debug)]
@@ -44,10 +44,15 @@ pub fn next(seq_dir: &Path, snap: &Snapshot<'_>, key: &PublicKey) -> Result<u32>
 }
 
 /// Raises the counter of `team` in `dir` to `seq`; it never goes down.
+///
+/// The counter is replaced atomically but not synced: the record it numbers is made durable by
+/// the store, which also knows the number, so a crash that loses the counter's last write loses
+/// nothing the store does not still say. (The counter speaks only when the store itself is
+/// lost.) Skipping the `fsync` keeps a second disk flush off a wrapped record's path.
 pub fn remember(dir: &Path, team: &str, seq: u32) -> Result<()> {
     if seq > read(dir, team)? {
         fs::create_dir_all(dir)?;
-        write_atomic(&dir.join(team), seq.to_string().as_bytes())?;
+        replace_atomic(&dir.join(team), seq.to_string().as_bytes())?;
     }
     Ok(())
 }

@@ -13,7 +13,15 @@ use attrib_query::records::ai_summary;
 use attrib_workspace::claim::{attest, Claim};
 use attrib_workspace::Workspace;
 
-use crate::node::{node_error, parse_multiaddr, runtime};
+use crate::node::runtime;
+
+fn node_error(e: attrib_p2p_node::NodeError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+fn parse_multiaddr(s: &str) -> Result<Multiaddr> {
+    attrib_p2p_node::parse_multiaddr(s).map_err(anyhow::Error::msg)
+}
 
 /// `attrib demo`'s network act: three nodes in this process on loopback (the members alice, bob
 /// and carol in `root`, already in one team and holding the same records), records made while
@@ -46,7 +54,7 @@ pub fn run(out: &mut dyn Write, root: &Path) -> Result<()> {
 fn demo_config(store_dir: std::path::PathBuf, secret: [u8; 32]) -> Result<NodeConfig> {
     let mut c = NodeConfig::new(store_dir, secret);
     c.mdns = false;
-    c.listen = vec![parse_multiaddr("--listen", "/ip4/127.0.0.1/tcp/0")?];
+    c.listen = vec![parse_multiaddr("/ip4/127.0.0.1/tcp/0")?];
     c.tick = Duration::from_millis(100);
     Ok(c)
 }
@@ -67,7 +75,7 @@ async fn demo_node(
 async fn demo_address(node: &attrib_p2p_node::NodeHandle) -> Result<Multiaddr> {
     for _ in 0..200 {
         if let Some(a) = node.status().await.map_err(node_error)?.listen.first() {
-            return parse_multiaddr("--peer", &format!("{a}/p2p/{}", node.peer_id));
+            return parse_multiaddr(&format!("{a}/p2p/{}", node.peer_id));
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }

@@ -19,7 +19,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => return errors::clap_error(e),
+        Err(e) => return ExitCode::from(errors::clap_error(e)),
     };
     // The node's own diagnostics (connections, sync sessions, refusals) go to stderr through
     // `tracing` when ATTRIB_LOG asks for them (e.g. ATTRIB_LOG=debug); the lines on stdout are
@@ -32,7 +32,7 @@ fn main() -> ExitCode {
     }
     let mut out = std::io::stdout().lock();
     let result = run(cli, &mut out);
-    errors::finish(result, &mut out)
+    ExitCode::from(errors::finish(result, &mut out))
 }
 
 fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {

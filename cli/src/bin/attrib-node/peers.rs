@@ -2,52 +2,27 @@
 //! every second.
 
 use std::io::Write;
-use std::path::Path;
 
-use anyhow::{anyhow, bail, Result};
-use attrib_overlay::{now_ms, Store};
+use anyhow::{anyhow, Result};
+use attrib_p2p_node::MemberNames;
 use attrib_workspace::Workspace;
 use serde_json::Value;
-
-use crate::node::names_of;
-
-/// A status file older than this means no node is running (a node rewrites it every second).
-const STALE_MS: u64 = 5_000;
-
-/// The status of the node running on `store_dir`, if one is.
-fn running_status(store_dir: &Path) -> Option<Value> {
-    let status = attrib_p2p_node::read_status(store_dir)?;
-    let at = status.get("at_ms")?.as_u64()?;
-    (now_ms().saturating_sub(at) <= STALE_MS).then_some(status)
-}
 
 /// `attrib peers`.
 pub fn run(ws: &Workspace, out: &mut dyn Write, json: bool) -> Result<()> {
     let dir = ws.store_dir()?;
-    let mut status = running_status(dir).ok_or_else(|| {
+    let mut status = attrib_p2p_node::running_status(dir).ok_or_else(|| {
         anyhow!(
             "no node is running on the store in {} (start one with `attrib node`)",
             dir.display()
         )
     })?;
-    let names = Store::open_existing(dir)
+    let names = ws
+        .store()
         .ok()
-        .and_then(|s| s.snapshot().ok()?.membership().map(names_of))
+        .and_then(|s| s.snapshot().ok()?.membership().map(MemberNames::of))
         .unwrap_or_default();
-    let list = match status.get_mut("peers") {
-        Some(Value::Array(list)) => list,
-        _ => bail!("the node's status file has no peer list"),
-    };
-    for p in list.iter_mut() {
-        let name = p
-            .get("peer_id")
-            .and_then(Value::as_str)
-            .and_then(|id| names.get(id))
-            .cloned();
-        if let (Value::Object(m), Some(n)) = (p, name) {
-            m.insert("name".into(), n.into());
-        }
-    }
+    attrib_p2p_node::name_peers(&mut status, &names)?;
     if json {
         serde_json::to_writer_pretty(&mut *out, &status)?;
         writeln!(out)?;

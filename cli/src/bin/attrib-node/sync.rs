@@ -9,7 +9,7 @@ use attrib_p2p_node::NodeError;
 use attrib_workspace::Workspace;
 use serde_json::Value;
 
-use crate::node::{config_addrs, named, parse_multiaddrs, prepare, runtime};
+use crate::node::{config_addrs, parse_multiaddrs, prepare, runtime};
 
 pub fn run(ws: &Workspace, out: &mut dyn Write, args: SyncArgs) -> Result<()> {
     let given = parse_multiaddrs("--peer", &args.peer)?;
@@ -52,7 +52,7 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: SyncArgs) -> Result<()> {
                 if let Value::Object(m) = &mut v {
                     m.insert("address".into(), addr.to_string().into());
                     if let Some(n) = names.get(&s.peer_id) {
-                        m.insert("name".into(), n.clone().into());
+                        m.insert("name".into(), n.into());
                     }
                 }
                 v
@@ -65,7 +65,7 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: SyncArgs) -> Result<()> {
             writeln!(
                 out,
                 "synced with {} in {} ms: received {} new record{}{}, in {} round{}; {} bytes sent, {} bytes received.",
-                named(&names, &s.peer_id),
+                names.label(&s.peer_id),
                 s.millis,
                 s.records_received,
                 if s.records_received == 1 { "" } else { "s" },
