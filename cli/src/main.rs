@@ -12,7 +12,8 @@
 //! it runs (`#[command(defer = true)]` in the grammar); and it links no libp2p and no async
 //! runtime.
 
-#![no_main]
+// The test harness brings its own `main`.
+#![cfg_attr(not(test), no_main)]
 
 mod commands;
 
@@ -26,6 +27,7 @@ use clap::Parser;
 /// The process's entry point (see the module documentation for why it is not Rust's `main`).
 /// glibc hands the arguments to the standard library before this runs, so `std::env::args`
 /// works as usual.
+#[cfg(not(test))]
 #[unsafe(no_mangle)]
 pub extern "C" fn main(
     _argc: std::ffi::c_int,
@@ -41,6 +43,7 @@ pub extern "C" fn main(
 }
 
 /// Parses, runs, and returns the exit code.
+#[cfg_attr(test, allow(dead_code))]
 fn attrib() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -26,6 +26,8 @@ pub(crate) fn sign_and_store(
         team: require_team(&snap)?,
         seq: sequence::next(&ws.seq_dir(), &snap, &me.public())?,
     };
+    // The store would refuse the record too; saying so first gives the reason and the remedy.
+    require_admitted(&snap, &me.public(), Purpose::Sign(slot.seq))?;
     drop(snap);
     // The counter is raised while the store commits: two files, two syncs, side by side.
     let (stored, counted) = std::thread::scope(|s| {
