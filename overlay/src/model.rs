@@ -163,6 +163,29 @@ pub struct AiAssistance {
     pub review_seconds: Option<u32>,
 }
 
+impl AiAssistance {
+    /// AI help by `model` of `provider`, of the given kind, with nothing else said (no prompt
+    /// commitment, confidence, tokens, parameters or review time).
+    pub fn new(
+        provider: impl Into<String>,
+        model: impl Into<String>,
+        suggestion_type: SuggestionType,
+    ) -> AiAssistance {
+        AiAssistance {
+            provider: provider.into(),
+            model: model.into(),
+            suggestion_type,
+            prompt_commitment: None,
+            confidence_permille: None,
+            token_count: None,
+            temperature_milli: None,
+            max_tokens: None,
+            top_p_milli: None,
+            review_seconds: None,
+        }
+    }
+}
+
 /// One author's claim about one patch. The author is the record's signer; there is no field
 /// that could name anyone else, which is what makes records author-owned.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

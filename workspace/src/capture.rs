@@ -295,16 +295,8 @@ pub const DETECTED_CONFIDENCE_PERMILLE: u16 = 500;
 pub fn detected(message: &str) -> Option<AiAssistance> {
     let d = attrib_vcs_adapter::trailers::detect(message)?;
     Some(AiAssistance {
-        provider: d.provider,
-        model: d.model,
-        suggestion_type: SuggestionType::Partial,
-        prompt_commitment: None,
         confidence_permille: Some(DETECTED_CONFIDENCE_PERMILLE),
-        token_count: None,
-        temperature_milli: None,
-        max_tokens: None,
-        top_p_milli: None,
-        review_seconds: None,
+        ..AiAssistance::new(d.provider, d.model, SuggestionType::Partial)
     })
 }
 

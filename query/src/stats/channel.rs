@@ -101,17 +101,12 @@ mod tests {
                 origin: Origin::Person,
                 payload: Payload::Attest(Attestation {
                     patch: PatchId::new("TEST").unwrap(),
-                    ai: ai.then(|| attrib_overlay::AiAssistance {
-                        provider: "p".into(),
-                        model: "m".into(),
-                        suggestion_type: attrib_overlay::SuggestionType::Partial,
-                        prompt_commitment: None,
-                        confidence_permille: None,
-                        token_count: None,
-                        temperature_milli: None,
-                        max_tokens: None,
-                        top_p_milli: None,
-                        review_seconds: None,
+                    ai: ai.then(|| {
+                        attrib_overlay::AiAssistance::new(
+                            "p",
+                            "m",
+                            attrib_overlay::SuggestionType::Partial,
+                        )
                     }),
                     description: None,
                     depends_on: vec![],

@@ -150,21 +150,15 @@ fn attestation_of(patch: &PatchId, g: &Group) -> Option<Attestation> {
         if !others.is_empty() {
             let _ = write!(description, "; ranges also by {}", others.join(", "));
         }
+        let kind = g.suggestion_type.unwrap_or(if g.ai {
+            SuggestionType::Complete
+        } else {
+            SuggestionType::Collaborative
+        });
         Some(AiAssistance {
-            provider,
-            model,
-            suggestion_type: g.suggestion_type.unwrap_or(if g.ai {
-                SuggestionType::Complete
-            } else {
-                SuggestionType::Collaborative
-            }),
-            prompt_commitment: None,
             confidence_permille: g.confidence,
             token_count: g.token_count,
-            temperature_milli: None,
-            max_tokens: None,
-            top_p_milli: None,
-            review_seconds: None,
+            ..AiAssistance::new(provider, model, kind)
         })
     } else if g.human {
         None

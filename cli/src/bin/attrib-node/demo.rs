@@ -117,18 +117,11 @@ fn demo_annotate(
 ) -> Result<()> {
     let me = ws.identity()?;
     let claim = Claim {
-        ai: Some(AiAssistance {
-            provider: "anthropic".into(),
-            model: model.into(),
-            suggestion_type: SuggestionType::Partial,
-            prompt_commitment: None,
-            confidence_permille: None,
-            token_count: None,
-            temperature_milli: None,
-            max_tokens: None,
-            top_p_milli: None,
-            review_seconds: None,
-        }),
+        ai: Some(AiAssistance::new(
+            "anthropic",
+            model,
+            SuggestionType::Partial,
+        )),
         description: Some(format!("{label}, written while the nodes run")),
         decided: true,
         ..Claim::new(Origin::Person)
