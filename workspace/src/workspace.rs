@@ -203,14 +203,6 @@ impl Workspace {
         Ok(pijul)
     }
 
-    /// The name of the VCS binary this workspace runs (`pijul` by default), for messages.
-    pub fn vcs_binary_name(&self) -> String {
-        let root = self.repo_root().unwrap_or(&self.dir);
-        self.vcs_at(root)
-            .map(|p| p.binary())
-            .unwrap_or_else(|_| DEFAULT_BINARY.to_string())
-    }
-
     /// Keeps a prompt commitment's salt so the author can open it later.
     pub fn save_prompt_salt(&self, commitment: &str, salt: &[u8; 16]) -> Result<PathBuf> {
         let dir = self.options.config_dir.join("prompt-salts");
