@@ -50,6 +50,7 @@ fn workload(n: usize) -> (Vec<SignedRecord>, Vec<SignedRecord>, PatchId) {
                     conflicts_with: vec![],
                     replaces: None,
                     line_spans: vec![],
+                    contributions: Vec::new(),
                 }),
             },
         ));

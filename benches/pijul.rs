@@ -209,6 +209,7 @@ fn attestations(config: &Path, store_dir: &Path, hashes: &[PatchId]) -> String {
                     conflicts_with: vec![],
                     replaces: None,
                     line_spans: vec![],
+                    contributions: Vec::new(),
                 }),
             },
         );

@@ -76,6 +76,9 @@ pub enum Command {
     /// Entry points Pijul calls (installed by `attrib init --install-hooks`).
     #[command(subcommand, hide = true)]
     Hook(HookCommand),
+    /// Record an agent's file edit in the working log (agents' hooks run this, with the hook's
+    /// JSON on standard input); it never fails the agent.
+    Checkpoint(CheckpointArgs),
     /// The demo's network act (run by `attrib demo` in the node binary).
     #[command(hide = true)]
     DemoNetwork(DemoNetworkArgs),
@@ -511,6 +514,21 @@ pub struct ImportArgs {
     pub format: ImportFormat,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Reads one hook input on standard input: Claude Code (PreToolUse/PostToolUse), Codex\n\
+(PreToolUse/PostToolUse), Cursor (preToolUse/postToolUse), Gemini CLI (BeforeTool/AfterTool), or the\n\
+generic form {\"schema\": \"attrib/agent-v1\", \"event\": \"before\"|\"after\", \"agent\", \"model\",\n\
+\"provider\", \"session\", \"files\": [...]}. It prints nothing an agent would act on and always\n\
+exits 0; a problem is one line in the working log's errors.log."
+)]
+pub struct CheckpointArgs {
+    /// The agent whose hook runs this: claude-code, codex, cursor, gemini-cli or generic
+    /// (default: told from the input's shape).
+    #[arg(long, value_name = "AGENT")]
+    pub agent: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -47,8 +47,15 @@ pub extern "C" fn main(
 fn attrib() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        // An agent's hook must never be stopped by a usage error (exit 2 blocks some agents):
+        // the checkpoint explains itself in its log and lets the agent go on.
+        Err(e) if invoked_as_checkpoint() && !e.use_stderr() => return errors::clap_error(e),
+        Err(e) if invoked_as_checkpoint() => return commands::checkpoint::failed_to_parse(&e),
         Err(e) => return errors::clap_error(e),
     };
+    if let Command::Checkpoint(a) = &cli.command {
+        return commands::checkpoint::run(a.agent.as_deref());
+    }
     // Large listings go to pipes and pagers: fewer, bigger writes.
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let result = run(cli, &mut out);
@@ -56,6 +63,22 @@ fn attrib() -> u8 {
     // The buffer is flushed, and nothing is left to print once `main` returns.
     drop(out);
     code
+}
+
+/// True when the first subcommand on the command line is `checkpoint`.
+fn invoked_as_checkpoint() -> bool {
+    let mut args = std::env::args_os().skip(1);
+    while let Some(a) = args.next() {
+        match a.to_str() {
+            Some("-C") | Some("--directory") => {
+                args.next();
+            }
+            Some(s) if s.starts_with('-') => {}
+            Some(s) => return s == "checkpoint",
+            None => return false,
+        }
+    }
+    false
 }
 
 fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
@@ -99,6 +122,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         | Command::Node(_)
         | Command::Sync(_)
         | Command::Peers(_)
-        | Command::DemoNetwork(_) => unreachable!("handled above"),
+        | Command::DemoNetwork(_)
+        | Command::Checkpoint(_) => unreachable!("handled above"),
     }
 }

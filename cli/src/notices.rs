@@ -27,6 +27,7 @@ pub fn reconcile(ws: &Workspace) -> Result<Reconciled> {
             let how = match cause {
                 Cause::CarriedOver { from } => format!("carried over from {from}, which it amends"),
                 Cause::PreRecordHook => "from the pre-record hook's capture".to_string(),
+                Cause::Checkpoints => "from agents' checkpoints".to_string(),
             };
             eprintln!(
                 "attrib: note: attested {} as {} ({how})",

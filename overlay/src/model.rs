@@ -186,6 +186,30 @@ impl AiAssistance {
     }
 }
 
+/// One AI tool session's part in a patch: which model, through which agent, wrote which of the
+/// lines the patch adds. An attestation holds one per session; lines outside every
+/// contribution's spans are the author's own.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Contribution {
+    /// Who serves the model (`anthropic`, `openai`, …); never empty.
+    pub provider: String,
+    /// The model's name as its provider spells it; never empty.
+    pub model: String,
+    /// The agent tool that drove the model (`claude-code`, `codex`, `cursor`, `gemini-cli`, or
+    /// what a generic hook names); never empty.
+    pub agent: String,
+    /// The agent's session id, as the agent reported it (none when it did not say).
+    pub session: Option<String>,
+    /// How the session's part relates to the patch.
+    pub suggestion_type: SuggestionType,
+    /// Salted commitment to the prompt that led to these lines, kept only when the author
+    /// opted in (`track_prompts`); see [`crate::commit_prompt`].
+    pub prompt_commitment: Option<PromptCommitment>,
+    /// The lines of the patch this session wrote, numbered in each file as the patch recorded
+    /// it; not empty.
+    pub line_spans: Vec<LineSpan>,
+}
+
 /// One author's claim about one patch. The author is the record's signer; there is no field
 /// that could name anyone else, which is what makes records author-owned.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -202,8 +226,24 @@ pub struct Attestation {
     pub conflicts_with: Vec<PatchId>,
     /// The patch this one amends (its attribution was carried over).
     pub replaces: Option<PatchId>,
-    /// Which added lines were AI-written; empty means "the whole patch" when `ai` is set.
+    /// Which added lines were AI-written; empty means "the whole patch" when `ai` is set and
+    /// there are no `contributions`.
     pub line_spans: Vec<LineSpan>,
+    /// Each AI session's part, with its own lines (from agent checkpoints). When present, `ai`
+    /// names the contribution that wrote the most lines, `line_spans` is empty, and the lines
+    /// outside every contribution are the author's. Records that predate contributions have
+    /// none, and keep their canonical bytes (see [`Record::to_canonical`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contributions: Vec<Contribution>,
+}
+
+impl Attestation {
+    /// Every AI-written span the attestation names: its `line_spans`, or each contribution's.
+    pub fn ai_spans(&self) -> impl Iterator<Item = &LineSpan> {
+        self.line_spans
+            .iter()
+            .chain(self.contributions.iter().flat_map(|c| c.line_spans.iter()))
+    }
 }
 
 /// A member's review of a patch.
@@ -309,15 +349,21 @@ pub struct Record {
 }
 
 impl Record {
-    /// Canonical bytes: the postcard encoding.
+    /// Canonical bytes: the postcard encoding of the record's canonical form (see
+    /// `overlay/src/canonical.rs`: a record without contributions encodes as records always
+    /// have).
     pub fn to_canonical(&self) -> Vec<u8> {
-        // Serializing plain structs into a Vec cannot fail.
-        postcard::to_allocvec(self).unwrap_or_default()
+        crate::canonical::encode(self)
+    }
+
+    /// [`Record::to_canonical`] into `buf`, without allocating; `None` when it does not fit.
+    pub fn to_canonical_in<'b>(&self, buf: &'b mut [u8]) -> Option<&'b mut [u8]> {
+        crate::canonical::encode_into(self, buf)
     }
 
     /// Decodes canonical bytes, refusing anything that would not re-encode identically.
     pub fn from_canonical(bytes: &[u8]) -> Result<Record, FormatError> {
-        let record: Record = postcard::from_bytes(bytes)
+        let record = crate::canonical::decode(bytes)
             .map_err(|e| FormatError::new(format!("undecodable record body: {e}")))?;
         if record.to_canonical() != bytes {
             return Err(FormatError::new("record body is not in canonical form"));
@@ -330,7 +376,7 @@ impl Record {
     /// [`Record::from_canonical`] (the store's own log). Skips the re-encoding round trip that
     /// makes reads of the whole store slow; `attrib verify` still runs the full check.
     pub fn from_trusted(bytes: &[u8]) -> Result<Record, FormatError> {
-        postcard::from_bytes(bytes)
+        crate::canonical::decode(bytes)
             .map_err(|e| FormatError::new(format!("undecodable record body: {e}")))
     }
 
@@ -388,7 +434,15 @@ impl Record {
                 list("depends_on", &a.depends_on)?;
                 list("conflicts_with", &a.conflicts_with)?;
                 list("line_spans", &a.line_spans)?;
-                for span in &a.line_spans {
+                list("contributions", &a.contributions)?;
+                let spans: usize = a.contributions.iter().map(|c| c.line_spans.len()).sum();
+                if a.line_spans.len() + spans > MAX_LIST {
+                    return Err(FormatError::new(format!(
+                        "the attestation names {} line spans; the limit is {MAX_LIST}",
+                        a.line_spans.len() + spans
+                    )));
+                }
+                for span in a.ai_spans() {
                     text("line span file", &span.file, MAX_NAME * 4)?;
                     if span.start == 0 || span.end < span.start {
                         return Err(FormatError::new(format!(
@@ -396,6 +450,32 @@ impl Record {
                             span.start, span.end
                         )));
                     }
+                }
+                for c in &a.contributions {
+                    text("contribution provider", &c.provider, MAX_NAME)?;
+                    text("contribution model", &c.model, MAX_NAME)?;
+                    text("contribution agent", &c.agent, MAX_NAME)?;
+                    text(
+                        "contribution session",
+                        c.session.as_deref().unwrap_or(""),
+                        MAX_NAME,
+                    )?;
+                    if c.provider.trim().is_empty()
+                        || c.model.trim().is_empty()
+                        || c.agent.trim().is_empty()
+                    {
+                        return Err(FormatError::new(
+                            "a contribution's provider, model and agent must not be empty",
+                        ));
+                    }
+                    if c.line_spans.is_empty() {
+                        return Err(FormatError::new("a contribution names no lines"));
+                    }
+                }
+                if !a.contributions.is_empty() && (a.ai.is_none() || !a.line_spans.is_empty()) {
+                    return Err(FormatError::new(
+                        "an attestation with contributions names its main AI help and no spans of its own",
+                    ));
                 }
                 if let Some(ai) = &a.ai {
                     text("provider", &ai.provider, MAX_NAME)?;
@@ -526,6 +606,7 @@ mod tests {
                 conflicts_with: vec![],
                 replaces: None,
                 line_spans: vec![],
+                contributions: vec![],
             }),
         }
     }

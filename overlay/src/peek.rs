@@ -75,6 +75,9 @@ pub struct AttestationPeek<'a> {
 
 /// Variant index of `Payload::Attest` in the canonical encoding.
 const ATTEST: u64 = 3;
+/// Variant index of an attestation with contributions: the same fields first, then the
+/// contributions (see `canonical.rs`), so everything read here reads the same.
+const ATTEST_WITH_CONTRIBUTIONS: u64 = 6;
 /// Variant index of `Payload::Review`.
 const REVIEW: u64 = 4;
 
@@ -144,13 +147,13 @@ impl<'a> Cursor<'a> {
 
 /// Reads up to the patch id: sequence number, time, origin, and the patch.
 fn attestation_prefix<'a>(c: &mut Cursor<'a>) -> Option<(u32, u64, Origin, PatchRef<'a>)> {
-    payload_prefix(c, ATTEST)
+    payload_prefix(c, &[ATTEST, ATTEST_WITH_CONTRIBUTIONS])
 }
 
-/// Reads up to the patch id of a record whose payload is the variant `variant`.
+/// Reads up to the patch id of a record whose payload is one of the variants `variants`.
 fn payload_prefix<'a>(
     c: &mut Cursor<'a>,
-    variant: u64,
+    variants: &[u64],
 ) -> Option<(u32, u64, Origin, PatchRef<'a>)> {
     let seq = u32::try_from(c.varint()?).ok()?;
     let timestamp_ms = c.varint()?;
@@ -161,7 +164,7 @@ fn payload_prefix<'a>(
         3 => Origin::Imported,
         _ => return None,
     };
-    if c.varint()? != variant {
+    if !variants.contains(&c.varint()?) {
         return None;
     }
     let patch = match c.varint()? {
@@ -272,7 +275,7 @@ pub(crate) fn packed_model_at(body: &[u8]) -> Option<usize> {
 /// The patch and seconds of `body` if it is a review; `None` for other records or bad bytes.
 pub fn peek_review(body: &[u8]) -> Option<ReviewPeek<'_>> {
     let mut c = Cursor { b: body };
-    let (seq, timestamp_ms, _, patch) = payload_prefix(&mut c, REVIEW)?;
+    let (seq, timestamp_ms, _, patch) = payload_prefix(&mut c, &[REVIEW])?;
     let seconds = u32::try_from(c.varint()?).ok()?;
     Some(ReviewPeek {
         seq,

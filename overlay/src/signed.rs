@@ -206,7 +206,9 @@ fn verify_chunk(
     let canonical: Vec<bool> = chunk
         .iter()
         .map(|r| {
-            postcard::to_slice(&r.record, &mut scratch).is_ok_and(|enc| *enc == *r.body)
+            r.record
+                .to_canonical_in(&mut scratch)
+                .is_some_and(|enc| *enc == *r.body)
                 && r.record.validate().is_ok()
         })
         .collect();

@@ -71,6 +71,7 @@ proptest! {
                 conflicts_with: vec![],
                 replaces: None,
                 line_spans: vec![],
+                contributions: Vec::new(),
             }),
         };
         let body = record.to_canonical();
@@ -182,6 +183,7 @@ proptest! {
                         conflicts_with: vec![],
                         replaces: None,
                         line_spans: vec![],
+                        contributions: Vec::new(),
                     }),
                 })
             }))

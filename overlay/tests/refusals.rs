@@ -671,6 +671,7 @@ fn rich_record(t: &Team) -> SignedRecord {
             start: 10,
             end: 42,
         }],
+        contributions: Vec::new(),
     };
     t.alice.sign(
         t.team,

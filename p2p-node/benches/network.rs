@@ -69,6 +69,7 @@ fn attestations(keys: &[Identity], team: TeamId, n: usize) -> (Vec<SignedRecord>
                 conflicts_with: vec![],
                 replaces: None,
                 line_spans: vec![],
+                contributions: Vec::new(),
             }),
         };
         unsigned.push((a, record));
@@ -565,6 +566,7 @@ async fn gossip(rounds: usize) -> Vec<Duration> {
                     conflicts_with: vec![],
                     replaces: None,
                     line_spans: vec![],
+                    contributions: Vec::new(),
                 }),
             },
         );
@@ -645,6 +647,7 @@ pub fn main() {
                 conflicts_with: vec![],
                 replaces: None,
                 line_spans: vec![],
+                contributions: Vec::new(),
             }),
         },
     );

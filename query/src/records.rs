@@ -107,6 +107,43 @@ pub struct AttestationView {
     pub replaces: Option<String>,
     /// AI-written lines among those the patch added.
     pub line_spans: Vec<SpanView>,
+    /// Each AI session's part (from agent checkpoints), absent when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contributions: Vec<ContributionView>,
+}
+
+/// A contribution, readable.
+#[derive(Clone, Debug, Serialize)]
+pub struct ContributionView {
+    /// The model's provider.
+    pub provider: String,
+    /// The model.
+    pub model: String,
+    /// The agent tool.
+    pub agent: String,
+    /// The agent's session.
+    pub session: Option<String>,
+    /// How the session's part relates to the patch.
+    pub suggestion_type: &'static str,
+    /// The lines it wrote.
+    pub line_spans: Vec<SpanView>,
+    /// How many lines that is.
+    pub lines: u64,
+}
+
+fn spans(list: &[attrib_overlay::LineSpan]) -> Vec<SpanView> {
+    list.iter()
+        .map(|s| SpanView {
+            file: s.file.clone(),
+            start: s.start,
+            end: s.end,
+        })
+        .collect()
+}
+
+/// How many lines spans cover.
+pub fn span_lines(list: &[attrib_overlay::LineSpan]) -> u64 {
+    list.iter().map(|s| u64::from(s.end - s.start + 1)).sum()
 }
 
 /// A review, readable.
@@ -155,13 +192,18 @@ impl RecordView {
                         .map(|p| p.as_str().to_string())
                         .collect(),
                     replaces: a.replaces.as_ref().map(|p| p.as_str().to_string()),
-                    line_spans: a
-                        .line_spans
+                    line_spans: spans(&a.line_spans),
+                    contributions: a
+                        .contributions
                         .iter()
-                        .map(|s| SpanView {
-                            file: s.file.clone(),
-                            start: s.start,
-                            end: s.end,
+                        .map(|c| ContributionView {
+                            provider: c.provider.clone(),
+                            model: c.model.clone(),
+                            agent: c.agent.clone(),
+                            session: c.session.clone(),
+                            suggestion_type: c.suggestion_type.as_str(),
+                            line_spans: spans(&c.line_spans),
+                            lines: span_lines(&c.line_spans),
                         })
                         .collect(),
                 })),
@@ -194,9 +236,28 @@ impl RecordView {
 }
 
 /// A one-line description of how a patch was written: `AI anthropic/claude-sonnet-4 partial
-/// 0.85`, or `human`; empty for a record that is not an attestation.
+/// 0.85`, `human`, or, for an attestation with several contributions, each of them with its
+/// agent and lines (`AI anthropic/claude-sonnet-4 via claude-code 37 lines + acme/coder via
+/// aider 10 lines`); empty for a record that is not an attestation.
 pub fn ai_summary(r: &SignedRecord) -> String {
     match &r.record.payload {
+        Payload::Attest(a) if !a.contributions.is_empty() => {
+            let parts: Vec<String> = a
+                .contributions
+                .iter()
+                .map(|c| {
+                    let n = span_lines(&c.line_spans);
+                    format!(
+                        "{}/{} via {} {n} line{}",
+                        c.provider,
+                        c.model,
+                        c.agent,
+                        if n == 1 { "" } else { "s" }
+                    )
+                })
+                .collect();
+            format!("AI {}", parts.join(" + "))
+        }
         Payload::Attest(a) => match &a.ai {
             None => "human".to_string(),
             Some(ai) => {

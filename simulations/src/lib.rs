@@ -344,6 +344,7 @@ impl Sim {
                             conflicts_with: vec![],
                             replaces: None,
                             line_spans: vec![],
+                            contributions: Vec::new(),
                         }),
                     },
                 )

@@ -68,6 +68,7 @@ fn attest(
         conflicts_with: vec![],
         replaces: None,
         line_spans: spans,
+        contributions: Vec::new(),
     })
 }
 

@@ -101,6 +101,7 @@ impl Fixture {
                 conflicts_with: vec![],
                 replaces: None,
                 line_spans: vec![],
+                contributions: Vec::new(),
             }),
         );
     }

@@ -123,6 +123,7 @@ fn attestation(p: &str, ai: Option<AiAssistance>) -> Attestation {
         conflicts_with: vec![],
         replaces: None,
         line_spans: vec![],
+        contributions: Vec::new(),
     }
 }
 

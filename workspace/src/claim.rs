@@ -3,7 +3,9 @@
 //! (`annotate`, a wrapped record, reconciliation and imports all use it).
 
 use anyhow::{bail, Result};
-use attrib_overlay::{AiAssistance, Attestation, LineSpan, Origin, PatchId, Payload, SignedRecord};
+use attrib_overlay::{
+    AiAssistance, Attestation, Contribution, LineSpan, Origin, PatchId, Payload, SignedRecord,
+};
 
 use crate::capture::{capture, detected, CaptureEnv, CaptureInput};
 use crate::identity::DeviceIdentity;
@@ -25,6 +27,8 @@ pub struct Claim {
     pub conflicts_with: Vec<PatchId>,
     /// The AI-written lines among those the patch adds.
     pub line_spans: Vec<LineSpan>,
+    /// Each AI session's part with its lines (from agent checkpoints).
+    pub contributions: Vec<Contribution>,
     /// Who produced the claim (a person, an agent hook, a detector, an import).
     pub origin: Origin,
     /// The patch this claim's patch amends (its attribution carried over).
@@ -42,6 +46,7 @@ impl Claim {
             depends_on: Vec::new(),
             conflicts_with: Vec::new(),
             line_spans: Vec::new(),
+            contributions: Vec::new(),
             origin,
             replaces: None,
             decided: false,
@@ -67,6 +72,21 @@ impl Claim {
         })
     }
 
+    /// Takes the lines agents wrote, from the working log: each session's contribution, and
+    /// the main AI help when no capture source named one.
+    pub fn with_attribution(mut self, attribution: crate::checkpoint::Attribution) -> Claim {
+        if attribution.contributions.is_empty() {
+            return self;
+        }
+        if self.ai.is_none() {
+            self.ai = attribution.main_ai();
+        }
+        self.line_spans.clear();
+        self.contributions = attribution.contributions;
+        self.decided = true;
+        self
+    }
+
     /// Sets the AI-written line spans; they need AI help to mean anything.
     pub fn with_line_spans(mut self, spans: Vec<LineSpan>) -> Result<Claim> {
         if !spans.is_empty() && self.ai.is_none() {
@@ -86,6 +106,7 @@ impl Claim {
             conflicts_with: self.conflicts_with,
             replaces: self.replaces,
             line_spans: self.line_spans,
+            contributions: self.contributions,
         };
         (self.origin, Payload::Attest(attestation))
     }
@@ -113,6 +134,7 @@ impl Claim {
             depends_on: a.depends_on.clone(),
             conflicts_with: a.conflicts_with.clone(),
             line_spans: a.line_spans.clone(),
+            contributions: a.contributions.clone(),
             origin: record.record.origin,
             replaces: None,
             decided: true,

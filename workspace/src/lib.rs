@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod capture;
+pub mod checkpoint;
 pub mod claim;
 pub mod config;
 pub mod files;

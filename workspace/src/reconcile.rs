@@ -19,6 +19,9 @@ use anyhow::{anyhow, bail, Result};
 use attrib_overlay::{PatchId, SignedRecord};
 use attrib_vcs_adapter::{ChangeInfo, ChannelRecord, Event, Pijul, Scan, Tracker, TRACKER_FILE};
 
+use attrib_overlay::Origin;
+
+use crate::checkpoint::{attribute, Added, Attribution, WorkingLog};
 use crate::claim::{attest, attested_by, own_claim, Claim};
 use crate::hooks::{self, Pending, PendingCapture};
 use crate::identity::DeviceIdentity;
@@ -59,6 +62,8 @@ pub enum Cause {
     },
     /// The pre-record hook captured the session the change was recorded in.
     PreRecordHook,
+    /// Agents' checkpoints say which of the change's lines they wrote.
+    Checkpoints,
 }
 
 /// What [`reconcile`] did.
@@ -139,7 +144,7 @@ fn follow(ws: &Workspace, done: &mut Reconciled) -> Result<Option<Channel>> {
     if let Some(reason) = hooks::take_error(store_dir) {
         done.warnings.push(reason);
     }
-    act(ws, store_dir, &scan, &mut done.attested)?;
+    act(ws, store_dir, &pijul, &scan, &mut done.attested)?;
     // The tracker is a cache: a store directory that cannot be written (a read-only mount)
     // still answers, and only what the tracker learned is worth a word.
     if let Err(e) = tracker.save() {
@@ -155,6 +160,7 @@ fn follow(ws: &Workspace, done: &mut Reconciled) -> Result<Option<Channel>> {
 fn act(
     ws: &Workspace,
     store_dir: &Path,
+    pijul: &Pijul,
     scan: &Scan,
     signed: &mut Vec<(SignedRecord, Cause)>,
 ) -> Result<()> {
@@ -170,6 +176,7 @@ fn act(
         return Ok(());
     }
     let mut pending = Pending::load(store_dir)?;
+    let log = WorkingLog::of_store(store_dir);
     for event in &scan.events {
         match event {
             Event::Amended { old, new } => {
@@ -178,27 +185,58 @@ fn act(
                     signed.push((attest(ws, &me, new.clone(), claim)?, cause));
                 }
             }
-            Event::Appeared { hash } if !pending.is_empty() => {
-                let Some(info) = scan.arrivals.get(hash) else {
-                    continue;
-                };
-                let Some(change_ms) = info.timestamp_ms else {
-                    continue;
-                };
-                let Some(capture) = pending.take_for(change_ms) else {
-                    continue;
-                };
+            Event::Appeared { hash } if !pending.is_empty() || log.has_states() => {
+                let info = scan.arrivals.get(hash);
+                let capture = info
+                    .and_then(|i| i.timestamp_ms)
+                    .and_then(|ms| pending.take_for(ms));
                 if attested_by(ws, &me, hash)? {
                     continue;
                 }
-                let claim = from_capture(capture, info);
+                let from_log = if log.has_states() {
+                    from_working_log(&log, pijul, hash)?
+                } else {
+                    Attribution::default()
+                };
+                let (claim, cause) = match (capture, info) {
+                    (Some(capture), Some(info)) => {
+                        (from_capture(capture, info), Cause::PreRecordHook)
+                    }
+                    // Without the hook's capture, only lines the working log says agents
+                    // wrote make the change this device's to attest.
+                    _ if from_log.agent_lines > 0 => {
+                        (Claim::new(Origin::AgentHook), Cause::Checkpoints)
+                    }
+                    _ => continue,
+                };
+                let claim = claim.with_attribution(from_log);
                 let record = attest(ws, &me, hash.clone(), claim)?;
-                signed.push((record, Cause::PreRecordHook));
+                signed.push((record, cause));
             }
             _ => {}
         }
     }
     pending.save()
+}
+
+/// What the working log says about the lines change `hash` added (the change is read from the
+/// repository), with those lines settled.
+fn from_working_log(log: &WorkingLog, pijul: &Pijul, hash: &PatchId) -> Result<Attribution> {
+    let lines = match pijul.added_lines(hash) {
+        Ok(l) => l,
+        Err(attrib_vcs_adapter::VcsError::UnknownChange(_)) => return Ok(Attribution::default()),
+        Err(e) => return Err(e.into()),
+    };
+    let added: Vec<Added<'_>> = lines
+        .iter()
+        .map(|l| Added {
+            file: &l.file,
+            line: l.line,
+            text: &l.text,
+        })
+        .collect();
+    let _lock = log.lock()?;
+    attribute(log, pijul.repo(), &added)
 }
 
 /// This device's attestation of `old`, as a claim about `new` that names `old` as replaced;

@@ -16,6 +16,7 @@ use attrib_overlay::{now_ms, Origin, PatchId, SignedRecord};
 use attrib_vcs_adapter::VcsError;
 
 use crate::capture::{CaptureEnv, CaptureInput};
+use crate::checkpoint::{attribute_working_copy, settle, WorkingLog};
 use crate::claim::{attest, own_claim, Claim};
 use crate::hooks::WRAPPED_ENV;
 use crate::identity::DeviceIdentity;
@@ -94,6 +95,8 @@ struct PassThrough {
     amend: Option<Option<String>>,
     /// The arguments without `--amend` and its value (the driver adds the resolved target).
     rest: Vec<OsString>,
+    /// The paths named (a record of part of the working copy).
+    paths: Vec<String>,
 }
 
 /// Scans `pijul record`'s arguments (its grammar: `-a`/`--all`, `-m`/`--message MSG`, long
@@ -117,6 +120,7 @@ fn scan(args: &[OsString]) -> PassThrough {
         let a = raw.to_string_lossy().into_owned();
         if literal {
             seen.rest.push(raw.clone());
+            seen.paths.push(a);
             i += 1;
             continue;
         }
@@ -175,6 +179,8 @@ fn scan(args: &[OsString]) -> PassThrough {
                     _ => break,
                 }
             }
+        } else {
+            seen.paths.push(a.clone());
         }
         seen.rest
             .extend(args[start..=i.min(args.len() - 1)].iter().cloned());
@@ -247,6 +253,29 @@ impl RecordPlan {
             text.push_str(d);
         }
         claim.detect_from(&text);
+        // The lines agents wrote since the last record, from their checkpoints: held under the
+        // working log's lock until the record is done, so no checkpoint lands in between.
+        let log = WorkingLog::of_store(ws.store_dir()?);
+        let mut attested_states = None;
+        let _log_lock = if !request.capture.no_ai && log.has_states() {
+            let lock = log.lock()?;
+            let paths = &seen.paths;
+            let keep = |file: &str| {
+                paths.is_empty()
+                    || paths.iter().any(|p| {
+                        let p = p.trim_start_matches("./").trim_end_matches('/');
+                        file == p || file.starts_with(&format!("{p}/"))
+                    })
+            };
+            let (attribution, states) = attribute_working_copy(&log, &root, keep)?;
+            if !attribution.contributions.is_empty() {
+                claim = claim.with_attribution(attribution);
+                attested_states = Some(states);
+            }
+            Some(lock)
+        } else {
+            None
+        };
 
         let mut pass: Vec<OsString> = Vec::with_capacity(seen.rest.len() + 1);
         if !seen.all && !seen.from_change {
@@ -340,6 +369,13 @@ impl RecordPlan {
             (None, None) => Err(anyhow!("the claim was already used")),
         };
         let mut warnings = Vec::new();
+        if let (Some(states), Ok(_)) = (attested_states, &signed) {
+            if let Err(e) = settle(&log, states) {
+                warnings.push(format!(
+                    "the working log could not be trimmed ({e:#}); its lines may be claimed again"
+                ));
+            }
+        }
         if let Some(f) = channel {
             if noted != Some(true) {
                 note(

@@ -309,6 +309,7 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
                 conflicts_with: vec![],
                 replaces: None,
                 line_spans: vec![],
+                contributions: Vec::new(),
             }),
         },
     );

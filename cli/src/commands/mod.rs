@@ -3,6 +3,7 @@
 
 pub mod annotate;
 pub mod blame;
+pub mod checkpoint;
 pub mod config;
 pub mod demo;
 pub mod docs;

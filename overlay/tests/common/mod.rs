@@ -77,6 +77,7 @@ pub fn attestation(patch: &str, ai: Option<(&str, &str)>) -> Attestation {
         conflicts_with: vec![],
         replaces: None,
         line_spans: vec![],
+        contributions: Vec::new(),
     }
 }
 

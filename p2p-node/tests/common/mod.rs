@@ -33,6 +33,7 @@ pub fn attest(who: &Identity, team: TeamId, seq: u32, patch: &str) -> SignedReco
                 conflicts_with: vec![],
                 replaces: None,
                 line_spans: vec![],
+                contributions: Vec::new(),
             }),
         },
     )

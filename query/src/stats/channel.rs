@@ -113,6 +113,7 @@ mod tests {
                     conflicts_with: vec![],
                     replaces: None,
                     line_spans: vec![],
+                    contributions: Vec::new(),
                 }),
             },
         )

@@ -181,6 +181,7 @@ fn attestation_of(patch: &PatchId, g: &Group) -> Option<Attestation> {
         depends_on: Vec::new(),
         conflicts_with: Vec::new(),
         replaces: None,
+        contributions: Vec::new(),
     })
 }
 

@@ -1,0 +1,295 @@
+//! The working log's record of one file: every line of the file as the last checkpoint saw it
+//! (a hash of its text) and who wrote it, kept in `checkpoints/files/` beside the store until
+//! the lines are attested.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context as _, Result};
+use serde::{Deserialize, Serialize};
+use similar::{capture_diff_slices, Algorithm, DiffOp};
+
+/// The format of a state file, first in its bytes.
+const VERSION: u8 = 1;
+
+/// Who wrote a line.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Writer {
+    /// The agent tool (`claude-code`, `codex`, `cursor`, `gemini-cli`, or a generic hook's).
+    pub agent: String,
+    /// The model's provider.
+    pub provider: String,
+    /// The model.
+    pub model: String,
+    /// The agent's session id.
+    pub session: Option<String>,
+    /// The commitment to the prompt the session was answering, when prompts are tracked.
+    pub prompt: Option<attrib_overlay::PromptCommitment>,
+}
+
+/// Who a line is owned by: the text as it was when the working log started, a person's edit
+/// seen between checkpoints, or an agent session (an index into [`FileState::writers`]).
+pub type Owner = u32;
+/// The line was there before the working log looked at the file (already recorded, or written
+/// by someone before any agent touched the file).
+pub const BASELINE: Owner = 0;
+/// A person wrote or changed the line between agent edits.
+pub const PERSON: Owner = 1;
+/// The first agent owner: `writers[owner - FIRST_AGENT]`.
+pub const FIRST_AGENT: Owner = 2;
+
+/// One line: its text's hash and its owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    /// The first 8 bytes of the blake3 hash of the line's text (without its line end).
+    pub hash: u64,
+    /// Who wrote it.
+    pub owner: Owner,
+}
+
+/// What the working log knows of one file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileState {
+    /// The file's path relative to the repository root, `/`-separated.
+    pub path: String,
+    /// The agent sessions that wrote lines of it.
+    pub writers: Vec<Writer>,
+    /// Its lines as last seen.
+    pub lines: Vec<Line>,
+}
+
+/// The hashes of a text's lines (`\n` or `\r\n` ends; a last line without an end counts).
+pub fn line_hashes(text: &[u8]) -> Vec<u64> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let body = text.strip_suffix(b"\n").unwrap_or(text);
+    body.split(|b| *b == b'\n')
+        .map(|l| hash_line(l.strip_suffix(b"\r").unwrap_or(l)))
+        .collect()
+}
+
+/// The hash of one line's text.
+pub fn hash_line(line: &[u8]) -> u64 {
+    let h = blake3::hash(line);
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&h.as_bytes()[..8]);
+    u64::from_le_bytes(first)
+}
+
+impl FileState {
+    /// A file the working log meets for the first time: every line is baseline.
+    pub fn new(path: &str, hashes: &[u64]) -> FileState {
+        FileState {
+            path: path.to_string(),
+            writers: Vec::new(),
+            lines: hashes
+                .iter()
+                .map(|&hash| Line {
+                    hash,
+                    owner: BASELINE,
+                })
+                .collect(),
+        }
+    }
+
+    /// The owner number of `writer`, added to the file's writers if new.
+    pub fn owner_of(&mut self, writer: &Writer) -> Owner {
+        let at = match self.writers.iter().position(|w| w == writer) {
+            Some(i) => i,
+            None => {
+                self.writers.push(writer.clone());
+                self.writers.len() - 1
+            }
+        };
+        FIRST_AGENT + at as Owner
+    }
+
+    /// Moves the state to the file's new text: lines the diff keeps keep their owner, lines it
+    /// inserts (or changes) are `owner`'s, deleted lines go.
+    pub fn advance(&mut self, hashes: &[u64], owner: Owner) {
+        let old: Vec<u64> = self.lines.iter().map(|l| l.hash).collect();
+        if old == hashes {
+            return;
+        }
+        let mut next = Vec::with_capacity(hashes.len());
+        for op in capture_diff_slices(Algorithm::Myers, &old, hashes) {
+            match op {
+                DiffOp::Equal { old_index, len, .. } => {
+                    next.extend_from_slice(&self.lines[old_index..old_index + len])
+                }
+                DiffOp::Delete { .. } => {}
+                DiffOp::Insert {
+                    new_index, new_len, ..
+                }
+                | DiffOp::Replace {
+                    new_index, new_len, ..
+                } => next.extend(
+                    hashes[new_index..new_index + new_len]
+                        .iter()
+                        .map(|&hash| Line { hash, owner }),
+                ),
+            }
+        }
+        self.lines = next;
+    }
+
+    /// The writer of an agent owner.
+    pub fn writer(&self, owner: Owner) -> Option<&Writer> {
+        let i = owner.checked_sub(FIRST_AGENT)?;
+        self.writers.get(i as usize)
+    }
+
+    /// True when no line is an agent's or a person's: nothing is left to attest.
+    pub fn is_settled(&self) -> bool {
+        self.lines.iter().all(|l| l.owner == BASELINE)
+    }
+}
+
+/// The working log's directory of file states.
+pub struct States {
+    dir: PathBuf,
+}
+
+impl States {
+    /// The states kept in `log_dir` (the working log's directory).
+    pub fn in_dir(log_dir: &Path) -> States {
+        States {
+            dir: log_dir.join("files"),
+        }
+    }
+
+    /// The file holding `path`'s state.
+    fn file_of(&self, path: &str) -> PathBuf {
+        let h = blake3::hash(path.as_bytes());
+        self.dir.join(&h.to_hex()[..32])
+    }
+
+    /// The state of `path`, if the working log has one.
+    pub fn load(&self, path: &str) -> Result<Option<FileState>> {
+        let file = self.file_of(path);
+        let bytes = match fs::read(&file) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
+        };
+        decode(&bytes)
+            .map(Some)
+            .ok_or_else(|| anyhow!("{} is not a working-log state", file.display()))
+    }
+
+    /// Every state in the working log (a damaged one is skipped and named in the error list).
+    pub fn all(&self) -> Result<(Vec<FileState>, Vec<String>)> {
+        let mut states = Vec::new();
+        let mut damaged = Vec::new();
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((states, damaged)),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", self.dir.display())),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            match fs::read(entry.path()).ok().as_deref().and_then(decode) {
+                Some(s) => states.push(s),
+                None => damaged.push(entry.path().display().to_string()),
+            }
+        }
+        states.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok((states, damaged))
+    }
+
+    /// Saves `state` (replacing the file atomically), or removes it when it is settled.
+    pub fn save(&self, state: &FileState) -> Result<()> {
+        let file = self.file_of(&state.path);
+        if state.is_settled() {
+            return match fs::remove_file(&file) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(e).with_context(|| format!("cannot remove {}", file.display())),
+            };
+        }
+        fs::create_dir_all(&self.dir)
+            .with_context(|| format!("cannot create {}", self.dir.display()))?;
+        let mut bytes = vec![VERSION];
+        bytes.extend(postcard::to_allocvec(state)?);
+        let tmp = self.dir.join(format!(
+            ".{}.{}",
+            file.file_name().and_then(|n| n.to_str()).unwrap_or("state"),
+            std::process::id()
+        ));
+        let written = (|| -> std::io::Result<()> {
+            let mut f = fs::File::create(&tmp)?;
+            f.write_all(&bytes)?;
+            fs::rename(&tmp, &file)
+        })();
+        if let Err(e) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(e).with_context(|| format!("cannot write {}", file.display()));
+        }
+        Ok(())
+    }
+}
+
+fn decode(bytes: &[u8]) -> Option<FileState> {
+    let (&version, body) = bytes.split_first()?;
+    if version != VERSION {
+        return None;
+    }
+    postcard::from_bytes(body).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hashes(text: &str) -> Vec<u64> {
+        line_hashes(text.as_bytes())
+    }
+
+    #[test]
+    fn lines_keep_their_owner_through_edits_around_them() {
+        let mut s = FileState::new("a.rs", &hashes("a\nb\nc\n"));
+        let agent = s.owner_of(&Writer {
+            agent: "claude-code".into(),
+            provider: "anthropic".into(),
+            model: "m".into(),
+            session: None,
+            prompt: None,
+        });
+        // The agent inserts two lines after `a` and rewrites `c`.
+        s.advance(&hashes("a\nx\ny\nb\nC\n"), agent);
+        let owners: Vec<Owner> = s.lines.iter().map(|l| l.owner).collect();
+        assert_eq!(owners, [BASELINE, agent, agent, BASELINE, agent]);
+        // A person rewrites `y` and adds a line at the end.
+        s.advance(&hashes("a\nx\nY\nb\nC\nz\n"), PERSON);
+        let owners: Vec<Owner> = s.lines.iter().map(|l| l.owner).collect();
+        assert_eq!(owners, [BASELINE, agent, PERSON, BASELINE, agent, PERSON]);
+        assert!(!s.is_settled());
+    }
+
+    #[test]
+    fn line_ends_and_a_missing_last_end_are_the_same_lines() {
+        assert_eq!(hashes("a\r\nb"), hashes("a\nb\n"));
+        assert!(hashes("").is_empty());
+        assert_eq!(hashes("\n").len(), 1);
+    }
+
+    #[test]
+    fn states_round_trip_and_a_settled_state_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let states = States::in_dir(dir.path());
+        let mut s = FileState::new("src/a.rs", &hashes("a\n"));
+        s.advance(&hashes("a\nb\n"), PERSON);
+        states.save(&s).unwrap();
+        assert_eq!(states.load("src/a.rs").unwrap(), Some(s.clone()));
+        assert_eq!(states.all().unwrap().0, vec![s.clone()]);
+        s.lines.iter_mut().for_each(|l| l.owner = BASELINE);
+        states.save(&s).unwrap();
+        assert_eq!(states.load("src/a.rs").unwrap(), None);
+    }
+}
