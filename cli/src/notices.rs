@@ -22,6 +22,12 @@ pub fn reconcile(ws: &Workspace) -> Result<Reconciled> {
     for w in &done.warnings {
         warn(w);
     }
+    print_attested(&done);
+    Ok(done)
+}
+
+/// A note on stderr per attestation reconciliation signed.
+pub fn print_attested(done: &Reconciled) {
     for (record, cause) in &done.attested {
         if let Payload::Attest(a) = &record.record.payload {
             let how = match cause {
@@ -36,5 +42,4 @@ pub fn reconcile(ws: &Workspace) -> Result<Reconciled> {
             );
         }
     }
-    Ok(done)
 }

@@ -126,12 +126,14 @@ impl Verdict {
     }
 }
 
-/// A range of lines, 1-based and inclusive, among the lines a patch adds to one file.
+/// A range of lines, 1-based and inclusive, of the lines a patch adds to one file, numbered in
+/// the file as the patch recorded it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct LineSpan {
     /// The file's path in the repository, as the VCS names it (`/`-separated, relative).
     pub file: String,
-    /// First line of the span, counted from 1 among the lines the patch adds to `file`.
+    /// First line of the span, counted from 1 in `file` as the patch recorded it (only lines
+    /// the patch adds are meaningful; blame follows them to where they are now).
     pub start: u32,
     /// Last line of the span, inclusive; never less than `start`.
     pub end: u32,
@@ -260,6 +262,9 @@ pub struct Review {
 }
 
 /// What a record says.
+// Nearly every record is an attestation: boxing it to shrink the rare variants would put an
+// allocation on the common path and a `Box` in every match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Payload {

@@ -5,6 +5,7 @@
 //! `attrib: ` line on stderr, no panic); usage errors must exit with 2.
 
 mod blame;
+mod checkpoints;
 mod claims;
 mod config_cmd;
 mod exchange;

@@ -20,7 +20,7 @@ const CONVERGE: Duration = Duration::from_secs(60);
 
 /// Polls `f` until it returns `Some`, or panics after `timeout` naming `what`.
 #[track_caller]
-fn eventually<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+pub(crate) fn eventually<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();
     loop {
         if let Some(v) = f() {
@@ -35,7 +35,7 @@ fn eventually<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>
 }
 
 /// A running `attrib node` process; killed when dropped.
-struct Node {
+pub(crate) struct Node {
     name: String,
     child: Child,
     stdout: Arc<Mutex<Vec<String>>>,
@@ -70,7 +70,7 @@ impl Node {
         Node::spawn(&user.name, c)
     }
 
-    fn spawn(name: &str, mut c: Command) -> Node {
+    pub(crate) fn spawn(name: &str, mut c: Command) -> Node {
         c.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = c
             .spawn()
@@ -117,6 +117,11 @@ impl Node {
         self.stdout.lock().unwrap().clone()
     }
 
+    /// What the node has said on stderr so far (notes and warnings).
+    pub(crate) fn stderr_lines(&self) -> Vec<String> {
+        self.stderr.lock().unwrap().clone()
+    }
+
     /// Waits for a stdout line matching `pred`, and returns it. Fails early, with the
     /// node's output, if the process exits.
     #[track_caller]
@@ -153,7 +158,7 @@ impl Node {
     }
 
     /// SIGTERM, and the exit status: a clean stop exits 0.
-    fn terminate(mut self) -> (std::process::ExitStatus, Vec<String>, Vec<String>) {
+    pub(crate) fn terminate(mut self) -> (std::process::ExitStatus, Vec<String>, Vec<String>) {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(sent.success());

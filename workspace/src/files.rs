@@ -26,3 +26,26 @@ pub fn read_input(ws: &Workspace, path: &Path) -> Result<Vec<u8>> {
     }
     Ok(bytes)
 }
+
+/// An exclusive advisory lock on a file, held until dropped.
+#[derive(Debug)]
+pub struct FileLock {
+    _file: fs::File,
+}
+
+/// Waits for, then holds, the exclusive lock on `path` (created, with its directory, if
+/// missing). Processes of one user that must not interleave take the same file's lock.
+pub fn lock(path: &Path) -> Result<FileLock> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    file.lock()
+        .with_context(|| format!("cannot lock {}", path.display()))?;
+    Ok(FileLock { _file: file })
+}

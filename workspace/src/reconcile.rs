@@ -52,6 +52,9 @@ impl Channel {
     }
 }
 
+/// The lock file in the store directory that one reconciliation (or wrapped record) holds.
+pub const RECONCILE_LOCK: &str = "reconcile.lock";
+
 /// Why reconciliation signed an attestation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cause {
@@ -131,6 +134,11 @@ fn follow(ws: &Workspace, done: &mut Reconciled) -> Result<Option<Channel>> {
         return Ok(None);
     }
     let pijul = ws.vcs_at(root)?;
+    // One reconciliation at a time per store (a running node reconciles beside the user's
+    // commands): the second reads the tracker the first saved and sees no change twice. A
+    // store directory that cannot even hold a lock file (read-only) cannot be signed into
+    // either, so it goes on without one.
+    let _one_at_a_time = crate::files::lock(&store_dir.join(RECONCILE_LOCK)).ok();
     let tracker_path = store_dir.join(TRACKER_FILE);
     let mut tracker = Tracker::load(&tracker_path)?;
     if tracker.rebuilt() {

@@ -20,8 +20,8 @@ use crate::checkpoint::{attribute_working_copy, settle, WorkingLog};
 use crate::claim::{attest, own_claim, Claim};
 use crate::hooks::WRAPPED_ENV;
 use crate::identity::DeviceIdentity;
-use crate::reconcile::{resolve_change, Channel, Reconciled};
-use crate::signing::{check_can_sign, sign_in_slot};
+use crate::reconcile::{resolve_change, Channel, Reconciled, RECONCILE_LOCK};
+use crate::signing::{check_can_sign, sign_in_slot, SIGNING_LOCK};
 use crate::Workspace;
 
 /// What a wrapped record is asked to do.
@@ -214,6 +214,12 @@ impl RecordPlan {
             me,
         } = self;
         let store = ws.store()?;
+        // Held until the change is recorded, attested and noted: a running node's
+        // reconciliation then finds the change already attested rather than racing to.
+        let _one_reconciler = crate::files::lock(&ws.store_dir()?.join(RECONCILE_LOCK)).ok();
+        // The slot is chosen now and signed in once Pijul prints the hash; no other process of
+        // this user may take the same number meanwhile (see `signing::sign_and_store`).
+        let signing = crate::files::lock(&ws.seq_dir().join(SIGNING_LOCK))?;
         let slot = check_can_sign(ws, &me)?;
         let mut claim = Claim::capture(
             ws,
@@ -340,6 +346,8 @@ impl RecordPlan {
             let noted = noting.map(|t| t.join().ok().flatten().is_some());
             (recorded, counted.join(), noted)
         });
+        // The fallback below signs through `attest`, which takes the lock itself.
+        drop(signing);
         counted.map_err(|_| anyhow!("raising the sequence counter panicked"))??;
         let hash = match recorded {
             Ok(h) => h,

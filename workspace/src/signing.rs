@@ -13,6 +13,10 @@ use crate::identity::DeviceIdentity;
 use crate::sequence::{self, Slot};
 use crate::Workspace;
 
+/// The lock file (in the sequence counters' directory) that one signing process holds from
+/// choosing a sequence number until the record is stored.
+pub const SIGNING_LOCK: &str = "signing.lock";
+
 /// Signs `payload` as this device's next record, stores it, and returns it once committed.
 pub(crate) fn sign_and_store(
     ws: &Workspace,
@@ -21,6 +25,9 @@ pub(crate) fn sign_and_store(
     payload: Payload,
 ) -> Result<SignedRecord> {
     let store = ws.store()?;
+    // From choosing the sequence number until the record is stored, no other process of this
+    // user may sign: two records with one number would be an equivocation, which voids both.
+    let _signing = crate::files::lock(&ws.seq_dir().join(SIGNING_LOCK))?;
     let snap = store.snapshot()?;
     let slot = Slot {
         team: require_team(&snap)?,

@@ -19,11 +19,16 @@ const MAX_INPUT: u64 = 64 * 1024 * 1024;
 pub fn run(agent: Option<&str>) -> u8 {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let options = Options::from_env(&cwd);
-    let mut ws = None;
+    // Found from the hook's directory first, so that even input that cannot be read is
+    // logged in the repository's working log.
+    let mut ws = options
+        .as_ref()
+        .ok()
+        .and_then(|o| Workspace::discover(&cwd, o.clone()).ok());
     let result = options
         .as_ref()
         .map_err(|e| anyhow!("{e:#}"))
-        .and_then(|o| record(agent, &cwd, o.clone(), &mut ws));
+        .and_then(|o| record(agent, &cwd, o, &mut ws));
     if let Err(e) = result {
         let config_dir = options
             .map(|o| o.config_dir)
@@ -40,7 +45,7 @@ pub fn run(agent: Option<&str>) -> u8 {
 fn record(
     agent: Option<&str>,
     cwd: &std::path::Path,
-    options: Options,
+    options: &Options,
     ws: &mut Option<Workspace>,
 ) -> Result<()> {
     let mut input = Vec::new();
@@ -51,23 +56,37 @@ fn record(
     let Some(event) = parse(agent, &input, cwd)? else {
         return Ok(());
     };
-    let found = Workspace::discover(&event.cwd, options)?;
-    if found.store_dir().is_err() {
-        // Not a repository attrib keeps a store for: nothing to record, nothing to say.
-        return Ok(());
+    if event.cwd != cwd || ws.is_none() {
+        // The agent works in another directory than the hook runs in: its repository counts.
+        *ws = Some(Workspace::discover(&event.cwd, options.clone())?);
     }
-    let ws = ws.insert(found);
-    checkpoint::checkpoint(ws, &event)?;
-    Ok(())
+    match ws.as_ref() {
+        // Not a repository attrib keeps a store for: nothing to record, nothing to say.
+        Some(found) if found.store_dir().is_ok() => {
+            checkpoint::checkpoint(found, &event)?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A checkpoint whose command line did not parse: the reason goes to the log, the agent goes
 /// on.
 pub fn failed_to_parse(e: &clap::Error) -> u8 {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-    let config_dir = Options::from_env(&cwd).map(|o| o.config_dir).unwrap_or(cwd);
+    let options = Options::from_env(&cwd).ok();
+    let config_dir = options
+        .as_ref()
+        .map(|o| o.config_dir.clone())
+        .unwrap_or_else(|| cwd.clone());
+    // The repository's working log is where a user looks first, as for every other failure.
+    let ws = options.and_then(|o| Workspace::discover(&cwd, o).ok());
     let text = e.render().to_string();
     let first = text.lines().next().unwrap_or("invalid command line");
-    checkpoint::log_error(None, &config_dir, &format!("attrib checkpoint: {first}"));
+    checkpoint::log_error(
+        ws.as_ref(),
+        &config_dir,
+        &format!("attrib checkpoint: {first}"),
+    );
     0
 }

@@ -44,9 +44,7 @@ pub struct WorkingLog {
 }
 
 /// An exclusive hold on the working log, released when dropped.
-pub struct LogLock {
-    _file: fs::File,
-}
+pub type LogLock = crate::files::FileLock;
 
 impl WorkingLog {
     /// The working log beside the store in `store_dir`.
@@ -68,18 +66,7 @@ impl WorkingLog {
 
     /// Waits for, then holds, the log's lock (one checkpoint, or one attestation, at a time).
     pub fn lock(&self) -> Result<LogLock> {
-        fs::create_dir_all(&self.dir)
-            .with_context(|| format!("cannot create {}", self.dir.display()))?;
-        let path = self.dir.join("lock");
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
-        file.lock()
-            .with_context(|| format!("cannot lock {}", path.display()))?;
-        Ok(LogLock { _file: file })
+        crate::files::lock(&self.dir.join("lock"))
     }
 
     /// True when the log holds anything to attest (without taking the lock).
@@ -135,7 +122,10 @@ pub fn checkpoint(ws: &Workspace, event: &AgentEvent) -> Result<Checkpointed> {
         }
         let hashes = line_hashes(&text);
         let state = step(states.load(&rel)?, &rel, &hashes, event, &writer);
-        states.save(&state)?;
+        match event.moment {
+            Moment::Before => states.save_before(&state)?,
+            _ => states.save(&state)?,
+        }
         done.files.push(rel);
     }
     Ok(done)

@@ -117,7 +117,10 @@ fn detect(v: &Value) -> &'static str {
         "generic"
     } else if v.get("cursor_version").is_some() || event.starts_with(char::is_lowercase) {
         "cursor"
-    } else if matches!(event, "BeforeTool" | "AfterTool") {
+    } else if matches!(
+        event,
+        "BeforeTool" | "AfterTool" | "BeforeAgent" | "AfterAgent" | "BeforeModel" | "AfterModel"
+    ) {
         "gemini-cli"
     } else if str_of(v, "tool_name").is_some_and(|t| t.ends_with("apply_patch")) {
         "codex"

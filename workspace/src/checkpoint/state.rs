@@ -213,6 +213,18 @@ impl States {
                 Err(e) => Err(e).with_context(|| format!("cannot remove {}", file.display())),
             };
         }
+        self.write(state)
+    }
+
+    /// Saves the state a "before" saw, even when nothing in it is left to attest: the agent's
+    /// edit is told from what was there by comparing with it. (The "after" that follows, or
+    /// the next attestation, removes it once it is settled.)
+    pub fn save_before(&self, state: &FileState) -> Result<()> {
+        self.write(state)
+    }
+
+    fn write(&self, state: &FileState) -> Result<()> {
+        let file = self.file_of(&state.path);
         fs::create_dir_all(&self.dir)
             .with_context(|| format!("cannot create {}", self.dir.display()))?;
         let mut bytes = vec![VERSION];

@@ -287,6 +287,7 @@ pub fn import(
     let planned = plan(records, &mut summary)?;
     check_can_sign(ws, me)?;
     let store = ws.store()?;
+    let _signing = crate::files::lock(&ws.seq_dir().join(crate::signing::SIGNING_LOCK))?;
     let snap = store.snapshot()?;
     let team = snap
         .team()

@@ -5,6 +5,8 @@
 //! SIGINT or SIGTERM saves the sync state and exits 0.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use anyhow::{anyhow, Context as _, Result};
 use attrib_cli::args::NodeArgs;
@@ -84,14 +86,53 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: NodeArgs) -> Result<()> {
         .peers
         .extend(config_addrs(p2p.peers.as_ref(), "peers")?);
     config.mdns = !args.no_mdns && p2p.mdns.unwrap_or(true);
-    runtime()?.block_on(async {
-        let shutdown = attrib_p2p_node::shutdown_signals()?;
-        attrib_p2p_node::run_until(config, names, shutdown, |event| {
-            // Best effort: a closed stdout must not stop the node.
-            let _ = writeln!(out, "{event}");
-            let _ = out.flush();
-        })
-        .await
-    })?;
-    Ok(())
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| follow_channel(ws, &stop));
+        let ran = runtime().and_then(|rt| {
+            rt.block_on(async {
+                let shutdown = attrib_p2p_node::shutdown_signals()?;
+                attrib_p2p_node::run_until(config, names, shutdown, |event| {
+                    // Best effort: a closed stdout must not stop the node.
+                    let _ = writeln!(out, "{event}");
+                    let _ = out.flush();
+                })
+                .await
+            })
+            .map_err(anyhow::Error::from)
+        });
+        stop.store(true, Ordering::Relaxed);
+        ran
+    })
+}
+
+/// How often the node looks at the repository's channel. A plain `pijul record` is attested
+/// (from agents' checkpoints or the pre-record hook's capture) within this and the time the
+/// attestation takes; an unchanged channel costs one `stat` of the pristine and a read of the
+/// tracker.
+const FOLLOW_EVERY: Duration = Duration::from_millis(250);
+
+/// Reconciles the workspace with its channel every [`FOLLOW_EVERY`] until `stop`, so that
+/// changes recorded without attrib are attested while the node runs, with no process added to
+/// the record itself. Says on stderr what it signed; a warning is said once, not every tick.
+fn follow_channel(ws: &Workspace, stop: &AtomicBool) {
+    let mut said: Vec<String> = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(FOLLOW_EVERY);
+        let warnings = match attrib_workspace::reconcile(ws) {
+            Ok(done) => {
+                attrib_cli::notices::print_attested(&done);
+                let mut w = done.warnings;
+                if let Err(e) = done.channel {
+                    w.push(format!("the channel is not followed: {e}"));
+                }
+                w
+            }
+            Err(e) => vec![format!("the channel is not followed: {e:#}")],
+        };
+        for w in warnings.iter().filter(|w| !said.contains(w)) {
+            attrib_cli::notices::warn(w);
+        }
+        said = warnings;
+    }
 }
