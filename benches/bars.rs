@@ -1,5 +1,5 @@
 //! Every bar of docs/ARCHITECTURE.md in one run: the overlay benchmark (100k attestations by 20 authors),
-//! the Pijul benchmark (a 1,000-change history) and the network benchmark (10k-record catch-up,
+//! the Pijul benchmark (a 1,000-change history), the agent-checkpoint benchmark and the network benchmark (10k-record catch-up,
 //! a reconnect into a 100k-record store, 20-node gossip, node memory), one after the other.
 //! Each prints its rows: the figure, the reference measured in the same run, the ratio and the
 //! bar.
@@ -12,6 +12,9 @@
 // Each benchmark brings its own copy of `common`: they are written to run alone too.
 #![allow(clippy::duplicate_mod)]
 
+#[allow(dead_code)]
+#[path = "checkpoints.rs"]
+mod checkpoints;
 #[allow(dead_code)]
 #[path = "../p2p-node/benches/network.rs"]
 mod network;
@@ -31,6 +34,8 @@ fn main() {
     overlay::main();
     println!();
     pijul::main();
+    println!();
+    checkpoints::main();
     println!();
     network::main();
 }

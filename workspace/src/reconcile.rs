@@ -210,9 +210,10 @@ fn act(
                     (Some(capture), Some(info)) => {
                         (from_capture(capture, info), Cause::PreRecordHook)
                     }
-                    // Without the hook's capture, only lines the working log says agents
-                    // wrote make the change this device's to attest.
-                    _ if from_log.agent_lines > 0 => {
+                    // Without the hook's capture, only lines the working log saw written
+                    // here, by agents or by the person between their edits, make the change
+                    // this device's to attest.
+                    _ if from_log.agent_lines > 0 || from_log.person_lines > 0 => {
                         (Claim::new(Origin::AgentHook), Cause::Checkpoints)
                     }
                     _ => continue,

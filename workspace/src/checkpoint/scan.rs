@@ -25,7 +25,8 @@ const SKIPPED_DIRS: [&str; 8] = [
     "target",
     "node_modules",
 ];
-/// A scan stops after this many files (it then says so in the error log).
+/// A scan looks at no more than this many files (in path order of the walk); changes to files
+/// past it are not credited to the command.
 const MAX_FILES: usize = 20_000;
 /// Larger files are compared by size and time only.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
