@@ -121,7 +121,13 @@ pub fn checkpoint(ws: &Workspace, event: &AgentEvent) -> Result<Checkpointed> {
             continue;
         }
         let hashes = line_hashes(&text);
-        let state = step(states.load(&rel)?, &rel, &hashes, event, &writer);
+        let known = states.load(&rel)?;
+        let state = step(known.clone(), &rel, &hashes, event, &writer);
+        if known.as_ref() == Some(&state) {
+            // Nothing changed since the last checkpoint (the usual "before"): nothing to write.
+            done.files.push(rel);
+            continue;
+        }
         match event.moment {
             Moment::Before => states.save_before(&state)?,
             _ => states.save(&state)?,

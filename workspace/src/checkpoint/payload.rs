@@ -405,28 +405,47 @@ fn generic(v: &Value, cwd: &Path) -> Result<Option<AgentEvent>> {
 }
 
 /// The model named last in a transcript (JSON lines or JSON): its last `"model":"…"`. Reads
-/// only the transcript's tail, so a long session costs the same as a short one.
+/// the transcript from its end, 16 KiB first and then four times more at each step up to
+/// 1 MiB, so a long session costs the same as a short one and the usual answer (in the last
+/// turn) costs one small read.
 pub fn model_in_transcript(path: &Path) -> Option<String> {
     use std::io::{Read as _, Seek as _, SeekFrom};
-    const TAIL: u64 = 256 * 1024;
     let mut f = std::fs::File::open(path).ok()?;
     let len = f.metadata().ok()?.len();
-    f.seek(SeekFrom::Start(len.saturating_sub(TAIL))).ok()?;
-    let mut tail = Vec::new();
-    f.read_to_end(&mut tail).ok()?;
-    let text = String::from_utf8_lossy(&tail);
-    let key = "\"model\":";
-    let mut at = text.len();
-    while let Some(i) = text[..at].rfind(key) {
-        let rest = text[i + key.len()..].trim_start();
-        if let Some(quoted) = rest.strip_prefix('"') {
-            let end = quoted.find('"')?;
-            let model = &quoted[..end];
-            if !model.is_empty() && model != "default" && !model.starts_with('<') {
-                return Some(model.to_string());
+    let mut tail_len: u64 = 16 * 1024;
+    loop {
+        let start = len.saturating_sub(tail_len);
+        f.seek(SeekFrom::Start(start)).ok()?;
+        let mut tail = Vec::new();
+        (&mut f).take(tail_len).read_to_end(&mut tail).ok()?;
+        if let Some(model) = last_model(&tail) {
+            return Some(model);
+        }
+        if start == 0 || tail_len >= 1024 * 1024 {
+            return None;
+        }
+        tail_len *= 4;
+    }
+}
+
+/// The last usable `"model":"…"` value in `bytes`, searched from the end without decoding the
+/// rest (a transcript's tail may start inside a multi-byte character).
+fn last_model(bytes: &[u8]) -> Option<String> {
+    const KEY: &[u8] = b"\"model\":";
+    let mut end = bytes.len();
+    while let Some(i) = bytes[..end].windows(KEY.len()).rposition(|w| w == KEY) {
+        let rest = &bytes[i + KEY.len()..];
+        let rest = &rest[rest.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+        if let Some(quoted) = rest.strip_prefix(b"\"") {
+            if let Some(close) = quoted.iter().position(|&b| b == b'"') {
+                if let Ok(model) = std::str::from_utf8(&quoted[..close]) {
+                    if !model.is_empty() && model != "default" && !model.starts_with('<') {
+                        return Some(model.to_string());
+                    }
+                }
             }
         }
-        at = i;
+        end = i;
     }
     None
 }

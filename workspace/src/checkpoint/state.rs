@@ -6,7 +6,7 @@ use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context as _, Result};
+use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
 use similar::{capture_diff_slices, Algorithm, DiffOp};
 
@@ -148,9 +148,19 @@ impl FileState {
 }
 
 /// The working log's directory of file states.
+///
+/// Each file's state is kept as `files/<hash of its path>.<generation>`: a save writes the next
+/// generation as a new file, then removes the older ones. A new file rather than a rename over
+/// the old one, because ext4 flushes a file renamed over another before the rename returns
+/// (its `auto_da_alloc` safeguard), which costs a checkpoint half a millisecond or more of disk
+/// wait; a new file costs none. Each file ends with a checksum, so one cut short by a crash is
+/// passed over and the generation before it is read.
 pub struct States {
     dir: PathBuf,
 }
+
+/// The checksum's length at the end of a state file.
+const CHECKSUM: usize = 8;
 
 impl States {
     /// The states kept in `log_dir` (the working log's directory).
@@ -160,58 +170,79 @@ impl States {
         }
     }
 
-    /// The file holding `path`'s state.
-    fn file_of(&self, path: &str) -> PathBuf {
-        let h = blake3::hash(path.as_bytes());
-        self.dir.join(&h.to_hex()[..32])
+    /// The name every generation of `path`'s state starts with.
+    fn stem_of(path: &str) -> String {
+        blake3::hash(path.as_bytes()).to_hex()[..32].to_string()
+    }
+
+    /// Every generation on disk, as (stem, generation, file), newest generation last per stem.
+    fn generations(&self) -> Result<Vec<(String, u64, PathBuf)>> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", self.dir.display())),
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot read {}", self.dir.display()))?;
+            let name = entry.file_name();
+            let Some((stem, generation)) = name.to_str().and_then(|n| n.split_once('.')) else {
+                continue;
+            };
+            if let Ok(generation) = generation.parse::<u64>() {
+                out.push((stem.to_string(), generation, entry.path()));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// The newest readable generation of one stem among `all` (sorted), and the newest
+    /// generation number seen.
+    fn newest<'a>(
+        all: impl DoubleEndedIterator<Item = &'a (String, u64, PathBuf)>,
+    ) -> (Option<(FileState, &'a Path)>, u64) {
+        let mut top = 0;
+        for (_, generation, file) in all.rev() {
+            top = top.max(*generation);
+            if let Some(state) = fs::read(file).ok().as_deref().and_then(decode) {
+                return (Some((state, file)), top);
+            }
+        }
+        (None, top)
     }
 
     /// The state of `path`, if the working log has one.
     pub fn load(&self, path: &str) -> Result<Option<FileState>> {
-        let file = self.file_of(path);
-        let bytes = match fs::read(&file) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
-        };
-        decode(&bytes)
-            .map(Some)
-            .ok_or_else(|| anyhow!("{} is not a working-log state", file.display()))
+        let stem = Self::stem_of(path);
+        let all = self.generations()?;
+        let (found, _) = Self::newest(all.iter().filter(|(s, _, _)| *s == stem));
+        Ok(found.map(|(state, _)| state))
     }
 
-    /// Every state in the working log (a damaged one is skipped and named in the error list).
+    /// Every state in the working log (a stem with no readable generation is named in the
+    /// second list).
     pub fn all(&self) -> Result<(Vec<FileState>, Vec<String>)> {
+        let all = self.generations()?;
         let mut states = Vec::new();
         let mut damaged = Vec::new();
-        let entries = match fs::read_dir(&self.dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((states, damaged)),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", self.dir.display())),
-        };
-        for entry in entries {
-            let entry = entry?;
-            let name = entry.file_name();
-            if name.to_string_lossy().starts_with('.') {
-                continue;
+        let mut rest = all.as_slice();
+        while let Some((stem, _, _)) = rest.first() {
+            let n = rest.iter().take_while(|(s, _, _)| s == stem).count();
+            match Self::newest(rest[..n].iter()) {
+                (Some((state, _)), _) => states.push(state),
+                (None, _) => damaged.push(self.dir.join(stem).display().to_string()),
             }
-            match fs::read(entry.path()).ok().as_deref().and_then(decode) {
-                Some(s) => states.push(s),
-                None => damaged.push(entry.path().display().to_string()),
-            }
+            rest = &rest[n..];
         }
         states.sort_by(|a, b| a.path.cmp(&b.path));
         Ok((states, damaged))
     }
 
-    /// Saves `state` (replacing the file atomically), or removes it when it is settled.
+    /// Saves `state` as its next generation, or removes it when it is settled.
     pub fn save(&self, state: &FileState) -> Result<()> {
-        let file = self.file_of(&state.path);
         if state.is_settled() {
-            return match fs::remove_file(&file) {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                Err(e) => Err(e).with_context(|| format!("cannot remove {}", file.display())),
-            };
+            return self.remove_older(&Self::stem_of(&state.path), u64::MAX);
         }
         self.write(state)
     }
@@ -224,31 +255,57 @@ impl States {
     }
 
     fn write(&self, state: &FileState) -> Result<()> {
-        let file = self.file_of(&state.path);
+        let stem = Self::stem_of(&state.path);
+        let all = self.generations()?;
+        let top = all
+            .iter()
+            .filter(|(s, _, _)| *s == stem)
+            .map(|(_, g, _)| *g)
+            .max()
+            .unwrap_or(0);
         fs::create_dir_all(&self.dir)
             .with_context(|| format!("cannot create {}", self.dir.display()))?;
         let mut bytes = vec![VERSION];
         bytes.extend(postcard::to_allocvec(state)?);
-        let tmp = self.dir.join(format!(
-            ".{}.{}",
-            file.file_name().and_then(|n| n.to_str()).unwrap_or("state"),
-            std::process::id()
-        ));
-        let written = (|| -> std::io::Result<()> {
-            let mut f = fs::File::create(&tmp)?;
-            f.write_all(&bytes)?;
-            fs::rename(&tmp, &file)
-        })();
+        let sum = blake3::hash(&bytes);
+        bytes.extend_from_slice(&sum.as_bytes()[..CHECKSUM]);
+        let next = top + 1;
+        let file = self.dir.join(format!("{stem}.{next}"));
+        let written = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&file)
+            .and_then(|mut f| f.write_all(&bytes));
         if let Err(e) = written {
-            let _ = fs::remove_file(&tmp);
+            let _ = fs::remove_file(&file);
             return Err(e).with_context(|| format!("cannot write {}", file.display()));
+        }
+        self.remove_older(&stem, next)
+    }
+
+    /// Removes the generations of `stem` older than `keep`.
+    fn remove_older(&self, stem: &str, keep: u64) -> Result<()> {
+        for (s, generation, file) in self.generations()? {
+            if s == stem && generation < keep {
+                match fs::remove_file(&file) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(e).with_context(|| format!("cannot remove {}", file.display()))
+                    }
+                }
+            }
         }
         Ok(())
     }
 }
 
 fn decode(bytes: &[u8]) -> Option<FileState> {
-    let (&version, body) = bytes.split_first()?;
+    let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(CHECKSUM)?)?;
+    if blake3::hash(body).as_bytes()[..CHECKSUM] != *sum {
+        return None;
+    }
+    let (&version, body) = body.split_first()?;
     if version != VERSION {
         return None;
     }
