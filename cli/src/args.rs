@@ -76,6 +76,10 @@ pub enum Command {
     /// Entry points Pijul calls (installed by `attrib init --install-hooks`).
     #[command(subcommand, hide = true)]
     Hook(HookCommand),
+    /// Install attrib's checkpoint hook in coding agents' settings (Claude Code, Codex, Cursor,
+    /// Gemini CLI), show where it is installed, or take it out.
+    #[command(subcommand)]
+    Hooks(HooksCommand),
     /// Record an agent's file edit in the working log (agents' hooks run this, with the hook's
     /// JSON on standard input); it never fails the agent.
     Checkpoint(CheckpointArgs),
@@ -214,6 +218,74 @@ pub struct InitArgs {
     /// its AI context (runs on an existing store too).
     #[arg(long)]
     pub install_hooks: bool,
+    /// Also install these agents' checkpoint hooks in the repository, as `attrib hooks install
+    /// --agent` does (comma-separated: claude-code, codex, cursor, gemini, or all; runs on an
+    /// existing store too).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "AGENT,...")]
+    pub agent_hooks: Vec<AgentArg>,
+}
+
+/// A coding agent whose hook settings `attrib hooks` edits.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum AgentArg {
+    /// Claude Code: .claude/settings.json.
+    #[value(alias = "claude")]
+    ClaudeCode,
+    /// Codex CLI: .codex/config.toml.
+    Codex,
+    /// Cursor: .cursor/hooks.json.
+    Cursor,
+    /// Gemini CLI: .gemini/settings.json.
+    #[value(alias = "gemini-cli")]
+    Gemini,
+    /// Every agent above.
+    All,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HooksCommand {
+    /// Add `attrib checkpoint` to agents' hooks, in this repository's settings (default) or in
+    /// your home directory's (--user); your other settings and hooks stay as they are.
+    #[command(
+        after_help = "Each agent then runs `attrib checkpoint --agent NAME` (this binary, by its absolute\n\
+path) before and after each file edit and shell command, and attrib tells your lines from the\n\
+agent's when you record. Installing again changes nothing, or updates attrib's entry in place.\n\
+Codex runs a new or changed hook only once you trust it: open /hooks in Codex.\n\n\
+Examples:\n  attrib hooks install --agent claude-code\n  attrib hooks install --agent codex,gemini --user\n  attrib hooks install --agent all --prompts"
+    )]
+    Install(HooksInstallArgs),
+    /// For every agent, in this repository and in your home directory: the settings file and
+    /// whether attrib's hooks are in it (all the events, some, or none).
+    Status(JsonFlag),
+    /// Take attrib's hooks out of agents' settings; everything else in the files stays.
+    Uninstall(HooksTargetArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct HooksTargetArgs {
+    /// The agent (repeatable or comma-separated; `all` for every one).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        required = true,
+        value_name = "AGENT"
+    )]
+    pub agent: Vec<AgentArg>,
+    /// Your own settings in your home directory (every repository you open), not this
+    /// repository's.
+    #[arg(long)]
+    pub user: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct HooksInstallArgs {
+    #[command(flatten)]
+    pub target: HooksTargetArgs,
+    /// Also hook each prompt you give the agent (kept as a salted commitment, never its text);
+    /// without this flag, only when the config's ai.track_prompts is true.
+    #[arg(long)]
+    pub prompts: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -597,6 +669,25 @@ impl From<StatsBy> for attrib_query::stats::StatsBy {
             StatsBy::SuggestionType => Q::SuggestionType,
             StatsBy::Month => Q::Month,
         }
+    }
+}
+
+impl AgentArg {
+    /// The agents a list of `--agent` values names, each once, in the libraries' order.
+    pub fn agents(list: &[AgentArg]) -> Vec<attrib_workspace::agent_hooks::Agent> {
+        use attrib_workspace::agent_hooks::Agent;
+        Agent::ALL
+            .into_iter()
+            .filter(|agent| {
+                list.iter().any(|a| match a {
+                    AgentArg::All => true,
+                    AgentArg::ClaudeCode => *agent == Agent::ClaudeCode,
+                    AgentArg::Codex => *agent == Agent::Codex,
+                    AgentArg::Cursor => *agent == Agent::Cursor,
+                    AgentArg::Gemini => *agent == Agent::Gemini,
+                })
+            })
+            .collect()
     }
 }
 

@@ -73,12 +73,24 @@ pub fn clap_error(e: clap::Error) -> u8 {
         }
         _ => {
             let text = e.render().to_string();
-            let first = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
+            let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+            let mut first = lines
+                .next()
                 .unwrap_or("invalid command line")
-                .trim_start_matches("error: ");
-            usage(first)
+                .trim_start_matches("error: ")
+                .to_string();
+            // "the following required arguments were not provided:" lists them on the
+            // indented lines below: keep them in the one line.
+            if first.ends_with(':') {
+                let listed: Vec<&str> = lines
+                    .take_while(|l| l.starts_with(' '))
+                    .map(str::trim)
+                    .collect();
+                if !listed.is_empty() {
+                    first = format!("{first} {}", listed.join(", "));
+                }
+            }
+            usage(&first)
         }
     }
 }

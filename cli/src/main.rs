@@ -112,6 +112,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Stats(a) => commands::stats::run(&ws, out, a),
         Command::Config(c) => commands::config::run(&ws, out, c),
         Command::Hook(HookCommand::PreRecord) => commands::hook::pre_record(&ws),
+        Command::Hooks(c) => commands::hooks::run(&ws, out, c),
         Command::Blame(a) => commands::blame::run(&ws, out, a),
         Command::Verify(f) => commands::verify::run(&ws, out, f.json),
         Command::Export(a) => commands::export::run(&ws, out, a),

@@ -16,6 +16,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     write_with_mode(path, bytes, 0o644, true)
 }
 
+/// Writes a file atomically with the given permission bits (a file someone else owns, such as
+/// an agent's settings, keeps the mode it had).
+pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    write_with_mode(path, bytes, mode, true)
+}
+
 /// Replaces a file's content atomically, without waiting for the disk: after a crash the file
 /// holds the old content or the new. For state that something durable already implies, where
 /// an `fsync` would only slow the command that writes it.

@@ -4,6 +4,7 @@
 //! Every failing command is checked against the error contract (non-zero exit, exactly one
 //! `attrib: ` line on stderr, no panic); usage errors must exit with 2.
 
+mod agent_hooks;
 mod blame;
 mod checkpoints;
 mod claims;

@@ -1,7 +1,8 @@
 //! attrib's write side: a [`Workspace`] — the store, this device's identity, the config and the
 //! VCS repository, found from a directory — and every operation that writes a signed record:
 //! capture of how AI helped, claims and attestations, reviews, the team's grants and revokes,
-//! imports, the wrapped record, the pre-record hook, and reconciliation with the VCS.
+//! imports, the wrapped record, the pre-record hook, reconciliation with the VCS, and the
+//! installation of agents' hooks that call `attrib checkpoint` ([`agent_hooks`]).
 //!
 //! The rules live here, once, so that every front end (the CLI, a server, an agent hook)
 //! enforces them: only this crate's typed operations sign ([`claim::attest`],
@@ -10,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+pub mod agent_hooks;
 pub mod capture;
 pub mod checkpoint;
 pub mod claim;

@@ -149,6 +149,7 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
         &mut quiet,
         InitArgs {
             install_hooks: false,
+            agent_hooks: Vec::new(),
             team: Some("demo-team".into()),
             join: None,
             name: Some("alice".into()),
@@ -184,6 +185,7 @@ fn story(out: &mut dyn Write, root: &Path) -> Result<()> {
             &mut quiet,
             InitArgs {
                 install_hooks: false,
+                agent_hooks: Vec::new(),
                 team: None,
                 join: Some(team_file.clone()),
                 name: None,

@@ -1,8 +1,9 @@
-//! `attrib init [--team NAME | --join FILE] [--install-hooks]`.
+//! `attrib init [--team NAME | --join FILE] [--install-hooks] [--agent-hooks AGENT,...]`.
 
 use std::io::Write;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{anyhow, bail, Context as _, Result};
+use attrib_workspace::agent_hooks::{self, Places, Prepared, Scope};
 use attrib_workspace::hooks::HookPlan;
 use attrib_workspace::{files::read_input, team, Workspace};
 
@@ -19,6 +20,20 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: InitArgs) -> Result<()> {
     } else {
         None
     };
+    // The agents' settings files are read now too: one that cannot be read stops init before
+    // anything is written.
+    let places = Places::for_init(ws);
+    let agent_hooks = if args.agent_hooks.is_empty() {
+        None
+    } else {
+        let prompts = agent_hooks::track_prompts(ws)?;
+        Some(super::hooks::prepare(
+            places.as_ref().map_err(|e| anyhow!("{e:#}"))?,
+            &args.agent_hooks,
+            Scope::Project,
+            prompts,
+        )?)
+    };
     let me = if ws.has_identity() {
         ws.identity()?
     } else {
@@ -28,10 +43,12 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: InitArgs) -> Result<()> {
         me
     };
     if let Some(held) = team::existing(ws)? {
-        if args.team.is_none() && args.join.is_none() {
+        if args.team.is_none() && args.join.is_none() && (hooks.is_some() || agent_hooks.is_some())
+        {
             if let Some(plan) = hooks {
-                return install_hooks(out, plan);
+                install_hooks(out, plan)?;
             }
+            return finish_agent_hooks(out, places.ok(), agent_hooks);
         }
         bail!(
             "{} already holds team {:?} ({}); nothing to do",
@@ -81,6 +98,31 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: InitArgs) -> Result<()> {
     }
     if let Some(plan) = hooks {
         install_hooks(out, plan)?;
+    }
+    finish_agent_hooks(out, places.ok(), agent_hooks)
+}
+
+/// Installs the agent hooks asked for; when none were, ends with a hint naming the agents this
+/// person seems to use (a `.claude`, `.codex`, … directory here or at home) that have none yet.
+fn finish_agent_hooks(
+    out: &mut dyn Write,
+    places: Option<Places>,
+    prepared: Option<Vec<Prepared>>,
+) -> Result<()> {
+    if let Some(prepared) = prepared {
+        return super::hooks::apply(out, prepared);
+    }
+    // Only a hint: without a home directory or the binary's path there is none to give.
+    let (Some(places), Ok(exe)) = (places, super::hooks::exe()) else {
+        return Ok(());
+    };
+    let agents = agent_hooks::suggested(&places, &exe);
+    if !agents.is_empty() {
+        writeln!(
+            out,
+            "hint: to tell your lines from your agents', run `{}`",
+            super::hooks::install_command(&agents, Scope::Project)
+        )?;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod docs;
 pub mod export;
 pub mod hook;
+pub mod hooks;
 pub mod identity;
 pub mod import;
 pub mod init;
