@@ -7,6 +7,7 @@
 mod blame;
 mod claims;
 mod config_cmd;
+mod contributions;
 mod exchange;
 mod formats;
 mod network;
