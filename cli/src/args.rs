@@ -117,21 +117,6 @@ pub enum HookCommand {
     PreRecord,
 }
 
-/// A dimension `attrib stats --by` groups by.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq, PartialOrd, Ord)]
-pub enum StatsBy {
-    /// The AI provider (human and unattested patches form their own groups).
-    Provider,
-    /// The AI provider/model.
-    Model,
-    /// The attesting member (a patch attested by several members counts for each).
-    Author,
-    /// How the AI contributed (complete, partial, …).
-    SuggestionType,
-    /// The patch's month (UTC), from the change's time or its first attestation's.
-    Month,
-}
-
 #[derive(Args, Debug)]
 #[command(
     after_help = "Columns: PATCHES in the group; AI, how many were AI-assisted, and AI SHARE of the\n\
@@ -139,12 +124,19 @@ group's patches; LINES of the current tree the group's changes inserted, AI LINE
 and their share (Pijul only); REVIEWED, the share with a member's review; AVG CONFIDENCE of\n\
 the AI claims that state one; AVG REVIEW, human review time per patch that has any (the\n\
 author's stated review of the AI output plus reviewers' time). The last row is the total.\n\n\
-Examples:\n  attrib stats --by provider --since 90d\n  attrib stats --by month --by model --csv"
+A patch falls in the group of the AI help its attestation names: with contributions (one per\n\
+AI session, from agent checkpoints), the one that wrote the most lines. --json splits the AI\n\
+lines among every contribution (by_model, by_agent); --per-change lists each change's lines.\n\n\
+Examples:\n  attrib stats --by provider --since 90d\n  attrib stats --by month --by model --csv\n  attrib stats --by agent --json"
 )]
 pub struct StatsArgs {
     /// Group by these (repeatable, in order; default: model).
     #[arg(long, value_enum, value_name = "DIMENSION")]
-    pub by: Vec<StatsBy>,
+    pub by: Vec<attrib_query::stats::StatsBy>,
+    /// Also list each change with its lines: AI-written by model and agent, and the author's
+    /// own (a Pijul repository only).
+    #[arg(long, conflicts_with = "csv")]
+    pub per_change: bool,
     /// Only patches from this time on: a date (2026-01-31), a time (2026-01-31T12:00:00Z)
     /// or an age (90d, 2w, 12h).
     #[arg(long, value_name = "WHEN", value_parser = attrib_query::time::parse_when)]
@@ -516,8 +508,18 @@ fn parse_min_confidence(s: &str) -> Result<u16, String> {
 }
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "With --open-prompt FILE, checks the prompt in FILE against every prompt commitment the\n\
+patch's attestations carry (the AI help's and each contribution's), with the salts kept in\n\
+prompt-salts/ of your config directory: only the prompt's author has them. Prints which\n\
+commitment the prompt opens, or fails with one line saying why none opened.\n\n\
+Example:\n  attrib show 7QZ3X --open-prompt prompt.txt"
+)]
 pub struct ShowArgs {
     pub patch: String,
+    /// Check whether the prompt in FILE opens one of the patch's prompt commitments.
+    #[arg(long, value_name = "FILE")]
+    pub open_prompt: Option<PathBuf>,
     #[arg(long)]
     pub json: bool,
 }
@@ -534,6 +536,10 @@ When an attestation marks only some of a change's added lines as AI-written (lin
 still owns is traced back to the line it added: AI-written lines show as AI, the others as\n\
 \"human (in an AI-assisted change)\" (`\"ai_lines\": \"this\"` / `\"others\"` in --json); a line\n\
 that cannot be traced shows as \"partially AI (spans)\".\n\n\
+An attestation with contributions (one per AI session, from agent checkpoints) says which\n\
+lines each session wrote: such a line shows its model and agent tool (\"AI anthropic/claude-\n\
+sonnet-4 complete via claude-code\"; --json rows carry provider, model, agent and session,\n\
+null for a line not written by AI), and the change's other lines are its author's.\n\n\
 Conflicts are shown as marker rows, and the lines inside carry the conflict's number."
 )]
 pub struct BlameArgs {
@@ -658,19 +664,6 @@ pub struct SyncArgs {
 
 // How the grammar's values become the libraries' inputs: one conversion per type, so every
 // command hands the libraries the same thing for the same flags.
-
-impl From<StatsBy> for attrib_query::stats::StatsBy {
-    fn from(d: StatsBy) -> Self {
-        use attrib_query::stats::StatsBy as Q;
-        match d {
-            StatsBy::Provider => Q::Provider,
-            StatsBy::Model => Q::Model,
-            StatsBy::Author => Q::Author,
-            StatsBy::SuggestionType => Q::SuggestionType,
-            StatsBy::Month => Q::Month,
-        }
-    }
-}
 
 impl AgentArg {
     /// The agents a list of `--agent` values names, each once, in the libraries' order.

@@ -71,6 +71,9 @@ pub struct AttestationPeek<'a> {
     pub patch: PatchRef<'a>,
     /// The AI fields, `None` for a patch written without AI.
     pub ai: Option<AiPeek<'a>>,
+    /// The record carries contributions (one per AI session): a reader that needs them decodes
+    /// the whole record; `ai` is the main one.
+    pub contributions: bool,
 }
 
 /// Variant index of `Payload::Attest` in the canonical encoding.
@@ -147,14 +150,15 @@ impl<'a> Cursor<'a> {
 
 /// Reads up to the patch id: sequence number, time, origin, and the patch.
 fn attestation_prefix<'a>(c: &mut Cursor<'a>) -> Option<(u32, u64, Origin, PatchRef<'a>)> {
-    payload_prefix(c, &[ATTEST, ATTEST_WITH_CONTRIBUTIONS])
+    payload_prefix(c, &[ATTEST, ATTEST_WITH_CONTRIBUTIONS]).map(|(p, _)| p)
 }
 
 /// Reads up to the patch id of a record whose payload is one of the variants `variants`.
+/// Returns them with the variant read.
 fn payload_prefix<'a>(
     c: &mut Cursor<'a>,
     variants: &[u64],
-) -> Option<(u32, u64, Origin, PatchRef<'a>)> {
+) -> Option<((u32, u64, Origin, PatchRef<'a>), u64)> {
     let seq = u32::try_from(c.varint()?).ok()?;
     let timestamp_ms = c.varint()?;
     let origin = match c.varint()? {
@@ -164,7 +168,8 @@ fn payload_prefix<'a>(
         3 => Origin::Imported,
         _ => return None,
     };
-    if !variants.contains(&c.varint()?) {
+    let variant = c.varint()?;
+    if !variants.contains(&variant) {
         return None;
     }
     let patch = match c.varint()? {
@@ -172,7 +177,7 @@ fn payload_prefix<'a>(
         1 => PatchRef::Text(c.str()?),
         _ => return None,
     };
-    Some((seq, timestamp_ms, origin, patch))
+    Some(((seq, timestamp_ms, origin, patch), variant))
 }
 
 /// The listing fields of `body` if it is an attestation; `None` for other records or bad bytes.
@@ -187,7 +192,8 @@ pub(crate) fn peek_attestation_in<'a>(
     names: Option<&'a [(String, String)]>,
 ) -> Option<AttestationPeek<'a>> {
     let mut c = Cursor { b: body };
-    let (seq, timestamp_ms, origin, patch) = attestation_prefix(&mut c)?;
+    let ((seq, timestamp_ms, origin, patch), variant) =
+        payload_prefix(&mut c, &[ATTEST, ATTEST_WITH_CONTRIBUTIONS])?;
     let ai = if c.option()? {
         let (provider, model) = match names {
             None => (c.str()?, c.str()?),
@@ -231,6 +237,7 @@ pub(crate) fn peek_attestation_in<'a>(
         origin,
         patch,
         ai,
+        contributions: variant == ATTEST_WITH_CONTRIBUTIONS,
     })
 }
 
@@ -275,7 +282,7 @@ pub(crate) fn packed_model_at(body: &[u8]) -> Option<usize> {
 /// The patch and seconds of `body` if it is a review; `None` for other records or bad bytes.
 pub fn peek_review(body: &[u8]) -> Option<ReviewPeek<'_>> {
     let mut c = Cursor { b: body };
-    let (seq, timestamp_ms, _, patch) = payload_prefix(&mut c, &[REVIEW])?;
+    let ((seq, timestamp_ms, _, patch), _) = payload_prefix(&mut c, &[REVIEW])?;
     let seconds = u32::try_from(c.varint()?).ok()?;
     Some(ReviewPeek {
         seq,

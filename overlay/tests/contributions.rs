@@ -43,6 +43,7 @@ fn a_record_without_contributions_keeps_the_bytes_it_was_signed_with() {
     assert_eq!(Record::from_canonical(&bytes).unwrap(), r);
     let peeked = peek_attestation(&bytes).unwrap();
     assert_eq!(peeked.patch.to_string(), "P1");
+    assert!(!peeked.contributions);
 }
 
 #[test]
@@ -54,6 +55,10 @@ fn contributions_round_trip_through_bytes_json_and_the_store() {
     // The listing fields read in place, as for any attestation.
     let peeked = peek_attestation(&bytes).unwrap();
     assert_eq!(peeked.ai.unwrap().model, "claude-sonnet-4");
+    assert!(
+        peeked.contributions,
+        "the peek says a full decode has more to read"
+    );
 
     let founder = identity(1);
     let g = genesis(&founder);

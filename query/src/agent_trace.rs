@@ -6,7 +6,11 @@
 //! {type, model_id} → ranges {start_line, end_line}`. In a Pijul repository an AI-assisted
 //! attestation without spans (it covers its whole change) is exported too, with the lines the
 //! change added (`pijul change`) as its ranges and `dev.attrib.lines = "all-added"`, which an
-//! import reads back as a claim on the whole change. The record's `id` is a UUID (version 8)
+//! import reads back as a claim on the whole change. An attestation with contributions (one per
+//! AI session) has one conversation per contribution in each file it wrote, with the
+//! contribution's model and ranges; its `url` (`urn:x-attrib:contribution:RECORD:N`) names
+//! entry N of `dev.attrib.contributions`, which holds the contribution's agent tool, session,
+//! suggestion type and prompt commitment. The record's `id` is a UUID (version 8)
 //! derived from the signed record's id, so exporting twice writes the same file. The spec's
 //! `vcs.type` is one of git, jj, hg or svn, so a Pijul change hash cannot go there: it goes in
 //! `metadata["dev.attrib"].change`, with the author, origin, suggestion type, confidence and
@@ -36,6 +40,9 @@ pub const VENDOR: &str = "dev.attrib";
 pub const WHOLE_CHANGE: &str = "all-added";
 /// Longest `model_id` the spec allows.
 const MAX_MODEL_ID: usize = 250;
+/// How a conversation's `url` names one of the record's contributions: this prefix, the
+/// signed record's id, `:`, and the contribution's index in `dev.attrib.contributions`.
+pub const CONTRIBUTION_URN: &str = "urn:x-attrib:contribution:";
 
 /// One trace record: which lines of which files a contributor wrote.
 #[derive(Serialize, Deserialize, Debug, Clone)]
@@ -165,7 +172,12 @@ pub fn uuid_from(bytes: &[u8; 32]) -> String {
 
 /// `provider/model`, the models.dev convention the spec uses for `model_id`.
 pub fn model_id(ai: &AiAssistance) -> String {
-    let mut id = format!("{}/{}", ai.provider, ai.model);
+    model_id_of(&ai.provider, &ai.model)
+}
+
+/// `provider/model`, cut to the spec's longest `model_id`.
+pub fn model_id_of(provider: &str, model: &str) -> String {
+    let mut id = format!("{provider}/{model}");
     if id.len() > MAX_MODEL_ID {
         let mut cut = MAX_MODEL_ID;
         while !id.is_char_boundary(cut) {
@@ -205,6 +217,9 @@ pub fn trace_of(
     let Payload::Attest(a) = &r.record.payload else {
         return None;
     };
+    if !a.contributions.is_empty() {
+        return Some(with_contributions(r, a, m));
+    }
     let spans: &[LineSpan] = match whole {
         Some(w) if a.line_spans.is_empty() => w,
         _ => &a.line_spans,
@@ -225,12 +240,7 @@ pub fn trace_of(
     // Files in the order the attestation first names them; each file's ranges in order.
     let mut files: Vec<TraceFile> = Vec::new();
     for span in spans {
-        let range = Range {
-            start_line: u64::from(span.start),
-            end_line: u64::from(span.end),
-            content_hash: None,
-            contributor: None,
-        };
+        let range = range_of(span);
         match files.iter_mut().find(|f| f.path == span.file) {
             Some(f) => f.conversations[0].ranges.push(range),
             None => files.push(TraceFile {
@@ -244,6 +254,90 @@ pub fn trace_of(
             }),
         }
     }
+    let mut ours = vendor_of(r, a, m);
+    if a.line_spans.is_empty() {
+        // The claim covers the whole change: these are all the lines it added.
+        ours.insert("lines".into(), json!(WHOLE_CHANGE));
+    }
+    Some(record_of(r, a, files, ours))
+}
+
+/// A span as a trace range.
+fn range_of(span: &LineSpan) -> Range {
+    Range {
+        start_line: u64::from(span.start),
+        end_line: u64::from(span.end),
+        content_hash: None,
+        contributor: None,
+    }
+}
+
+/// The trace record of an attestation with contributions: in each file, one conversation per
+/// contribution that wrote lines there, in the contributions' order.
+fn with_contributions(
+    r: &SignedRecord,
+    a: &attrib_overlay::Attestation,
+    m: Option<&attrib_overlay::Membership>,
+) -> TraceRecord {
+    let record_id = r.id().to_hex();
+    let mut files: Vec<TraceFile> = Vec::new();
+    let mut listed = Vec::with_capacity(a.contributions.len());
+    for (i, c) in a.contributions.iter().enumerate() {
+        let url = format!("{CONTRIBUTION_URN}{record_id}:{i}");
+        for span in &c.line_spans {
+            let file = match files.iter().position(|f| f.path == span.file) {
+                Some(k) => &mut files[k],
+                None => {
+                    files.push(TraceFile {
+                        path: span.file.clone(),
+                        conversations: Vec::new(),
+                    });
+                    let last = files.len() - 1;
+                    &mut files[last]
+                }
+            };
+            match file
+                .conversations
+                .iter_mut()
+                .find(|conv| conv.url.as_deref() == Some(url.as_str()))
+            {
+                Some(conv) => conv.ranges.push(range_of(span)),
+                None => file.conversations.push(Conversation {
+                    url: Some(url.clone()),
+                    contributor: Some(Contributor {
+                        kind: ContributorType::Ai,
+                        model_id: Some(model_id_of(&c.provider, &c.model)),
+                    }),
+                    ranges: vec![range_of(span)],
+                    related: None,
+                }),
+            }
+        }
+        let mut entry = Map::new();
+        entry.insert("agent".into(), json!(c.agent));
+        if let Some(s) = &c.session {
+            entry.insert("session".into(), json!(s));
+        }
+        entry.insert("provider".into(), json!(c.provider));
+        entry.insert("model".into(), json!(c.model));
+        entry.insert("suggestion_type".into(), json!(c.suggestion_type.as_str()));
+        if let Some(p) = &c.prompt_commitment {
+            entry.insert("prompt_commitment".into(), json!(p.to_hex()));
+        }
+        listed.push(Value::Object(entry));
+    }
+    let mut ours = vendor_of(r, a, m);
+    ours.insert("contributions".into(), Value::Array(listed));
+    record_of(r, a, files, ours)
+}
+
+/// attrib's own metadata about an attestation (`dev.attrib`), without `lines` and
+/// `contributions`.
+fn vendor_of(
+    r: &SignedRecord,
+    a: &attrib_overlay::Attestation,
+    m: Option<&attrib_overlay::Membership>,
+) -> Map<String, Value> {
     let mut ours = Map::new();
     ours.insert("change".into(), json!(a.patch.as_str()));
     ours.insert(
@@ -251,10 +345,6 @@ pub fn trace_of(
         json!({ "key": r.signer.to_hex(), "name": author_name(m, r) }),
     );
     ours.insert("origin".into(), json!(r.record.origin.as_str()));
-    if a.line_spans.is_empty() {
-        // The claim covers the whole change: these are all the lines it added.
-        ours.insert("lines".into(), json!(WHOLE_CHANGE));
-    }
     if let Some(ai) = &a.ai {
         ours.insert("provider".into(), json!(ai.provider));
         ours.insert("model".into(), json!(ai.model));
@@ -271,12 +361,22 @@ pub fn trace_of(
     }
     ours.insert("record_id".into(), json!(r.id().to_hex()));
     ours.insert("team".into(), json!(r.team.to_hex()));
+    ours
+}
+
+/// The trace record of `r` (the attestation `a`) with its files and attrib's metadata.
+fn record_of(
+    r: &SignedRecord,
+    a: &attrib_overlay::Attestation,
+    files: Vec<TraceFile>,
+    ours: Map<String, Value>,
+) -> TraceRecord {
     let mut metadata = Map::new();
     if let Some(c) = a.ai.as_ref().and_then(|ai| ai.confidence_permille) {
         metadata.insert("confidence".into(), json!(f64::from(c) / 1000.0));
     }
     metadata.insert(VENDOR.into(), Value::Object(ours));
-    Some(TraceRecord {
+    TraceRecord {
         version: VERSION.into(),
         id: uuid_from(&r.id().0),
         timestamp: humantime::format_rfc3339_millis(
@@ -290,7 +390,7 @@ pub fn trace_of(
         }),
         files,
         metadata: Some(metadata),
-    })
+    }
 }
 
 // Reading records.
@@ -432,6 +532,19 @@ pub fn split_model_id(id: &str) -> (String, String) {
 /// attrib's own metadata in a record (`metadata["dev.attrib"]`).
 pub fn vendor(r: &TraceRecord) -> Option<&Map<String, Value>> {
     r.metadata.as_ref()?.get(VENDOR)?.as_object()
+}
+
+/// The contribution a conversation names (`url` = [`CONTRIBUTION_URN`]`RECORD:N`), as its
+/// entry in the record's `dev.attrib.contributions`; `None` for any other conversation.
+pub fn contribution_of<'a>(r: &'a TraceRecord, c: &Conversation) -> Option<&'a Map<String, Value>> {
+    let rest = c.url.as_deref()?.strip_prefix(CONTRIBUTION_URN)?;
+    let (_, index) = rest.rsplit_once(':')?;
+    let index: usize = index.parse().ok()?;
+    vendor(r)?
+        .get("contributions")?
+        .as_array()?
+        .get(index)?
+        .as_object()
 }
 
 /// The patch a record is about: attrib's own `change`, else the VCS revision.

@@ -1,18 +1,23 @@
 //! `blame`: for every line of a file in the current channel, the change that inserted its
 //! content (`pijul credit` through the VCS adapter, narrowed to the inserter: a change that
 //! only inserts a line above or below does not take the credit) and how that change was
-//! written, from the overlay: AI, human or unattested, per line when an attestation's line
-//! spans say which of the change's lines are AI-written.
+//! written, from the overlay: AI, human or unattested, per line when the attestation says which
+//! of the change's lines AI wrote — each contribution's lines (one per AI session, with its
+//! model and agent tool; the lines outside every contribution are the author's), or the line
+//! spans of an attestation that predates contributions.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Result};
-use attrib_overlay::{PatchId, Payload, Snapshot};
+use attrib_overlay::{Attestation, PatchId, Payload, Snapshot};
+use attrib_vcs_adapter::pijul::AddedLine;
 use attrib_vcs_adapter::{CreditEntry, Pijul, VcsError};
 use serde::Serialize;
 
-/// How the change that inserted a line was written.
+use crate::records::main_contribution;
+
+/// How a line was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attribution {
     /// How the line was written.
@@ -21,12 +26,14 @@ pub struct Attribution {
     pub provider: Option<String>,
     /// The AI model.
     pub model: Option<String>,
+    /// The agent tool that drove the model, when the attestation names one (contributions).
+    pub agent: Option<String>,
+    /// The agent's session, when it said.
+    pub session: Option<String>,
     /// How the AI contributed.
     pub suggestion_type: Option<String>,
     /// The change has at least one review.
     pub reviewed: bool,
-    /// The AI-written line spans of this file, as recorded (for [`Kind::AiPartial`]).
-    pub spans: Vec<(u32, u32)>,
 }
 
 /// How a line was written.
@@ -34,12 +41,13 @@ pub struct Attribution {
 pub enum Kind {
     /// AI-assisted, the whole change.
     Ai,
-    /// AI-assisted, and the attestation marks only some added lines of this file as AI-written
-    /// (line spans); this line could not be traced back to one of the change's added lines.
+    /// AI-assisted, and the attestation says which added lines of this file AI wrote; this line
+    /// could not be traced back to one of the change's added lines.
     AiPartial,
-    /// An AI-written line: in the attestation's line spans.
+    /// An AI-written line: in the attestation's line spans, or a contribution's.
     AiLine,
-    /// A line the author wrote in a change whose other lines are AI-written (outside the spans).
+    /// A line the author wrote in a change other lines of which are AI-written (outside every
+    /// span or contribution).
     HumanInAi,
     /// Written without AI.
     Human,
@@ -56,22 +64,34 @@ impl Kind {
             Kind::Unattested => "unattested",
         }
     }
+
+    /// True for the kinds whose line counts as AI-written.
+    pub fn is_ai(self) -> bool {
+        matches!(self, Kind::Ai | Kind::AiPartial | Kind::AiLine)
+    }
 }
 
 impl Attribution {
     /// A line of a change nobody attested.
     pub fn unattested(reviewed: bool) -> Self {
+        Attribution::plain(Kind::Unattested, reviewed)
+    }
+
+    /// A line of `kind` with no AI named.
+    fn plain(kind: Kind, reviewed: bool) -> Self {
         Attribution {
-            kind: Kind::Unattested,
+            kind,
             provider: None,
             model: None,
+            agent: None,
+            session: None,
             suggestion_type: None,
             reviewed,
-            spans: Vec::new(),
         }
     }
 
-    /// The attribution column of the text table.
+    /// The attribution column of the text table: `AI anthropic/claude-sonnet-4 complete`, with
+    /// ` via claude-code` when the line's contribution names its agent tool.
     pub fn text(&self) -> String {
         let mut s = match self.kind {
             Kind::Human => "human".to_string(),
@@ -86,12 +106,17 @@ impl Attribution {
                     Kind::AiPartial => "partially AI (spans)",
                     _ => "AI",
                 };
-                format!(
+                let mut s = format!(
                     "{head} {}/{} {}",
                     self.provider.as_deref().unwrap_or("?"),
                     self.model.as_deref().unwrap_or("?"),
                     self.suggestion_type.as_deref().unwrap_or("?")
-                )
+                );
+                if let Some(agent) = &self.agent {
+                    s.push_str(" via ");
+                    s.push_str(agent);
+                }
+                s
             }
         };
         if self.reviewed {
@@ -110,6 +135,124 @@ impl Attribution {
             Kind::HumanInAi => Some("others"),
             _ => None,
         }
+    }
+
+    /// Who wrote the line, when AI did: `(provider, model, agent, session)`; `None` for a line
+    /// a person wrote or nobody attested.
+    pub fn writer(&self) -> Option<(&str, &str, Option<&str>, Option<&str>)> {
+        if !self.kind.is_ai() {
+            return None;
+        }
+        Some((
+            self.provider.as_deref()?,
+            self.model.as_deref()?,
+            self.agent.as_deref(),
+            self.session.as_deref(),
+        ))
+    }
+}
+
+/// What the overlay says about the lines one change added to one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeLines {
+    /// Every line's attribution when nothing is said per line, and else the attribution of a
+    /// line that cannot be traced back to one of the change's added lines.
+    pub whole: Attribution,
+    /// Who wrote which of the lines the change added to the file (numbered as recorded): each
+    /// contribution with lines there, or the AI help with the attestation's own line spans.
+    /// Empty when nothing is said per line.
+    pub writers: Vec<(Attribution, Vec<(u32, u32)>)>,
+    /// A traced line outside every writer's spans: the author's own.
+    pub outside: Attribution,
+}
+
+impl ChangeLines {
+    /// All the change's lines in the file are `a`.
+    fn all(a: Attribution) -> ChangeLines {
+        ChangeLines {
+            outside: a.clone(),
+            whole: a,
+            writers: Vec::new(),
+        }
+    }
+
+    /// The change's lines in the file need tracing to be told apart.
+    pub fn per_line(&self) -> bool {
+        !self.writers.is_empty()
+    }
+}
+
+/// How the lines `a` (an attestation, `None`: nobody attested) says its change added to `file`
+/// were written.
+pub fn change_lines(a: Option<&Attestation>, file: &str, reviewed: bool) -> ChangeLines {
+    let Some(a) = a else {
+        return ChangeLines::all(Attribution::unattested(reviewed));
+    };
+    let Some(ai) = &a.ai else {
+        return ChangeLines::all(Attribution::plain(Kind::Human, reviewed));
+    };
+    let main = main_contribution(a);
+    let of_ai = |kind| Attribution {
+        kind,
+        provider: Some(ai.provider.clone()),
+        model: Some(ai.model.clone()),
+        agent: main.map(|c| c.agent.clone()),
+        session: main.and_then(|c| c.session.clone()),
+        suggestion_type: Some(ai.suggestion_type.as_str().to_string()),
+        reviewed,
+    };
+    let in_file = |spans: &[attrib_overlay::LineSpan]| -> Vec<(u32, u32)> {
+        spans
+            .iter()
+            .filter(|s| same_file(&s.file, file))
+            .map(|s| (s.start, s.end))
+            .collect()
+    };
+    if a.contributions.is_empty() {
+        // An attestation from before contributions: its spans in this file, or (none here) the
+        // whole change, as it always was.
+        let spans = in_file(&a.line_spans);
+        if spans.is_empty() {
+            return ChangeLines::all(of_ai(Kind::Ai));
+        }
+        return ChangeLines {
+            whole: of_ai(Kind::AiPartial),
+            writers: vec![(of_ai(Kind::AiLine), spans)],
+            outside: of_ai(Kind::HumanInAi),
+        };
+    }
+    let writers: Vec<(Attribution, Vec<(u32, u32)>)> = a
+        .contributions
+        .iter()
+        .filter_map(|c| {
+            let spans = in_file(&c.line_spans);
+            (!spans.is_empty()).then(|| {
+                let by = Attribution {
+                    kind: Kind::AiLine,
+                    provider: Some(c.provider.clone()),
+                    model: Some(c.model.clone()),
+                    agent: Some(c.agent.clone()),
+                    session: c.session.clone(),
+                    suggestion_type: Some(c.suggestion_type.as_str().to_string()),
+                    reviewed,
+                };
+                (by, spans)
+            })
+        })
+        .collect();
+    // Contributions name every AI-written line: a file none of them touches is the author's.
+    let outside = Attribution {
+        agent: None,
+        session: None,
+        ..of_ai(Kind::HumanInAi)
+    };
+    if writers.is_empty() {
+        return ChangeLines::all(outside);
+    }
+    ChangeLines {
+        whole: of_ai(Kind::AiPartial),
+        writers,
+        outside,
     }
 }
 
@@ -176,55 +319,29 @@ pub fn rows(entries: &[CreditEntry], positions: &HashMap<PatchId, usize>) -> Vec
     out
 }
 
-/// The attribution of `patch` in the overlay, for lines of `file`.
-pub fn attribution(snap: &Snapshot<'_>, patch: &PatchId, file: &str) -> Result<Attribution> {
+/// What the overlay says about the lines `patch` added to `file`: the attestation that speaks
+/// for the change ([`attrib_overlay::view::speaks_before`]), if any.
+pub fn attribution(snap: &Snapshot<'_>, patch: &PatchId, file: &str) -> Result<ChangeLines> {
     let view = snap.patch(patch)?;
     let reviewed = !view.reviews.is_empty();
     // Several authors may attest one change: the one that speaks for it is what blame shows.
-    let Some(Payload::Attest(a)) = view.speaker().map(|r| &r.record.payload) else {
-        return Ok(Attribution::unattested(reviewed));
+    let a = match view.speaker().map(|r| &r.record.payload) {
+        Some(Payload::Attest(a)) => Some(a),
+        _ => None,
     };
-    Ok(match &a.ai {
-        None => Attribution {
-            kind: Kind::Human,
-            provider: None,
-            model: None,
-            suggestion_type: None,
-            reviewed,
-            spans: Vec::new(),
-        },
-        Some(ai) => {
-            let spans: Vec<(u32, u32)> = a
-                .line_spans
-                .iter()
-                .filter(|s| same_file(&s.file, file))
-                .map(|s| (s.start, s.end))
-                .collect();
-            Attribution {
-                kind: if spans.is_empty() {
-                    Kind::Ai
-                } else {
-                    Kind::AiPartial
-                },
-                provider: Some(ai.provider.clone()),
-                model: Some(ai.model.clone()),
-                suggestion_type: Some(ai.suggestion_type.as_str().to_string()),
-                reviewed,
-                spans,
-            }
-        }
-    })
+    Ok(change_lines(a, file, reviewed))
 }
 
-/// Which of `change`'s current lines in the file are AI-written, by line number now: its added
-/// lines (with their line numbers as recorded, which is what spans count) are matched in order
-/// against the lines it still owns, so lines deleted since, and lines other changes inserted
-/// around them, do not shift the answer. Lines that match nothing are left out.
-pub fn map_spans(
+/// Which writer wrote each of `change`'s current lines in the file, by line number now: its
+/// added lines (with their line numbers as recorded, which is what spans count) are matched in
+/// order against the lines it still owns, so lines deleted since, and lines other changes
+/// inserted around them, do not shift the answer. `Some(i)`: in `writers[i]`'s spans (the
+/// first that has it); `None`: outside every span. Lines that match nothing are left out.
+pub fn map_writers(
     added: &[(u32, &str)],
     owned: &[(usize, &str)],
-    spans: &[(u32, u32)],
-) -> HashMap<usize, bool> {
+    writers: &[&[(u32, u32)]],
+) -> HashMap<usize, Option<usize>> {
     let mut out = HashMap::new();
     let mut next = 0;
     for &(now, text) in owned {
@@ -233,10 +350,10 @@ pub fn map_spans(
         };
         let recorded = added[next + k].0;
         next += k + 1;
-        out.insert(
-            now,
-            spans.iter().any(|&(a, b)| a <= recorded && recorded <= b),
-        );
+        let by = writers
+            .iter()
+            .position(|spans| spans.iter().any(|&(a, b)| a <= recorded && recorded <= b));
+        out.insert(now, by);
     }
     out
 }
@@ -272,7 +389,16 @@ pub struct BlameRowJson<'a> {
     pub line: Option<usize>,
     /// The inserting change.
     pub change: Option<&'a str>,
-    /// How the line was written.
+    /// The AI provider of the model that wrote the line; `null` for a line a person wrote, a
+    /// line nobody attested, and a marker.
+    pub provider: Option<&'a str>,
+    /// The model that wrote the line (`null` when not AI-written).
+    pub model: Option<&'a str>,
+    /// The agent tool that drove it, when the attestation names one (contributions).
+    pub agent: Option<&'a str>,
+    /// The agent's session, when it said.
+    pub session: Option<&'a str>,
+    /// How the line's change was written.
     pub attribution: Option<AttributionJson<'a>>,
     /// The conflict the line or marker belongs to.
     pub conflict: Option<usize>,
@@ -291,10 +417,14 @@ pub struct BlameRowJson<'a> {
 pub struct AttributionJson<'a> {
     /// `ai`, `human` or `unattested`.
     pub kind: &'static str,
-    /// The AI provider.
+    /// The AI provider (of the change's AI help, for a line its author wrote).
     pub provider: Option<&'a str>,
     /// The AI model.
     pub model: Option<&'a str>,
+    /// The agent tool, when the attestation names one.
+    pub agent: Option<&'a str>,
+    /// The agent's session.
+    pub session: Option<&'a str>,
     /// How the AI contributed.
     pub suggestion_type: Option<&'a str>,
     /// The change has a review.
@@ -310,6 +440,8 @@ impl Attribution {
             kind: self.kind.as_str(),
             provider: self.provider.as_deref(),
             model: self.model.as_deref(),
+            agent: self.agent.as_deref(),
+            session: self.session.as_deref(),
             suggestion_type: self.suggestion_type.as_deref(),
             reviewed: self.reviewed,
             ai_lines: self.ai_lines(),
@@ -328,18 +460,29 @@ impl Blame {
                     change,
                     conflict,
                     text,
-                } => BlameRowJson {
-                    line: Some(*line),
-                    change: change.as_ref().map(|c| c.as_str()),
-                    attribution: r.attribution.as_ref().map(Attribution::json),
-                    conflict: *conflict,
-                    marker: None,
-                    sides: None,
-                    text: Some(text),
-                },
+                } => {
+                    let writer = r.attribution.as_ref().and_then(Attribution::writer);
+                    BlameRowJson {
+                        line: Some(*line),
+                        change: change.as_ref().map(|c| c.as_str()),
+                        provider: writer.map(|w| w.0),
+                        model: writer.map(|w| w.1),
+                        agent: writer.and_then(|w| w.2),
+                        session: writer.and_then(|w| w.3),
+                        attribution: r.attribution.as_ref().map(Attribution::json),
+                        conflict: *conflict,
+                        marker: None,
+                        sides: None,
+                        text: Some(text),
+                    }
+                }
                 Row::Marker { id, marker, sides } => BlameRowJson {
                     line: None,
                     change: None,
+                    provider: None,
+                    model: None,
+                    agent: None,
+                    session: None,
                     attribution: None,
                     conflict: Some(*id),
                     marker: Some(marker),
@@ -349,6 +492,73 @@ impl Blame {
             })
             .collect()
     }
+}
+
+/// Attributes the lines of `rows` (of `file`, relative to the repository root) from the
+/// snapshot. `added_lines` reads the lines a change added (`pijul change`); it is called once per
+/// change whose lines in the file must be traced one by one.
+pub fn attribute_rows(
+    snap: &Snapshot<'_>,
+    rows: Vec<Row>,
+    file: &str,
+    mut added_lines: impl FnMut(&PatchId) -> Result<Vec<AddedLine>>,
+) -> Result<Vec<BlameRow>> {
+    let mut cache: HashMap<PatchId, ChangeLines> = HashMap::new();
+    // For changes traced line by line in this file: current line → writer (None: the author).
+    let mut traced: HashMap<PatchId, HashMap<usize, Option<usize>>> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let Row::Line { line, change, .. } = row else {
+            out.push(BlameRow {
+                row: row.clone(),
+                attribution: None,
+            });
+            continue;
+        };
+        let Some(p) = change else {
+            out.push(BlameRow {
+                row: row.clone(),
+                attribution: Some(Attribution::unattested(false)),
+            });
+            continue;
+        };
+        if !cache.contains_key(p) {
+            cache.insert(p.clone(), attribution(snap, p, file)?);
+        }
+        let Some(lines) = cache.get(p) else {
+            continue;
+        };
+        if lines.per_line() && !traced.contains_key(p) {
+            let added = added_lines(p)?;
+            let added: Vec<(u32, &str)> = added
+                .iter()
+                .filter(|l| same_file(&l.file, file))
+                .map(|l| (l.line, l.text.as_str()))
+                .collect();
+            let owned: Vec<(usize, &str)> = rows
+                .iter()
+                .filter_map(|r| match r {
+                    Row::Line {
+                        line, change, text, ..
+                    } if change.as_ref() == Some(p) => Some((*line, text.as_str())),
+                    _ => None,
+                })
+                .collect();
+            let spans: Vec<&[(u32, u32)]> =
+                lines.writers.iter().map(|(_, s)| s.as_slice()).collect();
+            traced.insert(p.clone(), map_writers(&added, &owned, &spans));
+        }
+        let a = match traced.get(p).and_then(|m| m.get(line)) {
+            Some(Some(w)) => lines.writers.get(*w).map_or(&lines.whole, |(a, _)| a),
+            Some(None) => &lines.outside,
+            None => &lines.whole,
+        };
+        out.push(BlameRow {
+            row: rows[i].clone(),
+            attribution: Some(a.clone()),
+        });
+    }
+    Ok(out)
 }
 
 /// Blames `rel` (a path relative to the repository root) on the channel whose change order is
@@ -378,70 +588,10 @@ pub fn blame(
     };
     let rows = rows(&entries, positions);
     let file_key = rel.to_string_lossy().into_owned();
-    let mut cache: HashMap<PatchId, Attribution> = HashMap::new();
-    // For changes with line spans in this file: current line → AI-written?
-    let mut traced: HashMap<PatchId, HashMap<usize, bool>> = HashMap::new();
-    let mut attr_of = |p: &Option<PatchId>, line: usize| -> Result<Attribution> {
-        let Some(p) = p else {
-            return Ok(Attribution::unattested(false));
-        };
-        let a = match cache.get(p) {
-            Some(a) => a.clone(),
-            None => {
-                let a = attribution(snap, p, &file_key)?;
-                cache.insert(p.clone(), a.clone());
-                a
-            }
-        };
-        if a.kind != Kind::AiPartial {
-            return Ok(a);
-        }
-        if !traced.contains_key(p) {
-            let added = pijul.added_lines(p).map_err(|e| anyhow!(e))?;
-            let added: Vec<(u32, &str)> = added
-                .iter()
-                .filter(|l| same_file(&l.file, &file_key))
-                .map(|l| (l.line, l.text.as_str()))
-                .collect();
-            let owned: Vec<(usize, &str)> = rows
-                .iter()
-                .filter_map(|r| match r {
-                    Row::Line {
-                        line, change, text, ..
-                    } if change.as_ref() == Some(p) => Some((*line, text.as_str())),
-                    _ => None,
-                })
-                .collect();
-            traced.insert(p.clone(), map_spans(&added, &owned, &a.spans));
-        }
-        let in_span = traced.get(p).and_then(|m| m.get(&line)).copied();
-        Ok(match in_span {
-            Some(true) => Attribution {
-                kind: Kind::AiLine,
-                ..a
-            },
-            Some(false) => Attribution {
-                kind: Kind::HumanInAi,
-                ..a
-            },
-            None => a,
-        })
-    };
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let attribution = match row {
-            Row::Line { line, change, .. } => Some(attr_of(change, *line)?),
-            Row::Marker { .. } => None,
-        };
-        out.push(BlameRow {
-            row: row.clone(),
-            attribution,
-        });
-    }
-    Ok(Blame {
-        file: shown,
-        rows: out,
-    })
+    let rows = attribute_rows(snap, rows, &file_key, |p| {
+        pijul.added_lines(p).map_err(|e| anyhow!(e))
+    })?;
+    Ok(Blame { file: shown, rows })
 }
 
 #[cfg(test)]
@@ -499,13 +649,18 @@ mod tests {
         let added = [(3, "a"), (4, "b"), (5, "c"), (6, "d")];
         // Since then "c" was deleted, and other changes moved the rest down.
         let owned = [(10, "a"), (11, "b"), (13, "d")];
-        let m = map_spans(&added, &owned, &[(4, 5)]);
-        assert_eq!(m.get(&10), Some(&false));
-        assert_eq!(m.get(&11), Some(&true));
-        assert_eq!(m.get(&13), Some(&false));
+        let m = map_writers(&added, &owned, &[&[(4, 5)]]);
+        assert_eq!(m.get(&10), Some(&None));
+        assert_eq!(m.get(&11), Some(&Some(0)));
+        assert_eq!(m.get(&13), Some(&None));
         // A line the change does not seem to have added stays unmapped.
-        let m = map_spans(&added, &[(1, "zzz")], &[(4, 5)]);
+        let m = map_writers(&added, &[(1, "zzz")], &[&[(4, 5)]]);
         assert!(m.is_empty());
+        // Several writers: each line goes to the one whose spans hold it.
+        let m = map_writers(&added, &owned, &[&[(3, 3)], &[(4, 6)]]);
+        assert_eq!(m.get(&10), Some(&Some(0)));
+        assert_eq!(m.get(&11), Some(&Some(1)));
+        assert_eq!(m.get(&13), Some(&Some(1)));
     }
 
     #[test]

@@ -22,5 +22,9 @@ pub mod records;
 pub mod reviews;
 pub mod show;
 pub mod stats;
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod tests;
 pub mod time;
 pub mod verify;

@@ -3,7 +3,7 @@
 //! one-line summary of how a patch was written.
 
 use attrib_overlay::model::format_milli;
-use attrib_overlay::{Membership, Origin, Payload, SignedRecord};
+use attrib_overlay::{Attestation, Contribution, Membership, Origin, Payload, SignedRecord};
 use serde::Serialize;
 
 use crate::members::author_name;
@@ -125,10 +125,78 @@ pub struct ContributionView {
     pub session: Option<String>,
     /// How the session's part relates to the patch.
     pub suggestion_type: &'static str,
+    /// The salted commitment to the prompt that led to these lines, hex.
+    pub prompt_commitment: Option<String>,
     /// The lines it wrote.
     pub line_spans: Vec<SpanView>,
     /// How many lines that is.
     pub lines: u64,
+}
+
+impl ContributionView {
+    /// The readable form of `c`.
+    pub fn of(c: &Contribution) -> ContributionView {
+        ContributionView {
+            provider: c.provider.clone(),
+            model: c.model.clone(),
+            agent: c.agent.clone(),
+            session: c.session.clone(),
+            suggestion_type: c.suggestion_type.as_str(),
+            prompt_commitment: c.prompt_commitment.map(|p| p.to_hex()),
+            line_spans: spans(&c.line_spans),
+            lines: span_lines(&c.line_spans),
+        }
+    }
+}
+
+/// The contribution an attestation's `ai` names: of those by the same provider and model, the
+/// one that wrote the most lines (the first on a tie); `None` without contributions.
+pub fn main_contribution(a: &Attestation) -> Option<&Contribution> {
+    let ai = a.ai.as_ref();
+    most_lines(
+        a.contributions
+            .iter()
+            .filter(|c| ai.is_some_and(|ai| ai.provider == c.provider && ai.model == c.model)),
+    )
+    .or_else(|| most_lines(a.contributions.iter()))
+}
+
+/// The contribution that wrote the most lines, the first of equals.
+fn most_lines<'a>(list: impl Iterator<Item = &'a Contribution>) -> Option<&'a Contribution> {
+    let mut best: Option<(&Contribution, u64)> = None;
+    for c in list {
+        let n = span_lines(&c.line_spans);
+        if best.is_none_or(|(_, most)| n > most) {
+            best = Some((c, n));
+        }
+    }
+    best.map(|(c, _)| c)
+}
+
+/// What a listing adds after the main AI help of an attestation with contributions: the main
+/// contribution's agent and how many other models (or, all by one model, other sessions)
+/// helped, e.g. ` via claude-code +1 model`; empty without contributions.
+pub fn contributions_brief(a: &Attestation) -> String {
+    let Some(main) = main_contribution(a) else {
+        return String::new();
+    };
+    let mut s = format!(" via {}", main.agent);
+    let mut models: Vec<(&str, &str)> = a
+        .contributions
+        .iter()
+        .map(|c| (c.provider.as_str(), c.model.as_str()))
+        .filter(|m| *m != (main.provider.as_str(), main.model.as_str()))
+        .collect();
+    models.sort_unstable();
+    models.dedup();
+    let others = a.contributions.len() - 1;
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    if !models.is_empty() {
+        s.push_str(&format!(" +{} model{}", models.len(), plural(models.len())));
+    } else if others > 0 {
+        s.push_str(&format!(" +{others} session{}", plural(others)));
+    }
+    s
 }
 
 fn spans(list: &[attrib_overlay::LineSpan]) -> Vec<SpanView> {
@@ -143,7 +211,10 @@ fn spans(list: &[attrib_overlay::LineSpan]) -> Vec<SpanView> {
 
 /// How many lines spans cover.
 pub fn span_lines(list: &[attrib_overlay::LineSpan]) -> u64 {
-    list.iter().map(|s| u64::from(s.end - s.start + 1)).sum()
+    // Stored spans are checked (start <= end); saturating keeps a bad one from panicking.
+    list.iter()
+        .map(|s| u64::from(s.end.saturating_sub(s.start)) + 1)
+        .sum()
 }
 
 /// A review, readable.
@@ -193,19 +264,7 @@ impl RecordView {
                         .collect(),
                     replaces: a.replaces.as_ref().map(|p| p.as_str().to_string()),
                     line_spans: spans(&a.line_spans),
-                    contributions: a
-                        .contributions
-                        .iter()
-                        .map(|c| ContributionView {
-                            provider: c.provider.clone(),
-                            model: c.model.clone(),
-                            agent: c.agent.clone(),
-                            session: c.session.clone(),
-                            suggestion_type: c.suggestion_type.as_str(),
-                            line_spans: spans(&c.line_spans),
-                            lines: span_lines(&c.line_spans),
-                        })
-                        .collect(),
+                    contributions: a.contributions.iter().map(ContributionView::of).collect(),
                 })),
             ),
             Payload::Review(rv) => (
@@ -233,6 +292,31 @@ impl RecordView {
             body,
         }
     }
+}
+
+/// The attribution column of a listing (`log`): `AI anthropic/claude-sonnet-4 partial 0.85`,
+/// `human`, and for an attestation with contributions the main one's agent and how many other
+/// models helped (`AI anthropic/claude-sonnet-4 partial via claude-code +1 model`); empty for a
+/// record that is not an attestation.
+pub fn ai_brief(r: &SignedRecord) -> String {
+    let Payload::Attest(a) = &r.record.payload else {
+        return String::new();
+    };
+    let Some(ai) = &a.ai else {
+        return "human".to_string();
+    };
+    let mut s = format!(
+        "AI {}/{} {}",
+        ai.provider,
+        ai.model,
+        ai.suggestion_type.as_str()
+    );
+    if let Some(c) = ai.confidence_permille {
+        s.push(' ');
+        s.push_str(&format_milli(u32::from(c)));
+    }
+    s.push_str(&contributions_brief(a));
+    s
 }
 
 /// A one-line description of how a patch was written: `AI anthropic/claude-sonnet-4 partial

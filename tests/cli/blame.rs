@@ -82,16 +82,38 @@ fn insert_above_keeps_credit_and_plain_records_are_unattested() {
             .keys()
             .map(String::as_str)
             .collect();
-        for k in ["line", "change", "attribution", "text"] {
+        for k in [
+            "line",
+            "change",
+            "provider",
+            "model",
+            "agent",
+            "session",
+            "attribution",
+            "text",
+        ] {
             assert!(keys.contains(&k), "{k} missing in {row}");
         }
         let attr = row["attribution"].as_object().unwrap();
-        for k in ["kind", "provider", "model", "suggestion_type", "reviewed"] {
+        for k in [
+            "kind",
+            "provider",
+            "model",
+            "agent",
+            "session",
+            "suggestion_type",
+            "reviewed",
+        ] {
             assert!(attr.contains_key(k), "{k} missing in {row}");
         }
     }
     assert_eq!(rows[0]["attribution"]["provider"], Value::Null);
     assert_eq!(rows[3]["attribution"]["model"], Value::Null);
+    // Who wrote each line: the AI lines name their model (no agent: a claim from flags).
+    assert_eq!(rows[1]["model"], "claude-sonnet-4");
+    assert_eq!(rows[1]["provider"], "anthropic");
+    assert_eq!(rows[1]["agent"], Value::Null);
+    assert_eq!(rows[0]["model"], Value::Null);
 
     // The text table: line number, short hash, attribution, text.
     let out = w.attrib(&u, ["blame", "a.txt"], &[]).ok();

@@ -422,13 +422,13 @@ fn csv_export_matches_snapshot_and_rfc4180() {
     assert_snapshot("formats-export.csv", &out.stdout);
 
     let rows = parse_csv(&out.stdout);
-    assert_eq!(rows[0].len(), 22, "{:?}", rows[0]);
+    assert_eq!(rows[0].len(), 24, "{:?}", rows[0]);
     assert_eq!(
         &rows[0][..5],
         ["change", "author", "author_key", "origin", "ai_assisted"]
     );
     assert_eq!(rows.len(), 5, "header and four attestations");
-    assert!(rows.iter().all(|r| r.len() == 22));
+    assert!(rows.iter().all(|r| r.len() == 24));
     let col = |name: &str| rows[0].iter().position(|c| c == name).unwrap();
     // Oldest first.
     let changes: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
@@ -464,6 +464,14 @@ fn csv_export_matches_snapshot_and_rfc4180() {
     assert_eq!(p3[col("author")], "Bob, Jr.");
     assert_eq!(p3[col("origin")], "agent-hook");
     assert_eq!(p3[col("confidence")], "1");
+    // No contributions in these attestations: the last two columns say so.
+    assert_eq!(
+        (
+            p3[col("contributions")].as_str(),
+            p3[col("contributed_by")].as_str()
+        ),
+        ("0", "")
+    );
 
     // To a file: the same bytes, and a note on stderr.
     let file = sb.path().join("report.csv");

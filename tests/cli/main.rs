@@ -9,6 +9,7 @@ mod blame;
 mod checkpoints;
 mod claims;
 mod config_cmd;
+mod contributions;
 mod exchange;
 mod formats;
 mod network;

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use anyhow::{anyhow, bail, Context as _, Result};
-use attrib_overlay::Store;
+use attrib_overlay::{PromptCommitment, Store};
 use attrib_vcs_adapter::{Pijul, DEFAULT_BINARY};
 
 use crate::config::Config;
@@ -203,9 +203,38 @@ impl Workspace {
         Ok(pijul)
     }
 
+    /// Where this user's prompt salts are kept: `prompt-salts/` in the config directory, a
+    /// file per commitment named by its hex.
+    pub fn prompt_salts_dir(&self) -> PathBuf {
+        self.options.config_dir.join("prompt-salts")
+    }
+
+    /// The salt this user kept for `commitment`, if any: only the prompt's author has it.
+    pub fn prompt_salt(&self, commitment: &PromptCommitment) -> Result<Option<[u8; 16]>> {
+        let path = self.prompt_salts_dir().join(commitment.to_hex());
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(anyhow!(
+                    "cannot read the prompt salt {}: {e}",
+                    path.display()
+                ))
+            }
+        };
+        let mut salt = [0u8; 16];
+        hex::decode_to_slice(text.trim(), &mut salt).map_err(|_| {
+            anyhow!(
+                "{} is not a prompt salt (32 hex digits): delete it or restore it from a backup",
+                path.display()
+            )
+        })?;
+        Ok(Some(salt))
+    }
+
     /// Keeps a prompt commitment's salt so the author can open it later.
     pub fn save_prompt_salt(&self, commitment: &str, salt: &[u8; 16]) -> Result<PathBuf> {
-        let dir = self.options.config_dir.join("prompt-salts");
+        let dir = self.prompt_salts_dir();
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(commitment);
         crate::files::write_private(&path, hex::encode(salt).as_bytes())?;

@@ -10,7 +10,7 @@ use attrib_query::changes::{short_author, Place};
 use attrib_query::filter::{Filter, ReviewFilter};
 use attrib_query::log::{log, ChannelLog, Log, LogQuery, OverlayLog, UnattestedPatch};
 use attrib_query::members::author_name;
-use attrib_query::records::ai_summary;
+use attrib_query::records::{ai_brief, contributions_brief};
 use attrib_query::time::{push_short_time, short_time, TimeRange};
 use attrib_workspace::Workspace;
 
@@ -129,6 +129,13 @@ fn overlay_table(out: &mut dyn Write, log: &OverlayLog<'_>) -> Result<()> {
         line.push_str(name);
         pad(&mut line, name_w - name.chars().count() + 2);
         push_ai_peek(&mut line, p.ai.as_ref());
+        if p.contributions {
+            // Only these records are decoded whole: the rest of the listing stays in place.
+            if let attrib_overlay::Payload::Attest(a) = &snap.record_at(row.offset)?.record.payload
+            {
+                line.push_str(&contributions_brief(a));
+            }
+        }
         line.push('\n');
         out.write_all(line.as_bytes())?;
     }
@@ -204,7 +211,7 @@ fn channel_table(
                     .attestations
                     .iter()
                     .map(|r| {
-                        let mut s = ai_summary(r);
+                        let mut s = ai_brief(r);
                         match r.record.origin {
                             Origin::Detected => s.push_str(" (detected)"),
                             Origin::AgentHook => s.push_str(" (agent)"),

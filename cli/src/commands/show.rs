@@ -1,12 +1,15 @@
-//! `attrib show PATCH`: every author's attestation and every review of one patch.
+//! `attrib show PATCH`: every author's attestation and every review of one patch; with
+//! `--open-prompt FILE`, whether a prompt opens one of its prompt commitments.
 
 use std::io::Write;
+use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{anyhow, bail, Result};
 use attrib_overlay::model::format_milli;
-use attrib_overlay::Payload;
+use attrib_overlay::{PatchId, Payload, Snapshot};
 use attrib_query::members::author_name;
-use attrib_query::show::show;
+use attrib_query::records::span_lines;
+use attrib_query::show::{open_prompt, show, PromptOpening, Shown};
 use attrib_query::time::rfc3339;
 use attrib_workspace::reconcile::resolve_change;
 use attrib_workspace::Workspace;
@@ -22,6 +25,9 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: ShowArgs) -> Result<()> {
     let patch = resolve_change(channel.as_deref(), &args.patch, false)?;
     let snap = ws.store()?.snapshot()?;
     let shown = show(&snap, &patch)?;
+    if let Some(file) = &args.open_prompt {
+        return opening(ws, out, &snap, &shown, &patch, file, args.json);
+    }
     if args.json {
         return super::print_json(out, &shown.json(&snap));
     }
@@ -70,6 +76,31 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: ShowArgs) -> Result<()> {
                 span.file, span.start, span.end
             )?;
         }
+        for c in &a.contributions {
+            let n = span_lines(&c.line_spans);
+            let mut head = format!(
+                "    contribution {}/{} via {}",
+                c.provider, c.model, c.agent
+            );
+            if let Some(session) = &c.session {
+                head.push_str(&format!(" (session {session})"));
+            }
+            let spans: Vec<String> = c
+                .line_spans
+                .iter()
+                .map(|s| format!("{}:{}-{}", s.file, s.start, s.end))
+                .collect();
+            writeln!(
+                out,
+                "{head}, {}, {n} line{}: {}",
+                c.suggestion_type.as_str(),
+                if n == 1 { "" } else { "s" },
+                spans.join(", ")
+            )?;
+            if let Some(p) = &c.prompt_commitment {
+                writeln!(out, "      prompt commitment {p}")?;
+            }
+        }
         if let Some(d) = &a.description {
             writeln!(out, "    {d}")?;
         }
@@ -96,5 +127,39 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: ShowArgs) -> Result<()> {
             writeln!(out, "    {c}")?;
         }
     }
+    Ok(())
+}
+
+/// `--open-prompt FILE`: which of the patch's prompt commitments the prompt opens, with this
+/// user's salts; an error line when none does.
+fn opening(
+    ws: &Workspace,
+    out: &mut dyn Write,
+    snap: &Snapshot<'_>,
+    shown: &Shown,
+    patch: &PatchId,
+    file: &Path,
+    json: bool,
+) -> Result<()> {
+    let path = ws.resolve(file);
+    let prompt = std::fs::read(&path)
+        .map_err(|e| anyhow!("cannot read the prompt file {}: {e}", path.display()))?;
+    let commitments = shown.prompt_commitments(snap.membership());
+    let found = open_prompt(&commitments, &prompt, |c| ws.prompt_salt(c))?;
+    let message = found.message(
+        &file.display().to_string(),
+        patch,
+        &ws.prompt_salts_dir().display().to_string(),
+    );
+    let PromptOpening::Opens(opened) = &found else {
+        bail!(message);
+    };
+    if json {
+        return super::print_json(
+            out,
+            &serde_json::json!({ "patch": patch.as_str(), "opens": opened }),
+        );
+    }
+    writeln!(out, "{message}")?;
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::Result;
 use attrib_overlay::model::format_milli;
 use attrib_overlay::now_ms;
-use attrib_query::stats::{stats, Counts, StatsBy, StatsChannel, StatsQuery};
+use attrib_query::stats::{stats, ChangeStats, Counts, StatsBy, StatsChannel, StatsQuery};
 use attrib_query::time::{rfc3339, TimeRange};
 use attrib_workspace::Workspace;
 
@@ -17,8 +17,9 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: StatsArgs) -> Result<()> {
     let mut rec = super::reconcile(ws)?;
     let snap = ws.store()?.snapshot()?;
     let query = StatsQuery {
-        by: args.by.iter().map(|&d| d.into()).collect(),
+        by: args.by.clone(),
         range: TimeRange::new(args.since, args.until, now_ms())?,
+        per_change: args.per_change,
     };
     let (channel, warning) = rec.channel_or_warning();
     if let Some(w) = warning {
@@ -87,6 +88,10 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: StatsArgs) -> Result<()> {
     last.extend(figures(&report.total.counts, with_lines));
     cells.push(last);
     out.write_all(table(&header, &align, &cells).as_bytes())?;
+    if let Some(changes) = &report.changes {
+        writeln!(out)?;
+        change_table(out, changes)?;
+    }
     if let Some(lines) = &report.lines {
         if !lines.skipped_files.is_empty() {
             writeln!(
@@ -104,6 +109,7 @@ fn title(d: StatsBy) -> &'static str {
     match d {
         StatsBy::Provider => "PROVIDER",
         StatsBy::Model => "MODEL",
+        StatsBy::Agent => "AGENT",
         StatsBy::Author => "AUTHOR",
         StatsBy::SuggestionType => "SUGGESTION TYPE",
         StatsBy::Month => "MONTH",
@@ -132,4 +138,62 @@ fn figures(c: &Counts, with_lines: bool) -> Vec<String> {
             .map_or_else(|| "-".to_string(), duration),
     );
     v
+}
+
+/// `--per-change`: a row per change, its lines and who wrote them.
+fn change_table(out: &mut dyn Write, changes: &[ChangeStats]) -> Result<()> {
+    if changes.is_empty() {
+        writeln!(out, "no changes in range")?;
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = changes
+        .iter()
+        .map(|c| {
+            let models: Vec<String> = c
+                .by_model
+                .iter()
+                .map(|m| format!("{}/{} {}", m.provider, m.model, m.lines))
+                .collect();
+            let agents: Vec<String> = c
+                .by_agent
+                .iter()
+                .filter_map(|a| Some(format!("{} {}", a.agent.as_deref()?, a.lines)))
+                .collect();
+            vec![
+                c.change.chars().take(12).collect(),
+                c.kind.to_string(),
+                c.lines.to_string(),
+                c.ai_lines.to_string(),
+                c.human_lines.to_string(),
+                models.join(", "),
+                agents.join(", "),
+            ]
+        })
+        .collect();
+    let align = [
+        Align::Left,
+        Align::Left,
+        Align::Right,
+        Align::Right,
+        Align::Right,
+        Align::Left,
+        Align::Left,
+    ];
+    out.write_all(
+        table(
+            &[
+                "CHANGE",
+                "KIND",
+                "LINES",
+                "AI LINES",
+                "HUMAN LINES",
+                "BY MODEL",
+                "BY AGENT",
+            ],
+            &align,
+            &rows,
+        )
+        .as_bytes(),
+    )?;
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! `export --format agent-trace`: every current attestation with ranges as Agent Trace records
-//! ([`crate::agent_trace`]), one per line.
+//! ([`crate::agent_trace`]), one per line; an attestation with contributions has a conversation
+//! per contribution.
 
 use anyhow::{anyhow, Result};
 use attrib_overlay::{AttestationQuery, Payload, Snapshot};
@@ -41,7 +42,9 @@ pub fn export(
         let r = snap.record_at(row.offset)?;
         progress.inc(1);
         let whole = match (&r.record.payload, changes) {
-            (Payload::Attest(a), Some(pijul)) if a.ai.is_some() && a.line_spans.is_empty() => {
+            (Payload::Attest(a), Some(pijul))
+                if a.ai.is_some() && a.line_spans.is_empty() && a.contributions.is_empty() =>
+            {
                 match pijul.added_lines(&a.patch) {
                     Ok(lines) => Some(added_ranges(&lines)),
                     Err(VcsError::UnknownChange(_)) => None,

@@ -1,5 +1,7 @@
 //! `export --format csv`: a flat report, one row per current attestation (each author's latest
-//! signed version for each patch), with the reviews of that patch.
+//! signed version for each patch), with the reviews of that patch. The last two columns list an
+//! attestation's contributions (one per AI session): how many, and each as `AGENT
+//! PROVIDER/MODEL FILE:START-END,…`, separated by `;`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -12,8 +14,9 @@ use crate::members::author_name;
 use crate::progress::Progress;
 use crate::time::rfc3339;
 
-/// The report's columns, in order.
-pub const COLUMNS: [&str; 22] = concat_columns(&[
+/// The report's columns, in order (new columns go last, so a reader of older reports keeps
+/// its column numbers).
+pub const COLUMNS: [&str; 24] = concat_columns(&[
     &["change"],
     &CLAIM_COLUMNS,
     &[
@@ -29,6 +32,8 @@ pub const COLUMNS: [&str; 22] = concat_columns(&[
         "depends_on",
         "conflicts_with",
         "record_id",
+        "contributions",
+        "contributed_by",
     ],
 ]);
 
@@ -57,10 +62,25 @@ pub fn csv(snap: &Snapshot<'_>, progress: &dyn Progress) -> Result<(Vec<u8>, usi
         };
         let opt = |v: Option<String>| v.unwrap_or_default();
         let ai = a.ai.as_ref();
-        let spans = a
-            .line_spans
+        let span_list = |list: &[attrib_overlay::LineSpan], sep: &str| {
+            list.iter()
+                .map(|s| format!("{}:{}-{}", s.file, s.start, s.end))
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        let spans = span_list(&a.line_spans, ";");
+        let contributed_by = a
+            .contributions
             .iter()
-            .map(|s| format!("{}:{}-{}", s.file, s.start, s.end))
+            .map(|c| {
+                format!(
+                    "{} {}/{} {}",
+                    c.agent,
+                    c.provider,
+                    c.model,
+                    span_list(&c.line_spans, ",")
+                )
+            })
             .collect::<Vec<_>>()
             .join(";");
         let join = |v: &[PatchId]| v.iter().map(PatchId::as_str).collect::<Vec<_>>().join(";");
@@ -84,7 +104,7 @@ pub fn csv(snap: &Snapshot<'_>, progress: &dyn Progress) -> Result<(Vec<u8>, usi
             }
         };
         // The columns after the claim's, in the order of `COLUMNS`.
-        let rest: [String; 12] = [
+        let rest: [String; 14] = [
             opt(ai.and_then(|x| x.review_seconds).map(|t| t.to_string())),
             spans,
             opt(a.description.clone()),
@@ -97,6 +117,8 @@ pub fn csv(snap: &Snapshot<'_>, progress: &dyn Progress) -> Result<(Vec<u8>, usi
             join(&a.depends_on),
             join(&a.conflicts_with),
             r.id().to_hex(),
+            a.contributions.len().to_string(),
+            contributed_by,
         ];
         let change = a.patch.as_str().to_string();
         out.record(

@@ -17,11 +17,25 @@ pub(super) enum Kind {
     Unattested,
 }
 
+/// Group value of an AI-assisted patch whose attestation names no agent tool (by agent).
+pub(super) const NO_AGENT: u32 = u32::MAX - 2;
 /// Group value of a human patch, and of an unattested one, in any dimension.
 pub(super) const HUMAN: u32 = u32::MAX - 1;
 pub(super) const UNATTESTED: u32 = u32::MAX;
-/// Dimensions are at most these five; a group key holds one value per `--by`.
-pub(super) const MAX_DIMS: usize = 5;
+/// The smallest of the special group values above, which sort after every named group (names
+/// and months are small indices).
+pub(super) const SPECIAL: u32 = NO_AGENT;
+/// Dimensions are at most these six; a group key holds one value per `--by`.
+pub(super) const MAX_DIMS: usize = 6;
+
+/// One AI session's part in a patch: its model and agent (interned) and the lines of the
+/// current tree it wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Part {
+    pub model: u32,
+    pub agent: u32,
+    pub lines: u64,
+}
 
 /// One patch as stats counts it.
 #[derive(Clone, Debug)]
@@ -31,8 +45,13 @@ pub(super) struct Unit {
     /// Indices into the snapshot's authors: the attesting members.
     pub author: u32,
     pub more_authors: Vec<u32>,
-    /// Index into [`Names::models`] when AI-assisted.
+    /// Index into [`Names::models`] when AI-assisted: the main AI help.
     pub model: u32,
+    /// Index into [`Names::agents`] of the main contribution's agent, or [`NO_AGENT`].
+    pub agent: u32,
+    /// Each contribution's part, for an attestation that has contributions (else empty: the
+    /// AI lines are all the main model's).
+    pub parts: Vec<Part>,
     pub suggestion: Option<SuggestionType>,
     pub confidence: Option<u16>,
     /// The author's stated review of the AI output, in seconds.
@@ -52,6 +71,8 @@ impl Unit {
             author: UNATTESTED,
             more_authors: Vec::new(),
             model: UNATTESTED,
+            agent: NO_AGENT,
+            parts: Vec::new(),
             suggestion: None,
             confidence: None,
             self_review: None,
@@ -71,11 +92,13 @@ impl Unit {
     }
 }
 
-/// Provider/model names behind [`Unit::model`], interned, with each model's provider.
+/// Provider/model names behind [`Unit::model`], interned, with each model's provider, and the
+/// agent names behind [`Unit::agent`].
 #[derive(Default)]
 pub(super) struct Names {
     pub models: Vec<(String, String)>,
     pub providers: Vec<String>,
+    pub agents: Vec<String>,
     /// Index into `providers` of each model's provider.
     pub model_provider: Vec<u32>,
     last: usize,
@@ -104,6 +127,16 @@ impl Names {
         };
         self.last = i;
         i as u32
+    }
+
+    pub fn agent(&mut self, agent: &str) -> u32 {
+        match self.agents.iter().position(|a| a == agent) {
+            Some(i) => i as u32,
+            None => {
+                self.agents.push(agent.to_string());
+                (self.agents.len() - 1) as u32
+            }
+        }
     }
 }
 
@@ -177,8 +210,11 @@ pub(super) struct Agg<'a> {
     pub names: Names,
     pub total: Counts,
     pub groups: Groups,
-    /// The by-model breakdown of the JSON form: AI patches and AI lines per model.
+    /// The by-model breakdown of the JSON form: AI patches and AI lines per model (a patch
+    /// counts once for every model that wrote part of it).
     pub by_model: BTreeMap<u32, (u64, u64)>,
+    /// The same per agent tool ([`NO_AGENT`]: claims that name none).
+    pub by_agent: BTreeMap<u32, (u64, u64)>,
 }
 
 impl Agg<'_> {
@@ -192,10 +228,40 @@ impl Agg<'_> {
             groups.entry(key).or_default().add(u)
         });
         if u.kind == Kind::Ai {
-            let slot = self.by_model.entry(u.model).or_default();
-            slot.0 += 1;
-            slot.1 += u.ai_lines;
+            if u.parts.is_empty() {
+                for (map, key) in [
+                    (&mut self.by_model, u.model),
+                    (&mut self.by_agent, NO_AGENT),
+                ] {
+                    let slot = map.entry(key).or_default();
+                    slot.0 += 1;
+                    slot.1 += u.ai_lines;
+                }
+            } else {
+                split(
+                    &mut self.by_model,
+                    u.parts.iter().map(|p| (p.model, p.lines)),
+                );
+                split(
+                    &mut self.by_agent,
+                    u.parts.iter().map(|p| (p.agent, p.lines)),
+                );
+            }
         }
+    }
+}
+
+/// Adds one patch's parts to a breakdown: their lines to each key, and the patch once to every
+/// key it has a part under.
+fn split(map: &mut BTreeMap<u32, (u64, u64)>, parts: impl Iterator<Item = (u32, u64)>) {
+    let mut seen: Vec<u32> = Vec::new();
+    for (key, lines) in parts {
+        let slot = map.entry(key).or_default();
+        if !seen.contains(&key) {
+            seen.push(key);
+            slot.0 += 1;
+        }
+        slot.1 += lines;
     }
 }
 
@@ -216,6 +282,7 @@ fn keys_of(u: &Unit, dims: &[StatsBy], model_provider: &[u32], mut f: impl FnMut
                 StatsBy::Provider => special
                     .unwrap_or_else(|| model_provider.get(u.model as usize).copied().unwrap_or(0)),
                 StatsBy::Model => special.unwrap_or(u.model),
+                StatsBy::Agent => special.unwrap_or(u.agent),
                 StatsBy::Author => author,
                 StatsBy::SuggestionType => special.unwrap_or_else(|| {
                     u.suggestion
@@ -245,5 +312,56 @@ mod tests {
         assert_eq!(acc.avg_review_seconds(), Some(180.0));
         assert_eq!(acc.reviewed, 1);
         assert_eq!(acc.patches, 2);
+    }
+
+    #[test]
+    fn a_patch_counts_once_for_each_model_and_agent_with_their_own_lines() {
+        let dims = [StatsBy::Agent];
+        let mut agg = Agg {
+            dims: &dims,
+            range: TimeRange::default(),
+            names: Names::default(),
+            total: Counts::default(),
+            groups: Groups::default(),
+            by_model: BTreeMap::new(),
+            by_agent: BTreeMap::new(),
+        };
+        let sonnet = agg.names.model("anthropic", "claude-sonnet-4");
+        let coder = agg.names.model("acme", "coder");
+        let cc = agg.names.agent("claude-code");
+        let mut u = Unit::new(0, Kind::Ai);
+        u.model = sonnet;
+        u.agent = cc;
+        u.parts = vec![
+            Part {
+                model: sonnet,
+                agent: cc,
+                lines: 30,
+            },
+            Part {
+                model: coder,
+                agent: cc,
+                lines: 10,
+            },
+            Part {
+                model: sonnet,
+                agent: cc,
+                lines: 5,
+            },
+        ];
+        u.ai_lines = 45;
+        agg.add(&u);
+        let mut old = Unit::new(0, Kind::Ai);
+        old.model = sonnet;
+        old.ai_lines = 7;
+        agg.add(&old);
+        assert_eq!(agg.by_model[&sonnet], (2, 42));
+        assert_eq!(agg.by_model[&coder], (1, 10));
+        assert_eq!(agg.by_agent[&cc], (1, 45));
+        assert_eq!(agg.by_agent[&NO_AGENT], (1, 7));
+        // Grouped by agent, each patch falls in its main agent's group.
+        assert_eq!(agg.groups.len(), 2);
+        assert!(agg.groups.contains_key(&[cc, 0, 0, 0, 0, 0]));
+        assert!(agg.groups.contains_key(&[NO_AGENT, 0, 0, 0, 0, 0]));
     }
 }

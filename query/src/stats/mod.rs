@@ -1,5 +1,5 @@
-//! `stats`: how much of the work AI did, grouped by provider, model, author, suggestion type or
-//! month, over a time range.
+//! `stats`: how much of the work AI did, grouped by provider, model, agent tool, author,
+//! suggestion type or month, over a time range.
 //!
 //! - **Patches**: in a Pijul repository, the current channel's changes; elsewhere, the
 //!   overlay's attested patches (and those it knows only from reviews, as unattested). A patch
@@ -8,7 +8,13 @@
 //! - **Lines** (Pijul only): every line of the current tree, credited to the change that
 //!   inserted it (as `blame` does), counted by that change's attribution. When an attestation
 //!   marks only some of a change's lines in a file as AI-written (line spans), at most that
-//!   many of its lines there count as AI, the rest as human.
+//!   many of its lines there count as AI, the rest as human. An attestation with contributions
+//!   (one per AI session) counts each contribution's lines the same way, file by file, for its
+//!   model and agent tool; the change's other lines are its author's.
+//! - **Groups** hold patches: a patch falls in the group of the AI help its attestation names
+//!   (with contributions, the one that wrote the most lines). The `by_model` and `by_agent`
+//!   breakdowns split the lines among every contribution, and count a patch once for each model
+//!   (agent) that wrote part of it.
 //! - **Reviewed**: patches with at least one member's current review. **Review time**: per
 //!   patch with any, the author's stated review of the AI output plus the reviewers' time.
 
@@ -16,11 +22,13 @@ mod aggregate;
 mod channel;
 mod lines;
 mod overlay;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use attrib_overlay::{Snapshot, SuggestionType};
 use attrib_vcs_adapter::{ChannelRecord, Pijul};
 use serde::Serialize;
@@ -28,15 +36,20 @@ use serde::Serialize;
 use crate::csv::{ratio, CsvOut};
 use crate::members::name_of;
 use crate::time::{month_label, TimeRange};
-use aggregate::{Agg, Groups, Names, HUMAN, UNATTESTED};
+use aggregate::{Agg, Groups, Names, HUMAN, NO_AGENT, SPECIAL, UNATTESTED};
 
-/// A dimension stats groups by.
+/// A dimension stats groups by (`attrib stats --by`; with the `clap` feature, the grammar's
+/// value, so the command line and the library cannot disagree).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum StatsBy {
     /// The AI provider (human and unattested patches form their own groups).
     Provider,
     /// The AI provider/model.
     Model,
+    /// The agent tool of the main contribution (claude-code, codex, …; "(no agent)" when the
+    /// claim names none).
+    Agent,
     /// The attesting member (a patch attested by several members counts for each).
     Author,
     /// How the AI contributed (complete, partial, …).
@@ -51,6 +64,7 @@ impl StatsBy {
         match self {
             StatsBy::Provider => "provider",
             StatsBy::Model => "model",
+            StatsBy::Agent => "agent",
             StatsBy::Author => "author",
             StatsBy::SuggestionType => "suggestion_type",
             StatsBy::Month => "month",
@@ -65,6 +79,8 @@ pub struct StatsQuery {
     pub by: Vec<StatsBy>,
     /// Only patches in this range.
     pub range: TimeRange,
+    /// Also report each change's lines (a Pijul repository only).
+    pub per_change: bool,
 }
 
 /// The current channel, for stats in a Pijul repository.
@@ -260,10 +276,62 @@ pub struct ModelCount {
     pub provider: String,
     /// The model.
     pub model: String,
-    /// AI-assisted patches.
+    /// AI-assisted patches the model wrote part of.
     pub patches: u64,
     /// AI-written lines (Pijul only).
     pub lines: Option<u64>,
+}
+
+/// AI-assisted patches and lines of one agent tool.
+#[derive(Clone, Debug, Serialize)]
+pub struct AgentCount {
+    /// The agent tool; `null` for AI help whose claim names none.
+    pub agent: Option<String>,
+    /// AI-assisted patches the agent wrote part of.
+    pub patches: u64,
+    /// AI-written lines (Pijul only).
+    pub lines: Option<u64>,
+}
+
+/// The lines of one change one model wrote.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ModelLines {
+    /// The provider.
+    pub provider: String,
+    /// The model.
+    pub model: String,
+    /// Lines of the current tree.
+    pub lines: u64,
+}
+
+/// The lines of one change one agent tool wrote.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AgentLines {
+    /// The agent tool; `null` when the claim names none.
+    pub agent: Option<String>,
+    /// Lines of the current tree.
+    pub lines: u64,
+}
+
+/// One change's lines of the current tree (`stats --per-change`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChangeStats {
+    /// The change hash.
+    pub change: String,
+    /// The change's time, RFC 3339.
+    pub time: String,
+    /// `ai`, `human` or `unattested`, by the attestation that speaks for it.
+    pub kind: &'static str,
+    /// Lines of the current tree it inserted.
+    pub lines: u64,
+    /// Of those, AI-written.
+    pub ai_lines: u64,
+    /// Of those, written by the author (0 for an unattested change).
+    pub human_lines: u64,
+    /// The AI lines by model.
+    pub by_model: Vec<ModelLines>,
+    /// The AI lines by agent tool.
+    pub by_agent: Vec<AgentLines>,
 }
 
 /// The answer of [`stats`].
@@ -285,9 +353,15 @@ pub struct StatsReport {
     pub lines: Option<LinesSummary>,
     /// AI-assisted patches and lines per model.
     pub by_model: Vec<ModelCount>,
+    /// AI-assisted patches and lines per agent tool, the claims that name none last.
+    pub by_agent: Vec<AgentCount>,
+    /// Each change in range, newest first (`--per-change`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Vec<ChangeStats>>,
     /// Every patch in range.
     pub total: GroupStats,
-    /// The groups, in order of their values as printed, `(human)` and `(unattested)` last.
+    /// The groups, in order of their values as printed, `(human)`, `(no agent)` and
+    /// `(unattested)` last.
     pub groups: Vec<Group>,
 }
 
@@ -321,6 +395,26 @@ pub fn stats(
     channel: Option<StatsChannel<'_>>,
     q: &StatsQuery,
 ) -> Result<StatsReport> {
+    if q.per_change && channel.is_none() {
+        bail!("--per-change counts the lines of the current tree: run it in a Pijul repository");
+    }
+    let counted = match channel {
+        Some(c) => {
+            let credit = lines::line_credit(c.pijul, c.cache_dir, c.record)?;
+            Some((c.name, c.record, credit))
+        }
+        None => None,
+    };
+    count(snap, counted, q)
+}
+
+/// [`stats`] once the tree's lines are credited: `channel` is the channel's name, what attrib
+/// knows of it, and its lines per inserting change.
+fn count(
+    snap: &Snapshot<'_>,
+    channel: Option<(&str, &ChannelRecord, lines::LineCredit)>,
+    q: &StatsQuery,
+) -> Result<StatsReport> {
     let mut dims: Vec<StatsBy> = Vec::new();
     for d in &q.by {
         if !dims.contains(d) {
@@ -337,19 +431,23 @@ pub fn stats(
         total: Counts::default(),
         groups: Groups::default(),
         by_model: BTreeMap::new(),
+        by_agent: BTreeMap::new(),
     };
-    let counted = match channel {
-        Some(c) => {
-            let credit = lines::line_credit(c.pijul, c.cache_dir, c.record)?;
-            channel::channel_units(snap, c.record, &credit, &mut agg)?;
-            Some((c.name.to_string(), credit))
+    let (counted, changes) = match channel {
+        Some((name, record, credit)) => {
+            let changes = channel::channel_units(snap, record, &credit, &mut agg, q.per_change)?;
+            (Some((name.to_string(), credit)), changes)
         }
         None => {
             overlay::overlay_units(snap, &mut agg)?;
-            None
+            (None, Vec::new())
         }
     };
-    Ok(report(snap, agg, counted, &dims))
+    let mut r = report(snap, agg, counted, &dims);
+    if q.per_change {
+        r.changes = Some(changes);
+    }
+    Ok(r)
 }
 
 /// A group value as printed.
@@ -357,6 +455,7 @@ fn label(d: StatsBy, v: u32, snap: &Snapshot<'_>, names: &Names) -> String {
     match v {
         HUMAN => return "(human)".to_string(),
         UNATTESTED => return "(unattested)".to_string(),
+        NO_AGENT if d == StatsBy::Agent => return "(no agent)".to_string(),
         _ => {}
     }
     match d {
@@ -366,6 +465,7 @@ fn label(d: StatsBy, v: u32, snap: &Snapshot<'_>, names: &Names) -> String {
             .get(v as usize)
             .map(|(p, m)| format!("{p}/{m}"))
             .unwrap_or_default(),
+        StatsBy::Agent => names.agents.get(v as usize).cloned().unwrap_or_default(),
         StatsBy::Author => snap
             .authors()
             .get(v as usize)
@@ -391,17 +491,18 @@ fn report(
         total,
         groups,
         by_model,
+        by_agent,
         ..
     } = agg;
     let with_lines = channel.is_some();
-    // Groups in order of their values as printed, the (human) and (unattested) groups last.
+    // Groups in order of their values as printed, the (human), (no agent) and (unattested) groups last.
     let mut rows: Vec<(Vec<(bool, String)>, Counts)> = groups
         .into_iter()
         .map(|(key, acc)| {
             let labels = dims
                 .iter()
                 .zip(key)
-                .map(|(d, v)| (v >= HUMAN, label(*d, v, snap, &names)))
+                .map(|(d, v)| (v >= SPECIAL, label(*d, v, snap, &names)))
                 .collect();
             (labels, acc)
         })
@@ -411,6 +512,12 @@ fn report(
         .into_iter()
         .filter_map(|(m, v)| Some((names.models.get(m as usize)?, v)))
         .collect();
+    // Agents by name, the claims that name none last.
+    let mut by_agent: Vec<(Option<&String>, (u64, u64))> = by_agent
+        .into_iter()
+        .map(|(a, v)| (names.agents.get(a as usize), v))
+        .collect();
+    by_agent.sort_by(|a, b| (a.0.is_none(), a.0).cmp(&(b.0.is_none(), b.0)));
     let lines = channel.as_ref().map(|(_, credit)| {
         // Lines whose inserter is not a change on the log (the root) count as unattested, over
         // the whole history only.
@@ -445,6 +552,15 @@ fn report(
                 lines: with_lines.then_some(nl),
             })
             .collect(),
+        by_agent: by_agent
+            .into_iter()
+            .map(|(a, (np, nl))| AgentCount {
+                agent: a.cloned(),
+                patches: np,
+                lines: with_lines.then_some(nl),
+            })
+            .collect(),
+        changes: None,
         total: GroupStats::of(total, with_lines),
         groups: rows
             .into_iter()

@@ -5,9 +5,10 @@
 
 use anyhow::Result;
 use attrib_overlay::view::speaks_before;
-use attrib_overlay::{Snapshot, ViewKind, ViewRow};
+use attrib_overlay::{Payload, Snapshot, ViewKind, ViewRow};
 
-use super::aggregate::{Agg, Kind, Names, Unit};
+use super::aggregate::{Agg, Kind, Names, Part, Unit, NO_AGENT};
+use crate::records::main_contribution;
 use crate::reviews::PatchKey;
 
 /// A patch being put together from its view entries.
@@ -34,6 +35,7 @@ impl Building {
         snap: &Snapshot<'_>,
         row: &ViewRow,
         ai: Option<&attrib_overlay::peek::AiPeek<'_>>,
+        full: Option<&attrib_overlay::Attestation>,
         names: &mut Names,
     ) {
         let u = &mut self.unit;
@@ -63,6 +65,22 @@ impl Building {
         u.suggestion = Some(ai.suggestion_type);
         u.confidence = ai.confidence_permille;
         u.self_review = ai.review_seconds;
+        // Contributions (decoded only for the records that have them): each one's model and
+        // agent, for the breakdowns; no lines outside a repository.
+        u.agent = NO_AGENT;
+        u.parts.clear();
+        if let Some(a) = full {
+            if let Some(main) = main_contribution(a) {
+                u.agent = names.agent(&main.agent);
+            }
+            for c in &a.contributions {
+                u.parts.push(Part {
+                    model: names.model(&c.provider, &c.model),
+                    agent: names.agent(&c.agent),
+                    lines: 0,
+                });
+            }
+        }
     }
 
     fn review(&mut self, time_ms: u64, seconds: u32) {
@@ -102,7 +120,7 @@ pub(super) fn overlay_units(snap: &Snapshot<'_>, agg: &mut Agg<'_>) -> Result<()
                 // A patch's only entry, a human attestation: the index says all there is.
                 ViewKind::Attestation { ai: false } if single => {
                     building.push(Building::new(None));
-                    building[0].attestation(snap, row, None, &mut agg.names);
+                    building[0].attestation(snap, row, None, None, &mut agg.names);
                 }
                 ViewKind::Attestation { .. } => {
                     let body = snap.stored_body(row.offset)?;
@@ -113,7 +131,21 @@ pub(super) fn overlay_units(snap: &Snapshot<'_>, agg: &mut Agg<'_>) -> Result<()
                     } else {
                         at(PatchKey::of_ref(&p.patch), &mut building)
                     };
-                    building[i].attestation(snap, row, p.ai.as_ref(), &mut agg.names);
+                    let full = if p.contributions {
+                        match snap.record_at(row.offset)?.record.payload {
+                            Payload::Attest(a) => Some(a),
+                            _ => None,
+                        }
+                    } else {
+                        None
+                    };
+                    building[i].attestation(
+                        snap,
+                        row,
+                        p.ai.as_ref(),
+                        full.as_ref(),
+                        &mut agg.names,
+                    );
                 }
                 ViewKind::Review => {
                     let body = snap.stored_body(row.offset)?;

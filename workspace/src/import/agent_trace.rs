@@ -2,8 +2,12 @@
 //! each patch they name (by `metadata["dev.attrib"].change`, else `vcs.revision`) is attested by
 //! the importer's own key with origin `imported` and the source in the description: the
 //! AI-written ranges become line spans, the contributor's `model_id` (`provider/model`) the AI
-//! model. Such a claim replaces only an earlier import of the importer's, never an attestation
-//! they made themselves. The whole file is read and checked before anything is signed, and
+//! model. When the AI ranges of a patch come from several conversations (by url: one per AI session,
+//! as attrib exports an attestation with contributions), each conversation and model becomes a
+//! contribution: its agent tool, session, suggestion type and prompt commitment from attrib's
+//! `dev.attrib.contributions` entry the conversation names, else the record's tool and the
+//! conversation's url. Such a claim replaces only an earlier import of the importer's, never an
+//! attestation they made themselves. The whole file is read and checked before anything is signed, and
 //! everything is stored in one transaction: a malformed file imports nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,14 +16,14 @@ use std::fmt::Write as _;
 use anyhow::{anyhow, bail, Result};
 use attrib_overlay::model::MAX_LIST;
 use attrib_overlay::{
-    now_ms, AiAssistance, Attestation, LineSpan, Origin, Outcome, PatchId, Payload, Record,
-    SuggestionType,
+    now_ms, AiAssistance, Attestation, Contribution, LineSpan, Origin, Outcome, PatchId, Payload,
+    PromptCommitment, Record, SuggestionType,
 };
 use attrib_query::agent_trace::{
-    patch_of, split_model_id, vendor, ContributorType, TraceRecord, WHOLE_CHANGE,
+    contribution_of, patch_of, split_model_id, vendor, ContributorType, TraceRecord, WHOLE_CHANGE,
 };
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::Progress;
 use crate::identity::DeviceIdentity;
@@ -46,6 +50,87 @@ struct Group {
     confidence: Option<u16>,
     token_count: Option<u64>,
     description: Option<String>,
+    /// The AI ranges by conversation and model, in the order they were found.
+    conversations: Vec<Conv>,
+}
+
+/// One conversation's AI ranges by one model: a contribution, when a patch has several.
+struct Conv {
+    /// The conversation (its url; empty for those without one) and the model id.
+    key: (String, String),
+    /// Where to list it: the record's position in the file, then the index of attrib's own
+    /// contribution entry (others after, in the order found).
+    order: (usize, usize),
+    /// attrib's `dev.attrib.contributions` entry the conversation names.
+    entry: Option<Map<String, Value>>,
+    /// The record's tool, other than attrib.
+    tool: Option<String>,
+    url: Option<String>,
+    mixed: bool,
+    spans: Vec<LineSpan>,
+}
+
+impl Group {
+    /// The patch's AI ranges come from several conversations, or from contributions attrib
+    /// exported: they become contributions.
+    fn per_session(&self) -> bool {
+        if self.conversations.iter().any(|c| c.entry.is_some()) {
+            return true;
+        }
+        let mut keys: Vec<&str> = self
+            .conversations
+            .iter()
+            .map(|c| c.key.0.as_str())
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys.len() > 1
+    }
+
+    /// The contributions, one per conversation and model.
+    fn contributions(&self) -> Vec<Contribution> {
+        let mut convs: Vec<&Conv> = self.conversations.iter().collect();
+        convs.sort_by_key(|c| c.order);
+        convs
+            .into_iter()
+            .map(|c| {
+                let get = |k: &str| {
+                    c.entry
+                        .as_ref()
+                        .and_then(|e| e.get(k))
+                        .and_then(Value::as_str)
+                        .filter(|v| !v.trim().is_empty())
+                };
+                let (provider, model) = match (get("provider"), get("model")) {
+                    (Some(p), Some(m)) => (p.to_string(), m.to_string()),
+                    _ => split_model_id(&c.key.1),
+                };
+                let kind = get("suggestion_type")
+                    .and_then(|t| t.parse().ok())
+                    .or(self.suggestion_type)
+                    .unwrap_or(if c.mixed {
+                        SuggestionType::Collaborative
+                    } else {
+                        SuggestionType::Complete
+                    });
+                Contribution {
+                    provider,
+                    model,
+                    agent: get("agent")
+                        .map(str::to_string)
+                        .or_else(|| c.tool.clone())
+                        .unwrap_or_else(|| "unknown".to_string()),
+                    session: get("session")
+                        .map(str::to_string)
+                        .or_else(|| c.url.clone().filter(|_| c.entry.is_none())),
+                    suggestion_type: kind,
+                    prompt_commitment: get("prompt_commitment")
+                        .and_then(|p| p.parse::<PromptCommitment>().ok()),
+                    line_spans: c.spans.clone(),
+                }
+            })
+            .collect()
+    }
 }
 
 fn confidence_from(v: Option<&Value>) -> Option<u16> {
@@ -134,6 +219,9 @@ fn attestation_of(patch: &PatchId, g: &Group) -> Option<Attestation> {
         let a: Vec<&str> = g.authors.iter().map(String::as_str).collect();
         let _ = write!(description, "; attested there by {}", a.join(", "));
     }
+    if (g.ai || g.mixed) && !g.whole && g.per_session() {
+        return Some(with_contributions(patch, g, description));
+    }
     let ai = if g.ai || g.mixed {
         // The model that wrote the most lines names the claim; the others are noted.
         let (top, _) = g
@@ -185,10 +273,51 @@ fn attestation_of(patch: &PatchId, g: &Group) -> Option<Attestation> {
     })
 }
 
+/// The attestation of a group whose AI ranges are contributions: the one that wrote the most
+/// lines names the AI help.
+fn with_contributions(patch: &PatchId, g: &Group, mut description: String) -> Attestation {
+    let contributions = g.contributions();
+    let lines = |c: &Contribution| -> u64 {
+        c.line_spans
+            .iter()
+            .map(|s| u64::from(s.end.saturating_sub(s.start)) + 1)
+            .sum()
+    };
+    let mut main: Option<&Contribution> = None;
+    for c in &contributions {
+        if main.is_none_or(|m| lines(c) > lines(m)) {
+            main = Some(c);
+        }
+    }
+    let ai = main.map(|m| AiAssistance {
+        prompt_commitment: m.prompt_commitment,
+        confidence_permille: g.confidence,
+        token_count: g.token_count,
+        ..AiAssistance::new(
+            m.provider.clone(),
+            m.model.clone(),
+            g.suggestion_type.unwrap_or(m.suggestion_type),
+        )
+    });
+    if let Some(d) = &g.description {
+        let _ = write!(description, "; {d}");
+    }
+    Attestation {
+        patch: patch.clone(),
+        description: Some(clip_text(description, attrib_overlay::model::MAX_TEXT)),
+        ai,
+        depends_on: Vec::new(),
+        conflicts_with: Vec::new(),
+        replaces: None,
+        line_spans: Vec::new(),
+        contributions,
+    }
+}
+
 /// Groups the records by patch and turns each group into an attestation.
 fn plan(records: &[(String, TraceRecord)], summary: &mut Summary) -> Result<Vec<Attestation>> {
     let mut groups: BTreeMap<PatchId, Group> = BTreeMap::new();
-    for (at, r) in records {
+    for (position, (at, r)) in records.iter().enumerate() {
         let Some(patch) = patch_of(r) else {
             summary.skipped_no_revision += 1;
             continue;
@@ -229,8 +358,23 @@ fn plan(records: &[(String, TraceRecord)], summary: &mut Summary) -> Result<Vec<
             g.authors
                 .insert(format!("{name} ({})", key.get(..12).unwrap_or(key)));
         }
+        let tool = r
+            .tool
+            .as_ref()
+            .and_then(|t| t.name.clone())
+            .filter(|n| n != "attrib" && !n.trim().is_empty());
         for f in &r.files {
             for c in &f.conversations {
+                let entry = contribution_of(r, c);
+                let index = c
+                    .url
+                    .as_deref()
+                    .and_then(|u| u.rsplit_once(':'))
+                    .and_then(|(_, i)| i.parse::<usize>().ok())
+                    .filter(|_| entry.is_some());
+                // Conversations without a url cannot be told apart (one may span several
+                // files): together they are one session.
+                let conversation = c.url.clone().unwrap_or_default();
                 for range in &c.ranges {
                     let who = range.contributor.as_ref().or(c.contributor.as_ref());
                     let kind = who.map_or(ContributorType::Unknown, |w| w.kind);
@@ -242,13 +386,35 @@ fn plan(records: &[(String, TraceRecord)], summary: &mut Summary) -> Result<Vec<
                                 g.mixed = true;
                             }
                             let model = who.and_then(|w| w.model_id.clone()).unwrap_or_default();
-                            *g.lines_by_model.entry(model).or_default() +=
+                            *g.lines_by_model.entry(model.clone()).or_default() +=
                                 range.end_line - range.start_line + 1;
-                            g.spans.insert(LineSpan {
+                            let span = LineSpan {
                                 file: f.path.clone(),
                                 start: range.start_line as u32,
                                 end: range.end_line as u32,
-                            });
+                            };
+                            g.spans.insert(span.clone());
+                            let key = (conversation.clone(), model);
+                            let found = g.conversations.len();
+                            let conv = match g.conversations.iter().position(|c| c.key == key) {
+                                Some(i) => &mut g.conversations[i],
+                                None => {
+                                    g.conversations.push(Conv {
+                                        key,
+                                        order: (position, index.unwrap_or(usize::MAX)),
+                                        entry: entry.cloned(),
+                                        tool: tool.clone(),
+                                        url: c.url.clone(),
+                                        mixed: false,
+                                        spans: Vec::new(),
+                                    });
+                                    &mut g.conversations[found]
+                                }
+                            };
+                            conv.mixed |= kind == ContributorType::Mixed;
+                            if !conv.spans.contains(&span) {
+                                conv.spans.push(span);
+                            }
                         }
                         ContributorType::Human => g.human = true,
                         ContributorType::Unknown => {}
