@@ -606,17 +606,18 @@ fn accuracy(w: &World, repo: &Path) -> (usize, usize, Vec<String>) {
         for (row, (line, truth)) in rows.iter().zip(&files[f]) {
             total += 1;
             let a = &row["attribution"];
+            // The row names who wrote the line; `attribution` describes the whole change.
             let said = match a["kind"].as_str() {
                 Some("ai") => Some(Writer::Agent {
                     model: AGENTS
                         .iter()
                         .map(|x| x.2)
-                        .find(|m| a["model"] == *m)
+                        .find(|m| row["model"] == *m)
                         .unwrap_or("?"),
                     agent: AGENTS
                         .iter()
                         .map(|x| x.1)
-                        .find(|g| a["agent"] == *g)
+                        .find(|g| row["agent"] == *g)
                         .unwrap_or("?"),
                 }),
                 Some("human") => Some(Writer::Person),
@@ -626,8 +627,8 @@ fn accuracy(w: &World, repo: &Path) -> (usize, usize, Vec<String>) {
                 right += 1;
             } else {
                 wrong.push(format!(
-                    "{name}:{} {line:?}: truth {truth:?}, blame says {}",
-                    row["line"], a
+                    "{name}:{} {line:?}: truth {truth:?}, blame says {} {} {}",
+                    row["line"], a["kind"], row["model"], row["agent"]
                 ));
             }
         }

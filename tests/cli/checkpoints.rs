@@ -63,16 +63,17 @@ fn generic(u: &User, event: &str, files: &[&str]) -> Value {
     })
 }
 
-/// Blame rows of `file` as (kind, model, agent) per line.
+/// Blame rows of `file` as (kind, model, agent) per line: who wrote each line.
 fn blame(w: &PijulWorld, u: &User, file: &str) -> Vec<(String, Option<String>, Option<String>)> {
     let v = w.attrib(u, ["blame", file, "--json"], &[]).ok().json();
     v.as_array()
         .unwrap_or_else(|| panic!("blame --json is not an array: {v}"))
         .iter()
         .map(|row| {
-            let a = &row["attribution"];
-            let s = |k: &str| a[k].as_str().map(str::to_string);
-            (s("kind").unwrap_or_default(), s("model"), s("agent"))
+            // The row names who wrote the line; `attribution` describes the whole change.
+            let s = |k: &str| row[k].as_str().map(str::to_string);
+            let kind = row["attribution"]["kind"].as_str().unwrap_or_default();
+            (kind.to_string(), s("model"), s("agent"))
         })
         .collect()
 }
@@ -213,6 +214,7 @@ fn a_plain_record_after_agents_edits_is_attested_line_by_line() {
     let tree = &stats["lines"];
     assert_eq!(tree["ai"], 49, "{stats}");
     assert_eq!(tree["human"], 6 + 5, "{stats}");
+    assert_eq!(tree["unattested"], 0, "{stats}");
     let count = |list: &Value, key: &str, name: &str| -> u64 {
         list.as_array()
             .unwrap_or_else(|| panic!("no list: {stats}"))
@@ -221,10 +223,10 @@ fn a_plain_record_after_agents_edits_is_attested_line_by_line() {
             .and_then(|r| r["lines"].as_u64())
             .unwrap_or(0)
     };
-    assert_eq!(count(&tree["by_model"], "model", "claude-sonnet-4-5"), 37);
-    assert_eq!(count(&tree["by_model"], "model", "acme-coder-2"), 12);
-    assert_eq!(count(&tree["by_agent"], "agent", "claude-code"), 37);
-    assert_eq!(count(&tree["by_agent"], "agent", "acme-agent"), 12);
+    assert_eq!(count(&stats["by_model"], "model", "claude-sonnet-4-5"), 37);
+    assert_eq!(count(&stats["by_model"], "model", "acme-coder-2"), 12);
+    assert_eq!(count(&stats["by_agent"], "agent", "claude-code"), 37);
+    assert_eq!(count(&stats["by_agent"], "agent", "acme-agent"), 12);
 
     let verify = w.attrib(&u, ["verify", "--json"], &[]).ok().json();
     assert_eq!(verify["ok"], true, "{verify}");

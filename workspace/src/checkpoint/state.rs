@@ -256,13 +256,13 @@ impl States {
 
     fn write(&self, state: &FileState) -> Result<()> {
         let stem = Self::stem_of(&state.path);
-        let all = self.generations()?;
-        let top = all
-            .iter()
+        let older: Vec<(u64, PathBuf)> = self
+            .generations()?
+            .into_iter()
             .filter(|(s, _, _)| *s == stem)
-            .map(|(_, g, _)| *g)
-            .max()
-            .unwrap_or(0);
+            .map(|(_, g, f)| (g, f))
+            .collect();
+        let top = older.iter().map(|(g, _)| *g).max().unwrap_or(0);
         fs::create_dir_all(&self.dir)
             .with_context(|| format!("cannot create {}", self.dir.display()))?;
         let mut bytes = vec![VERSION];
@@ -280,23 +280,29 @@ impl States {
             let _ = fs::remove_file(&file);
             return Err(e).with_context(|| format!("cannot write {}", file.display()));
         }
-        self.remove_older(&stem, next)
+        for (_, old) in older {
+            remove(&old)?;
+        }
+        Ok(())
     }
 
     /// Removes the generations of `stem` older than `keep`.
     fn remove_older(&self, stem: &str, keep: u64) -> Result<()> {
         for (s, generation, file) in self.generations()? {
             if s == stem && generation < keep {
-                match fs::remove_file(&file) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => {
-                        return Err(e).with_context(|| format!("cannot remove {}", file.display()))
-                    }
-                }
+                remove(&file)?;
             }
         }
         Ok(())
+    }
+}
+
+/// Removes a file that may be gone already.
+fn remove(file: &Path) -> Result<()> {
+    match fs::remove_file(file) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("cannot remove {}", file.display())),
     }
 }
 
