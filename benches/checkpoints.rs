@@ -572,7 +572,7 @@ fn accuracy(w: &World, repo: &Path) -> (usize, usize, Vec<String>) {
             );
         }
         if step % RECORD_EVERY == 0 {
-            if (step / RECORD_EVERY) % 2 == 0 {
+            if (step / RECORD_EVERY).is_multiple_of(2) {
                 // A wrapped record.
                 run(
                     w.attrib(repo)

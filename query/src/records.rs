@@ -305,6 +305,13 @@ pub fn ai_brief(r: &SignedRecord) -> String {
     let Some(ai) = &a.ai else {
         return "human".to_string();
     };
+    let mut s = ai_phrase(ai);
+    s.push_str(&contributions_brief(a));
+    s
+}
+
+/// `AI provider/model kind [confidence]`.
+fn ai_phrase(ai: &attrib_overlay::AiAssistance) -> String {
     let mut s = format!(
         "AI {}/{} {}",
         ai.provider,
@@ -315,7 +322,6 @@ pub fn ai_brief(r: &SignedRecord) -> String {
         s.push(' ');
         s.push_str(&format_milli(u32::from(c)));
     }
-    s.push_str(&contributions_brief(a));
     s
 }
 
@@ -344,19 +350,7 @@ pub fn ai_summary(r: &SignedRecord) -> String {
         }
         Payload::Attest(a) => match &a.ai {
             None => "human".to_string(),
-            Some(ai) => {
-                let mut s = format!(
-                    "AI {}/{} {}",
-                    ai.provider,
-                    ai.model,
-                    ai.suggestion_type.as_str()
-                );
-                if let Some(c) = ai.confidence_permille {
-                    s.push(' ');
-                    s.push_str(&format_milli(u32::from(c)));
-                }
-                s
-            }
+            Some(ai) => ai_phrase(ai),
         },
         _ => String::new(),
     }

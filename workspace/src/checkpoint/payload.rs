@@ -182,26 +182,65 @@ fn prompt(agent: &str, v: &Value, cwd: &Path) -> Result<Option<AgentEvent>> {
     Ok(Some(e))
 }
 
+/// An agent's hook event names: which mean "before an edit", "after an edit", "a prompt".
+struct HookNames {
+    /// The agent, as events name it.
+    agent: &'static str,
+    /// The agent as errors name it.
+    shown: &'static str,
+    before: &'static [&'static str],
+    after: &'static [&'static str],
+    prompt: &'static str,
+}
+
+/// What a hook input's `hook_event_name` makes of it: an edit's moment, or an answer already
+/// (a prompt event, or an event attrib has nothing to do with).
+fn moment_of(
+    names: &HookNames,
+    v: &Value,
+    cwd: &Path,
+) -> Result<std::result::Result<Moment, Option<AgentEvent>>> {
+    let Some(name) = str_of(v, "hook_event_name") else {
+        bail!("a {} hook input names no hook_event_name", names.shown);
+    };
+    Ok(if names.before.contains(&name) {
+        Ok(Moment::Before)
+    } else if names.after.contains(&name) {
+        Ok(Moment::After)
+    } else if name == names.prompt {
+        Err(prompt(names.agent, v, cwd)?)
+    } else {
+        Err(None)
+    })
+}
+
+/// The agent wrote the whole file its input names, with the text under `key`.
+fn wrote_whole_file(e: &mut AgentEvent, input: &Value, key: &str) {
+    e.files = path_in(input).into_iter().collect();
+    e.written.extend(owned(input, key));
+    e.whole_file = true;
+}
+
 /// Claude Code: `PreToolUse` / `PostToolUse` of `Write`, `Edit`, `MultiEdit`, `NotebookEdit`
 /// and `Bash`.
 fn claude(v: &Value, cwd: &Path) -> Result<Option<AgentEvent>> {
-    let moment = match str_of(v, "hook_event_name") {
-        Some("PreToolUse") => Moment::Before,
-        Some("PostToolUse") => Moment::After,
-        Some("UserPromptSubmit") => return prompt("claude-code", v, cwd),
-        Some(_) => return Ok(None),
-        None => bail!("a Claude Code hook input names no hook_event_name"),
+    const NAMES: HookNames = HookNames {
+        agent: "claude-code",
+        shown: "Claude Code",
+        before: &["PreToolUse"],
+        after: &["PostToolUse"],
+        prompt: "UserPromptSubmit",
+    };
+    let moment = match moment_of(&NAMES, v, cwd)? {
+        Ok(m) => m,
+        Err(done) => return Ok(done),
     };
     let mut e = event(moment, "claude-code", v, cwd);
     e.provider = Some("anthropic".into());
     let input = v.get("tool_input").unwrap_or(&Value::Null);
     match str_of(v, "tool_name").unwrap_or("") {
         "Bash" => e.scan = true,
-        "Write" => {
-            e.files = path_in(input).into_iter().collect();
-            e.written.extend(owned(input, "content"));
-            e.whole_file = true;
-        }
+        "Write" => wrote_whole_file(&mut e, input, "content"),
         "Edit" | "NotebookEdit" => {
             e.files = path_in(input)
                 .or_else(|| owned(input, "notebook_path").map(PathBuf::from))
@@ -232,12 +271,16 @@ fn path_in(input: &Value) -> Option<PathBuf> {
 
 /// Codex: `PreToolUse` / `PostToolUse` of `apply_patch` (files named in its patch) and `Bash`.
 fn codex(v: &Value, cwd: &Path) -> Result<Option<AgentEvent>> {
-    let moment = match str_of(v, "hook_event_name") {
-        Some("PreToolUse") => Moment::Before,
-        Some("PostToolUse") => Moment::After,
-        Some("UserPromptSubmit") => return prompt("codex", v, cwd),
-        Some(_) => return Ok(None),
-        None => bail!("a Codex hook input names no hook_event_name"),
+    const NAMES: HookNames = HookNames {
+        agent: "codex",
+        shown: "Codex",
+        before: &["PreToolUse"],
+        after: &["PostToolUse"],
+        prompt: "UserPromptSubmit",
+    };
+    let moment = match moment_of(&NAMES, v, cwd)? {
+        Ok(m) => m,
+        Err(done) => return Ok(done),
     };
     let mut e = event(moment, "codex", v, cwd);
     e.provider = Some("openai".into());
@@ -289,12 +332,16 @@ pub fn patch_files(patch: &str) -> (Vec<PathBuf>, Vec<String>) {
 /// Cursor: `preToolUse` / `postToolUse` of `Write`, `StrReplace`, `Delete`, `ApplyPatch` and
 /// `Shell` (and the older `afterFileEdit`).
 fn cursor(v: &Value, cwd: &Path) -> Result<Option<AgentEvent>> {
-    let moment = match str_of(v, "hook_event_name") {
-        Some("preToolUse") | Some("beforeShellExecution") => Moment::Before,
-        Some("postToolUse") | Some("afterShellExecution") | Some("afterFileEdit") => Moment::After,
-        Some("beforeSubmitPrompt") => return prompt("cursor", v, cwd),
-        Some(_) => return Ok(None),
-        None => bail!("a Cursor hook input names no hook_event_name"),
+    const NAMES: HookNames = HookNames {
+        agent: "cursor",
+        shown: "Cursor",
+        before: &["preToolUse", "beforeShellExecution"],
+        after: &["postToolUse", "afterShellExecution", "afterFileEdit"],
+        prompt: "beforeSubmitPrompt",
+    };
+    let moment = match moment_of(&NAMES, v, cwd)? {
+        Ok(m) => m,
+        Err(done) => return Ok(done),
     };
     let mut e = event(moment, "cursor", v, cwd);
     if e.model.is_none() {
@@ -315,11 +362,7 @@ fn cursor(v: &Value, cwd: &Path) -> Result<Option<AgentEvent>> {
     let input = v.get("tool_input").unwrap_or(&Value::Null);
     match str_of(v, "tool_name").unwrap_or("") {
         "Shell" => e.scan = true,
-        "Write" => {
-            e.files = path_in(input).into_iter().collect();
-            e.written.extend(owned(input, "content"));
-            e.whole_file = true;
-        }
+        "Write" => wrote_whole_file(&mut e, input, "content"),
         "StrReplace" | "Edit" | "Delete" => {
             e.files = path_in(input).into_iter().collect();
             e.written.extend(owned(input, "new_string"));
@@ -336,23 +379,23 @@ fn cursor(v: &Value, cwd: &Path) -> Result<Option<AgentEvent>> {
 
 /// Gemini CLI: `BeforeTool` / `AfterTool` of `write_file`, `replace` and `run_shell_command`.
 fn gemini(v: &Value, cwd: &Path) -> Result<Option<AgentEvent>> {
-    let moment = match str_of(v, "hook_event_name") {
-        Some("BeforeTool") => Moment::Before,
-        Some("AfterTool") => Moment::After,
-        Some("BeforeAgent") => return prompt("gemini-cli", v, cwd),
-        Some(_) => return Ok(None),
-        None => bail!("a Gemini CLI hook input names no hook_event_name"),
+    const NAMES: HookNames = HookNames {
+        agent: "gemini-cli",
+        shown: "Gemini CLI",
+        before: &["BeforeTool"],
+        after: &["AfterTool"],
+        prompt: "BeforeAgent",
+    };
+    let moment = match moment_of(&NAMES, v, cwd)? {
+        Ok(m) => m,
+        Err(done) => return Ok(done),
     };
     let mut e = event(moment, "gemini-cli", v, cwd);
     e.provider = Some("google".into());
     let input = v.get("tool_input").unwrap_or(&Value::Null);
     match str_of(v, "tool_name").unwrap_or("") {
         "run_shell_command" => e.scan = true,
-        "write_file" => {
-            e.files = path_in(input).into_iter().collect();
-            e.written.extend(owned(input, "content"));
-            e.whole_file = true;
-        }
+        "write_file" => wrote_whole_file(&mut e, input, "content"),
         "replace" => {
             e.files = path_in(input).into_iter().collect();
             e.written.extend(owned(input, "new_string"));
