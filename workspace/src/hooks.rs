@@ -91,19 +91,32 @@ impl Pending {
         self.dirty = true;
     }
 
-    /// The capture for a change stamped `change_ms`: the latest one taken shortly before it.
-    /// It is removed, with any older ones (records that were aborted after their hook ran).
+    /// The capture for a change stamped `change_ms`: the latest one taken before it (Pijul runs
+    /// the hook, then stamps the change), else, for a clock that stepped, the first one taken
+    /// just after. It is removed, with any older ones (records that were aborted after their
+    /// hook ran). Preferring "before" matters when two records follow each other closely: the
+    /// second one's capture is taken within the slack after the first change's stamp.
     pub fn take_for(&mut self, change_ms: u64) -> Option<PendingCapture> {
-        let best = self
+        let before = self
             .items
             .iter()
             .enumerate()
             .filter(|(_, c)| {
-                c.captured_ms <= change_ms.saturating_add(MATCH_BEFORE_MS)
+                c.captured_ms <= change_ms
                     && change_ms <= c.captured_ms.saturating_add(MATCH_AFTER_MS)
             })
-            .max_by_key(|(_, c)| c.captured_ms)
-            .map(|(i, _)| i)?;
+            .max_by_key(|(_, c)| c.captured_ms);
+        let just_after = || {
+            self.items
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| {
+                    c.captured_ms > change_ms
+                        && c.captured_ms <= change_ms.saturating_add(MATCH_BEFORE_MS)
+                })
+                .min_by_key(|(_, c)| c.captured_ms)
+        };
+        let best = before.or_else(just_after).map(|(i, _)| i)?;
         let chosen = self.items.remove(best);
         self.items.retain(|c| c.captured_ms > chosen.captured_ms);
         self.dirty = true;
@@ -291,6 +304,26 @@ mod tests {
         assert!(back.take_for(now + 6_000).is_some());
         back.save().unwrap();
         assert!(!dir.path().join(PENDING_FILE).exists());
+    }
+
+    #[test]
+    fn two_records_in_quick_succession_each_take_their_own_capture() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = now_ms();
+        let mut p = Pending::load(dir.path()).unwrap();
+        let mut first = capture_at(now - 10);
+        first.decided = true;
+        p.push(first);
+        p.push(capture_at(now + 400)); // the next record's hook, within the clock slack
+        let got = p.take_for(now).unwrap();
+        assert!(
+            got.decided,
+            "the first change takes the capture taken before it"
+        );
+        assert_eq!(p.take_for(now + 420).unwrap().captured_ms, now + 400);
+        // A clock that stepped back: the capture just after the stamp still matches.
+        p.push(capture_at(now + 1_000));
+        assert_eq!(p.take_for(now + 200).unwrap().captured_ms, now + 1_000);
     }
 
     #[test]

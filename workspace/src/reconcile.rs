@@ -21,7 +21,7 @@ use attrib_vcs_adapter::{ChangeInfo, ChannelRecord, Event, Pijul, Scan, Tracker,
 
 use attrib_overlay::Origin;
 
-use crate::checkpoint::{attribute, Added, Attribution, WorkingLog};
+use crate::checkpoint::{attribute_added, Attribution, WorkingLog};
 use crate::claim::{attest, attested_by, own_claim, Claim};
 use crate::hooks::{self, Pending, PendingCapture};
 use crate::identity::DeviceIdentity;
@@ -202,7 +202,7 @@ fn act(
                     continue;
                 }
                 let from_log = if log.has_states() {
-                    from_working_log(&log, pijul, hash)?
+                    from_working_log(&log, pijul, hash, info.and_then(|i| i.timestamp_ms))?
                 } else {
                     Attribution::default()
                 };
@@ -230,22 +230,19 @@ fn act(
 
 /// What the working log says about the lines change `hash` added (the change is read from the
 /// repository), with those lines settled.
-fn from_working_log(log: &WorkingLog, pijul: &Pijul, hash: &PatchId) -> Result<Attribution> {
+fn from_working_log(
+    log: &WorkingLog,
+    pijul: &Pijul,
+    hash: &PatchId,
+    recorded_ms: Option<u64>,
+) -> Result<Attribution> {
     let lines = match pijul.added_lines(hash) {
         Ok(l) => l,
         Err(attrib_vcs_adapter::VcsError::UnknownChange(_)) => return Ok(Attribution::default()),
         Err(e) => return Err(e.into()),
     };
-    let added: Vec<Added<'_>> = lines
-        .iter()
-        .map(|l| Added {
-            file: &l.file,
-            line: l.line,
-            text: &l.text,
-        })
-        .collect();
     let _lock = log.lock()?;
-    attribute(log, pijul.repo(), &added)
+    attribute_added(log, pijul.repo(), &lines, recorded_ms)
 }
 
 /// This device's attestation of `old`, as a claim about `new` that names `old` as replaced;

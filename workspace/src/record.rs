@@ -16,7 +16,7 @@ use attrib_overlay::{now_ms, Origin, PatchId, SignedRecord};
 use attrib_vcs_adapter::VcsError;
 
 use crate::capture::{CaptureEnv, CaptureInput};
-use crate::checkpoint::{attribute_working_copy, settle, WorkingLog};
+use crate::checkpoint::{attribute_added, has_lines, WorkingLog};
 use crate::claim::{attest, own_claim, Claim};
 use crate::hooks::WRAPPED_ENV;
 use crate::identity::DeviceIdentity;
@@ -259,10 +259,13 @@ impl RecordPlan {
             text.push_str(d);
         }
         claim.detect_from(&text);
-        // The lines agents wrote since the last record, from their checkpoints: held under the
-        // working log's lock until the record is done, so no checkpoint lands in between.
+        // Lines agents wrote since the last record, from their checkpoints: the log is held
+        // under its lock until the record is done, so no checkpoint lands in between. When it
+        // has lines of the files this record takes, the attestation waits for Pijul: its lines
+        // are then matched against the change's own added lines, as for a plain record (Pijul
+        // may place an inserted `}` before or after an old one; only the change says which).
         let log = WorkingLog::of_store(ws.store_dir()?);
-        let mut attested_states = None;
+        let mut from_log = false;
         let _log_lock = if !request.capture.no_ai && log.has_states() {
             let lock = log.lock()?;
             let paths = &seen.paths;
@@ -273,11 +276,7 @@ impl RecordPlan {
                         file == p || file.starts_with(&format!("{p}/"))
                     })
             };
-            let (attribution, states) = attribute_working_copy(&log, &root, keep)?;
-            if !attribution.contributions.is_empty() {
-                claim = claim.with_attribution(attribution);
-                attested_states = Some(states);
-            }
+            from_log = has_lines(&log, &root, keep)?;
             Some(lock)
         } else {
             None
@@ -327,6 +326,10 @@ impl RecordPlan {
             });
             let on_hash = |hash: &PatchId| {
                 let _ = hash_tx.send((hash.clone(), now_ms() + 1));
+                if from_log {
+                    // Signed once Pijul is done and the change's lines can be read.
+                    return;
+                }
                 let signed = match claim.take() {
                     Some(c) => {
                         let (origin, payload) = c.into_payload(hash.clone());
@@ -370,20 +373,31 @@ impl RecordPlan {
                 });
             }
         };
-        // Every successful record prints its hash, so these two are only fallbacks.
+        let mut warnings = Vec::new();
+        if from_log {
+            if let Some(c) = claim.take() {
+                let attributed = pijul
+                    .added_lines(&hash)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|lines| attribute_added(&log, &root, &lines, None));
+                claim = Some(match attributed {
+                    Ok(a) => c.with_attribution(a),
+                    Err(e) => {
+                        warnings.push(format!(
+                            "the agents' lines could not be matched to the change ({e:#}); it is attested without them"
+                        ));
+                        c
+                    }
+                });
+            }
+        }
+        // Every successful record prints its hash, so these two are only fallbacks (and the
+        // way a change with agents' lines is attested).
         let signed = match (early, claim.take()) {
             (Some((_, signed)), _) => signed,
             (None, Some(c)) => attest(ws, &me, hash.clone(), c),
             (None, None) => Err(anyhow!("the claim was already used")),
         };
-        let mut warnings = Vec::new();
-        if let (Some(states), Ok(_)) = (attested_states, &signed) {
-            if let Err(e) = settle(&log, states) {
-                warnings.push(format!(
-                    "the working log could not be trimmed ({e:#}); its lines may be claimed again"
-                ));
-            }
-        }
         if let Some(f) = channel {
             if noted != Some(true) {
                 note(

@@ -89,7 +89,7 @@ impl Repo {
             .collect();
         let log = self.log();
         let _lock = log.lock().unwrap();
-        attribute(&log, &self.root, &added).unwrap()
+        attribute(&log, &self.root, &added, None).unwrap()
     }
 }
 
@@ -560,4 +560,62 @@ fn two_agents_checkpointing_at_once_lose_nothing() {
             }]
         );
     }
+}
+
+/// Reconciliation may find two new changes at once. The older one was recorded before the
+/// agent wrote its lines, so it must not take the agent's `}` although its own added `}` has the
+/// same text; the newer one gets every line the agent wrote.
+#[test]
+fn a_change_recorded_before_an_agent_wrote_cannot_take_its_lines() {
+    let repo = Repo::new();
+    let ev = |moment: &str| {
+        format!(
+            r#"{{"schema":"attrib/agent-v1","event":"{moment}","agent":"bot","model":"m1","cwd":"{}","files":["src/a.txt"]}}"#,
+            repo.root.display()
+        )
+    };
+    repo.write("src/a.txt", &["fn a() {".into(), "}".into()]);
+    let first_recorded = attrib_overlay::now_ms();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    repo.hook(None, &ev("before"));
+    let lines: Vec<String> = ["fn a() {", "}", "fn b() {", "}"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    repo.write("src/a.txt", &lines);
+    repo.hook(None, &ev("after"));
+
+    let log = repo.log();
+    let _lock = log.lock().unwrap();
+    // The first change added both of its lines; the log's "}" is the agent's, seen later.
+    let first = [
+        Added {
+            file: "src/a.txt",
+            line: 1,
+            text: "fn a() {",
+        },
+        Added {
+            file: "src/a.txt",
+            line: 2,
+            text: "}",
+        },
+    ];
+    let got = attribute(&log, &repo.root, &first, Some(first_recorded)).unwrap();
+    assert_eq!((got.agent_lines, got.contributions.len()), (0, 0));
+    // The second change: Pijul put its `}` before the old one, the log after; both count.
+    let second = [
+        Added {
+            file: "src/a.txt",
+            line: 2,
+            text: "}",
+        },
+        Added {
+            file: "src/a.txt",
+            line: 3,
+            text: "fn b() {",
+        },
+    ];
+    let got = attribute(&log, &repo.root, &second, Some(attrib_overlay::now_ms())).unwrap();
+    assert_eq!(got.agent_lines, 2, "{got:?}");
+    assert!(!log.has_states(), "every line the agent wrote is attested");
 }

@@ -9,7 +9,8 @@
 //! is refused.
 //!
 //! When `pijul` is installed, a last act runs the real `attrib` binary in a real Pijul
-//! repository: `attrib record` with and without AI, a plain `pijul record` caught by the
+//! repository: `attrib record` with and without AI, an agent's edit seen through its hooks
+//! (`attrib checkpoint`) and attested line by line, a plain `pijul record` caught by the
 //! pre-record hook, then `log`, `blame` and `stats`.
 
 use std::io::Write;
@@ -455,6 +456,27 @@ impl Shell<'_> {
         self.run(&exe, "attrib", args, extra)
     }
 
+    /// `attrib ARGS` with `input` on stdin (shown as read from `NAME.json`).
+    fn attrib_stdin(&mut self, args: &[&str], name: &str, input: &str) -> Result<()> {
+        use std::io::Write as _;
+        let exe = std::env::current_exe().context("cannot find the attrib binary")?;
+        writeln!(self.out, "    $ attrib {} < {name}.json", args.join(" "))?;
+        let mut child = std::process::Command::new(&exe)
+            .args(args)
+            .current_dir(&self.repo)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .context("cannot run attrib")?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(input.as_bytes())?;
+        }
+        if !child.wait()?.success() {
+            bail!("`attrib {}` failed", args.join(" "));
+        }
+        Ok(())
+    }
+
     fn pijul(&mut self, args: &[&str], extra: &[(&str, &str)]) -> Result<()> {
         self.run(Path::new("pijul"), "pijul", args, extra)
     }
@@ -525,8 +547,50 @@ fn pijul_act(out: &mut dyn Write, root: &Path, env: &PijulEnv) -> Result<()> {
             ("ATTRIB_AI_MODEL", "gpt-5"),
         ],
     )?;
+    agent_scene(&mut sh, root)?;
     sh.attrib(&["log"], &[])?;
     sh.attrib(&["blame", "parser.rs"], &[])?;
-    sh.attrib(&["stats"], &[])?;
+    sh.attrib(&["stats", "--by", "agent"], &[])?;
+    Ok(())
+}
+
+/// An agent's edit seen through its hooks, a person's line after it, and a plain record: the
+/// next command attests the change line by line.
+fn agent_scene(sh: &mut Shell<'_>, root: &Path) -> Result<()> {
+    writeln!(
+        sh.out,
+        "    (Claude Code edits parser.rs through its hooks, which run `attrib checkpoint`)"
+    )?;
+    let transcript = root.join("claude-transcript.jsonl");
+    std::fs::write(
+        &transcript,
+        "{\"type\":\"assistant\",\"message\":{\"model\":\"claude-sonnet-4-5\"}}\n",
+    )?;
+    let file = sh.repo.join("parser.rs");
+    let hook = |event: &str| {
+        serde_json::json!({
+            "session_id": "demo-session", "transcript_path": transcript, "cwd": sh.repo,
+            "hook_event_name": event, "tool_name": "Edit",
+            "tool_input": {"file_path": file, "old_string": "", "new_string": ""},
+        })
+        .to_string()
+    };
+    let (pre, post) = (hook("PreToolUse"), hook("PostToolUse"));
+    sh.attrib_stdin(
+        &["checkpoint", "--agent", "claude-code"],
+        "PreToolUse",
+        &pre,
+    )?;
+    let mut text = std::fs::read_to_string(&file)?;
+    text.push_str("\npub fn count(input: &str) -> usize {\n    parse(input).len()\n}\n");
+    std::fs::write(&file, &text)?;
+    sh.attrib_stdin(
+        &["checkpoint", "--agent", "claude-code"],
+        "PostToolUse",
+        &post,
+    )?;
+    text.push_str("\n// Reviewed by Ada: counts words, not bytes.\n");
+    sh.write("parser.rs", &text)?;
+    sh.pijul(&["record", "-a", "-m", "parser: count"], &[])?;
     Ok(())
 }

@@ -7,12 +7,14 @@
 //! record). The agent lines become one contribution per session; the lines the change used are
 //! settled, and a file with nothing left to attest leaves the log.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::Path;
 
 use anyhow::Result;
 use attrib_overlay::{AiAssistance, Contribution, LineSpan, PromptCommitment, SuggestionType};
+
+use similar::{capture_diff_slices, Algorithm, DiffOp};
 
 use super::state::{hash_line, line_hashes, FileState, Owner, Writer, BASELINE, PERSON};
 use super::WorkingLog;
@@ -140,37 +142,77 @@ fn current_states(
     let mut out = Vec::new();
     for mut s in states.into_iter().filter(|s| keep(&s.path)) {
         let text = fs::read(root.join(&s.path)).unwrap_or_default();
-        s.advance(&line_hashes(&text), PERSON);
+        s.advance(&line_hashes(&text), PERSON, attrib_overlay::now_ms());
         out.push(s);
     }
     Ok(out)
 }
 
-/// The contributions of a change whose added lines are `added` (a plain record, found by
-/// reconciliation), with the used lines settled in the log. Call under the log's lock.
-pub fn attribute(log: &WorkingLog, root: &Path, added: &[Added<'_>]) -> Result<Attribution> {
-    let files: Vec<&str> = {
-        let mut f: Vec<&str> = added.iter().map(|a| a.file).collect();
-        f.dedup();
-        f
-    };
-    let states = current_states(log, root, |p| files.contains(&p))?;
+/// The contributions of a change whose added lines are `added`, with the used lines settled
+/// in the log. Call under the log's lock.
+///
+/// The change's added lines of each file are matched to the lines the log holds for someone
+/// (not the baseline): first by aligning the two sequences (a longest common subsequence of
+/// their texts, so order decides between equal lines where it can), then each line left over to
+/// a remaining line of the same text. Pijul and the log may each place an inserted line that
+/// equals an old one (a `}`, an empty line) on either side of it; the second pass makes that
+/// choice not matter. Added lines that match nothing are lines the log never saw (the
+/// author's); log lines that match nothing stay for a later change.
+///
+/// `recorded_ms` is when the change was recorded, when known: lines the log first saw after
+/// it cannot be in it (reconciliation may find several new changes at once, and an older one
+/// must not take a later one's `}`).
+pub fn attribute(
+    log: &WorkingLog,
+    root: &Path,
+    added: &[Added<'_>],
+    recorded_ms: Option<u64>,
+) -> Result<Attribution> {
+    let mut files: Vec<&str> = added.iter().map(|a| a.file).collect();
+    files.sort_unstable();
+    files.dedup();
+    let states = current_states(log, root, |p| files.binary_search(&p).is_ok())?;
     let mut spans = Spans::default();
     let store = log.states();
     for mut state in states {
-        // The change's lines of this file, in order, matched to the log's lines by text: the
-        // next line with the same text, from where the last match was.
-        let mut cursor = 0;
-        for a in added.iter().filter(|a| a.file == state.path) {
-            let h = hash_line(a.text.as_bytes());
-            let at = (cursor..state.lines.len()).find(|&i| state.lines[i].hash == h);
-            let Some(i) = at else {
-                continue;
-            };
-            cursor = i + 1;
-            let owner = state.lines[i].owner;
-            if owner != BASELINE {
-                spans.add(&state, owner, &state.path.clone(), a.line);
+        let adds: Vec<&Added<'_>> = added.iter().filter(|a| a.file == state.path).collect();
+        let add_hashes: Vec<u64> = adds.iter().map(|a| hash_line(a.text.as_bytes())).collect();
+        // The log's lines someone wrote: their indexes in the state, and their hashes.
+        let pending: Vec<usize> = (0..state.lines.len())
+            .filter(|&i| {
+                let line = &state.lines[i];
+                line.owner != BASELINE && recorded_ms.is_none_or(|r| line.seen_ms <= r)
+            })
+            .collect();
+        let pending_hashes: Vec<u64> = pending.iter().map(|&i| state.lines[i].hash).collect();
+        let mut matched: Vec<Option<usize>> = vec![None; adds.len()];
+        let mut taken = vec![false; pending.len()];
+        for op in capture_diff_slices(Algorithm::Myers, &add_hashes, &pending_hashes) {
+            if let DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } = op
+            {
+                for k in 0..len {
+                    matched[old_index + k] = Some(new_index + k);
+                    taken[new_index + k] = true;
+                }
+            }
+        }
+        let mut free: HashMap<u64, Vec<usize>> = HashMap::new();
+        for j in (0..pending.len()).rev().filter(|&j| !taken[j]) {
+            free.entry(pending_hashes[j]).or_default().push(j);
+        }
+        for (k, slot) in matched.iter_mut().enumerate() {
+            if slot.is_none() {
+                *slot = free.get_mut(&add_hashes[k]).and_then(Vec::pop);
+            }
+        }
+        for (a, slot) in adds.iter().zip(&matched) {
+            if let Some(j) = slot {
+                let i = pending[*j];
+                spans.add(&state, state.lines[i].owner, &state.path.clone(), a.line);
                 state.lines[i].owner = BASELINE;
             }
         }
@@ -179,35 +221,30 @@ pub fn attribute(log: &WorkingLog, root: &Path, added: &[Added<'_>]) -> Result<A
     Ok(spans.finish())
 }
 
-/// The contributions of a record of the whole working copy (a wrapped record), before it runs:
-/// every line the log holds for the files `keep` selects, numbered as in the working copy,
-/// which is what the change records. [`settle`] after the record.
-pub fn attribute_working_copy(
+/// [`attribute`] for the added lines as the VCS adapter reports them.
+pub fn attribute_added(
     log: &WorkingLog,
     root: &Path,
-    keep: impl Fn(&str) -> bool,
-) -> Result<(Attribution, Vec<FileState>)> {
-    let states = current_states(log, root, keep)?;
-    let mut spans = Spans::default();
-    for state in &states {
-        for (i, line) in state.lines.iter().enumerate() {
-            if line.owner != BASELINE {
-                spans.add(state, line.owner, &state.path, i as u32 + 1);
-            }
-        }
-    }
-    Ok((spans.finish(), states))
+    lines: &[attrib_vcs_adapter::pijul::AddedLine],
+    recorded_ms: Option<u64>,
+) -> Result<Attribution> {
+    let added: Vec<Added<'_>> = lines
+        .iter()
+        .map(|l| Added {
+            file: &l.file,
+            line: l.line,
+            text: &l.text,
+        })
+        .collect();
+    attribute(log, root, &added, recorded_ms)
 }
 
-/// After a wrapped record: the states it attested are settled (their lines are in the signed
-/// attestation now) and leave the log.
-pub fn settle(log: &WorkingLog, states: Vec<FileState>) -> Result<()> {
-    let store = log.states();
-    for mut s in states {
-        s.lines.iter_mut().for_each(|l| l.owner = BASELINE);
-        store.save(&s)?;
-    }
-    Ok(())
+/// True when the log holds lines someone wrote in the files `keep` selects, as the working
+/// copy is now (a record of them has agents' or a person's lines to attest).
+pub fn has_lines(log: &WorkingLog, root: &Path, keep: impl Fn(&str) -> bool) -> Result<bool> {
+    Ok(current_states(log, root, keep)?
+        .iter()
+        .any(|s| !s.is_settled()))
 }
 
 /// The writer of every contribution, for tests and reports.

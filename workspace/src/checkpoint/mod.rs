@@ -27,7 +27,7 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 
-pub use attribute::{attribute, attribute_working_copy, settle, Added, Attribution};
+pub use attribute::{attribute, attribute_added, has_lines, Added, Attribution};
 pub use payload::{parse, AgentEvent, Moment};
 use state::{line_hashes, FileState, States, Writer, PERSON};
 
@@ -148,13 +148,13 @@ fn step(
 ) -> FileState {
     match (known, event.moment) {
         (Some(mut s), Moment::Before) => {
-            s.advance(hashes, PERSON);
+            s.advance(hashes, PERSON, attrib_overlay::now_ms());
             s
         }
         (None, Moment::Before) => FileState::new(rel, hashes),
         (Some(mut s), Moment::After | Moment::Prompt) => {
             let owner = s.owner_of(writer);
-            s.advance(hashes, owner);
+            s.advance(hashes, owner, attrib_overlay::now_ms());
             s
         }
         (None, Moment::After | Moment::Prompt) => {
@@ -167,9 +167,11 @@ fn step(
                 .iter()
                 .flat_map(|t| line_hashes(t.as_bytes()))
                 .collect();
+            let now = attrib_overlay::now_ms();
             for line in &mut s.lines {
                 if event.whole_file || written.contains(&line.hash) {
                     line.owner = owner;
+                    line.seen_ms = now;
                 }
             }
             s

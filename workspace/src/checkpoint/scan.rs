@@ -126,7 +126,7 @@ pub fn checkpoint(
             for mut state in known {
                 if let Some(now) = files.iter().find(|f| f.path == state.path) {
                     if let Some(hashes) = &now.hashes {
-                        state.advance(hashes, PERSON);
+                        state.advance(hashes, PERSON, attrib_overlay::now_ms());
                         states.save(&state)?;
                     }
                 }
@@ -172,7 +172,7 @@ pub fn checkpoint(
                     (None, None) => FileState::new(&now.path, &[]),
                 };
                 let owner = state.owner_of(writer);
-                state.advance(&line_hashes(&text), owner);
+                state.advance(&line_hashes(&text), owner, attrib_overlay::now_ms());
                 states.save(&state)?;
                 done.files.push(now.path);
             }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use similar::{capture_diff_slices, Algorithm, DiffOp};
 
 /// The format of a state file, first in its bytes.
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 
 /// Who wrote a line.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -46,6 +46,9 @@ pub struct Line {
     pub hash: u64,
     /// Who wrote it.
     pub owner: Owner,
+    /// When the working log first saw it so (ms since the epoch; 0 for the baseline): a change
+    /// recorded before that cannot hold it.
+    pub seen_ms: u64,
 }
 
 /// What the working log knows of one file.
@@ -89,6 +92,7 @@ impl FileState {
                 .map(|&hash| Line {
                     hash,
                     owner: BASELINE,
+                    seen_ms: 0,
                 })
                 .collect(),
         }
@@ -106,9 +110,9 @@ impl FileState {
         FIRST_AGENT + at as Owner
     }
 
-    /// Moves the state to the file's new text: lines the diff keeps keep their owner, lines it
-    /// inserts (or changes) are `owner`'s, deleted lines go.
-    pub fn advance(&mut self, hashes: &[u64], owner: Owner) {
+    /// Moves the state to the file's new text, seen at `now_ms`: lines the diff keeps keep
+    /// their owner, lines it inserts (or changes) are `owner`'s, deleted lines go.
+    pub fn advance(&mut self, hashes: &[u64], owner: Owner, now_ms: u64) {
         let old: Vec<u64> = self.lines.iter().map(|l| l.hash).collect();
         if old == hashes {
             return;
@@ -128,7 +132,11 @@ impl FileState {
                 } => next.extend(
                     hashes[new_index..new_index + new_len]
                         .iter()
-                        .map(|&hash| Line { hash, owner }),
+                        .map(|&hash| Line {
+                            hash,
+                            owner,
+                            seen_ms: now_ms,
+                        }),
                 ),
             }
         }
@@ -337,11 +345,11 @@ mod tests {
             prompt: None,
         });
         // The agent inserts two lines after `a` and rewrites `c`.
-        s.advance(&hashes("a\nx\ny\nb\nC\n"), agent);
+        s.advance(&hashes("a\nx\ny\nb\nC\n"), agent, 1);
         let owners: Vec<Owner> = s.lines.iter().map(|l| l.owner).collect();
         assert_eq!(owners, [BASELINE, agent, agent, BASELINE, agent]);
         // A person rewrites `y` and adds a line at the end.
-        s.advance(&hashes("a\nx\nY\nb\nC\nz\n"), PERSON);
+        s.advance(&hashes("a\nx\nY\nb\nC\nz\n"), PERSON, 2);
         let owners: Vec<Owner> = s.lines.iter().map(|l| l.owner).collect();
         assert_eq!(owners, [BASELINE, agent, PERSON, BASELINE, agent, PERSON]);
         assert!(!s.is_settled());
@@ -359,7 +367,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let states = States::in_dir(dir.path());
         let mut s = FileState::new("src/a.rs", &hashes("a\n"));
-        s.advance(&hashes("a\nb\n"), PERSON);
+        s.advance(&hashes("a\nb\n"), PERSON, 1);
         states.save(&s).unwrap();
         assert_eq!(states.load("src/a.rs").unwrap(), Some(s.clone()));
         assert_eq!(states.all().unwrap().0, vec![s.clone()]);
