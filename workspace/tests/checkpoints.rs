@@ -619,3 +619,22 @@ fn a_change_recorded_before_an_agent_wrote_cannot_take_its_lines() {
     assert_eq!(got.agent_lines, 2, "{got:?}");
     assert!(!log.has_states(), "every line the agent wrote is attested");
 }
+
+#[test]
+fn files_too_large_or_not_text_are_passed_over() {
+    let repo = Repo::new();
+    fs::write(repo.root.join("src/big.bin"), vec![b'x'; 9 * 1024 * 1024]).unwrap();
+    fs::write(repo.root.join("src/blob.dat"), b"a\0b\n").unwrap();
+    let ev = format!(
+        r#"{{"schema":"attrib/agent-v1","event":"before","agent":"bot","cwd":"{}","files":["src/big.bin","src/blob.dat","../outside.txt"]}}"#,
+        repo.root.display()
+    );
+    let event = parse(None, ev.as_bytes(), &repo.root).unwrap().unwrap();
+    let done = checkpoint::checkpoint(&repo.ws(), &event).unwrap();
+    assert!(done.files.is_empty(), "{done:?}");
+    assert_eq!(
+        done.skipped,
+        vec!["src/big.bin", "src/blob.dat", "../outside.txt"]
+    );
+    assert!(!repo.log().has_states());
+}

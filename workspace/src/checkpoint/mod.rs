@@ -37,6 +37,8 @@ use crate::Workspace;
 pub const LOG_DIR: &str = "checkpoints";
 /// The file a failed checkpoint explains itself in.
 pub const ERROR_LOG: &str = "errors.log";
+/// Files larger than this are not followed (a checkpoint must stay quick).
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// The working log of a store directory.
 pub struct WorkingLog {
@@ -109,12 +111,16 @@ pub fn checkpoint(ws: &Workspace, event: &AgentEvent) -> Result<Checkpointed> {
             done.skipped.push(file.display().to_string());
             continue;
         };
-        let text = match fs::read(root.join(&rel)) {
+        let path = root.join(&rel);
+        if fs::metadata(&path).is_ok_and(|m| m.len() > MAX_FILE_BYTES) {
+            // Generated or data files: reading them would hold the agent up for nothing.
+            done.skipped.push(rel);
+            continue;
+        }
+        let text = match fs::read(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => {
-                return Err(e).with_context(|| format!("cannot read {}", root.join(&rel).display()))
-            }
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
         if text.contains(&0) {
             done.skipped.push(rel);
