@@ -70,6 +70,9 @@ pub enum Command {
     Sync(SyncArgs),
     /// The peers a running node (`attrib node`) is connected to, and their sync state.
     Peers(JsonFlag),
+    /// Serve the GraphQL API, the live dashboard and Prometheus metrics (loopback by default),
+    /// optionally with the node in the same process.
+    Serve(ServeArgs),
     /// Run the whole story end to end in a temporary directory: three members, offline work,
     /// merges in different orders, a forgery refused.
     Demo(DemoArgs),
@@ -640,6 +643,43 @@ pub struct NodeArgs {
     /// Do not look for members on the LAN with mDNS.
     #[arg(long)]
     pub no_mdns: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Serves, from the store of this repository (or directory):\n\
+  /            the live dashboard (AI share over time, by model, author and suggestion type, a live feed)\n\
+  /graphql     GraphQL queries and the review mutation (GET: the GraphiQL page)\n\
+  /graphql/ws  subscriptions (attestations, nodeEvents) over WebSocket, graphql-transport-ws\n\
+  /metrics     Prometheus text; /healthz and /readyz for supervisors\n\
+Prints `serving http://ADDRESS/` once it listens. A mutation needs the token (Authorization: Bearer\n\
+TOKEN); beyond loopback every request does. SIGINT or SIGTERM drains requests and exits 0.\n\n\
+Examples:\n  attrib serve\n  attrib serve --node --listen 127.0.0.1:8080\n  attrib serve --listen 0.0.0.0:7420 --token-file ~/.config/attrib/serve-token"
+)]
+pub struct ServeArgs {
+    /// The address to listen on (port 0: a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7420")]
+    pub listen: std::net::SocketAddr,
+    /// A file holding the bearer token (its first line): needed for mutations, and for every
+    /// request when listening beyond loopback.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Run the peer-to-peer node in this process too (as `attrib node`, with the config's
+    /// [p2p] peers and listen addresses).
+    #[arg(long)]
+    pub node: bool,
+    /// With --node: a peer to dial at start (repeatable).
+    #[arg(long, value_name = "MULTIADDR", requires = "node")]
+    pub peer: Vec<String>,
+    /// With --node: an address for the node to listen on (repeatable).
+    #[arg(long = "node-listen", value_name = "MULTIADDR", requires = "node")]
+    pub node_listen: Vec<String>,
+    /// With --node: do not look for members on the LAN with mDNS.
+    #[arg(long, requires = "node")]
+    pub no_mdns: bool,
+    /// Requests per second one client may make (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub rate_limit: u32,
 }
 
 #[derive(Args, Debug)]

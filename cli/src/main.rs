@@ -88,9 +88,11 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Man(a) => return commands::docs::man(out, a.out_dir.as_deref()),
         Command::Demo(args) => return commands::demo::run(out, args.keep),
         // The network lives in its own binary, which parses these same arguments.
-        Command::Node(_) | Command::Sync(_) | Command::Peers(_) | Command::DemoNetwork(_) => {
-            return commands::node::exec()
-        }
+        Command::Node(_)
+        | Command::Sync(_)
+        | Command::Peers(_)
+        | Command::Serve(_)
+        | Command::DemoNetwork(_) => return commands::node::exec(),
         _ => {}
     }
     let ws = attrib_cli::start::workspace(cli.repo)?;
@@ -123,6 +125,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         | Command::Node(_)
         | Command::Sync(_)
         | Command::Peers(_)
+        | Command::Serve(_)
         | Command::DemoNetwork(_)
         | Command::Checkpoint(_) => unreachable!("handled above"),
     }

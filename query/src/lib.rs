@@ -15,6 +15,7 @@ pub mod csv;
 pub mod digest;
 pub mod export;
 pub mod filter;
+pub mod listing;
 pub mod log;
 pub mod members;
 pub mod progress;

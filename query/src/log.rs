@@ -7,6 +7,7 @@
 //! rows it prints.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use anyhow::Result;
 use attrib_overlay::{AttestationQuery, AttestationRow, Payload, SignedRecord, Snapshot};
@@ -56,7 +57,7 @@ pub struct OverlayLog<'s> {
     snap: &'s Snapshot<'s>,
     /// The rows, newest first.
     pub rows: Vec<AttestationRow>,
-    reviews: Option<HashMap<PatchKey, Reviewed>>,
+    reviews: Option<Arc<HashMap<PatchKey, Reviewed>>>,
 }
 
 /// A row of the overlay log as JSON: the record and its patch's review count.
@@ -70,6 +71,18 @@ pub struct LogRecord {
 }
 
 impl<'s> OverlayLog<'s> {
+    pub(crate) fn new(
+        snap: &'s Snapshot<'s>,
+        rows: Vec<AttestationRow>,
+        reviews: Option<Arc<HashMap<PatchKey, Reviewed>>>,
+    ) -> OverlayLog<'s> {
+        OverlayLog {
+            snap,
+            rows,
+            reviews,
+        }
+    }
+
     /// The snapshot the rows point into.
     pub fn snapshot(&self) -> &'s Snapshot<'s> {
         self.snap
@@ -204,7 +217,24 @@ pub fn log<'s>(
     if q.unattested {
         return overlay_unattested(snap, q).map(Log::Unattested);
     }
-    let mut rows = snap.attestation_rows(&AttestationQuery {
+    let rows = snap.attestation_rows(&index_query(&filter))?;
+    // Reviews are read only when something needs them (the plain listing stays an index scan).
+    let reviews = if q.review != ReviewFilter::Any || q.with_reviews {
+        Some(Arc::new(reviews::reviews(snap)?))
+    } else {
+        None
+    };
+    let (rows, _) = select(snap, &filter, q, reviews.as_deref(), &rows, q.max_count)?;
+    Ok(Log::Overlay(OverlayLog {
+        snap,
+        rows,
+        reviews,
+    }))
+}
+
+/// What the store's view index can select by itself for `filter`.
+pub(crate) fn index_query(filter: &Filter) -> AttestationQuery {
+    AttestationQuery {
         // A suggestion type or a confidence implies AI help: the index drops the rest.
         ai_only: filter.ai_only
             || filter.suggestion_type.is_some()
@@ -213,47 +243,46 @@ pub fn log<'s>(
         author: filter.author,
         provider: filter.provider.clone(),
         model: filter.model.clone(),
-    })?;
+    }
+}
+
+/// The rows of `candidates` (the index's answer, newest first) that pass what the index could
+/// not test — the time range, the suggestion type and confidence, the review filter — up to
+/// `limit` of them, and whether more would have passed.
+pub(crate) fn select(
+    snap: &Snapshot<'_>,
+    filter: &Filter,
+    q: &LogQuery,
+    reviews: Option<&HashMap<PatchKey, Reviewed>>,
+    candidates: &[AttestationRow],
+    limit: Option<usize>,
+) -> Result<(Vec<AttestationRow>, bool)> {
     let peek_filter = filter.suggestion_type.is_some() || filter.min_confidence.is_some();
-    // Reviews are read only when something needs them (the plain listing stays an index scan).
-    let reviews = if q.review != ReviewFilter::Any || q.with_reviews {
-        Some(reviews::reviews(snap)?)
-    } else {
-        None
-    };
     let review_count = |key: PatchKey| {
         reviews
-            .as_ref()
             .and_then(|r| r.get(&key))
             .map_or(0, |r| r.count as usize)
     };
-    if !q.range.is_all() || peek_filter || q.review != ReviewFilter::Any || q.max_count.is_some() {
-        let mut kept = Vec::with_capacity(rows.len());
-        for row in rows {
-            if q.max_count.is_some_and(|n| kept.len() >= n) {
-                break;
-            }
-            if !q.range.contains(row.timestamp_ms) {
+    let mut kept = Vec::with_capacity(limit.unwrap_or(candidates.len()).min(candidates.len()));
+    for row in candidates {
+        if !q.range.contains(row.timestamp_ms) {
+            continue;
+        }
+        if peek_filter || q.review != ReviewFilter::Any {
+            let body = snap.stored_body(row.offset)?;
+            let p = body.attestation()?;
+            if !filter.accepts_ai_peek(p.ai.as_ref())
+                || !q.review.keeps(review_count(PatchKey::of_ref(&p.patch)))
+            {
                 continue;
             }
-            if peek_filter || q.review != ReviewFilter::Any {
-                let body = snap.stored_body(row.offset)?;
-                let p = body.attestation()?;
-                if !filter.accepts_ai_peek(p.ai.as_ref())
-                    || !q.review.keeps(review_count(PatchKey::of_ref(&p.patch)))
-                {
-                    continue;
-                }
-            }
-            kept.push(row);
         }
-        rows = kept;
+        if limit.is_some_and(|n| kept.len() >= n) {
+            return Ok((kept, true));
+        }
+        kept.push(*row);
     }
-    Ok(Log::Overlay(OverlayLog {
-        snap,
-        rows,
-        reviews,
-    }))
+    Ok((kept, false))
 }
 
 /// `--unattested` outside a Pijul repository: the patches the overlay knows only from reviews,

@@ -163,6 +163,29 @@ pub fn month_index(ms: u64) -> u32 {
     ((year - 1970) * 12 + month - 1).max(0) as u32
 }
 
+/// Days since 1970-01-01 of a time (UTC).
+pub fn day_index(ms: u64) -> u32 {
+    (ms / 86_400_000) as u32
+}
+
+/// `2026-02-03` for a [`day_index`].
+pub fn day_label(index: u32) -> String {
+    let (year, month, day) = civil(i64::from(index));
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Weeks (Monday to Sunday, UTC) since the one holding 1970-01-01, a Thursday.
+pub fn week_index(ms: u64) -> u32 {
+    (day_index(ms) + 3) / 7
+}
+
+/// The Monday a [`week_index`] starts on, as `2026-02-02`.
+pub fn week_label(index: u32) -> String {
+    let monday = i64::from(index) * 7 - 3;
+    let (year, month, day) = civil(monday);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 /// `2026-02` for a [`month_index`].
 pub fn month_label(index: u32) -> String {
     format!("{:04}-{:02}", 1970 + index / 12, index % 12 + 1)
@@ -234,5 +257,18 @@ mod tests {
         assert_eq!(month_index(1_769_817_600_000), 56 * 12);
         assert_eq!(month_index(1_769_904_000_000), 56 * 12 + 1);
         assert_eq!(month_label(56 * 12 + 1), "2026-02");
+    }
+
+    #[test]
+    fn days_and_weeks_from_monday() {
+        // 2026-02-04T10:00:00Z is a Wednesday; its week starts on Monday 2026-02-02.
+        let wed = 1_770_199_200_000;
+        assert_eq!(day_label(day_index(wed)), "2026-02-04");
+        assert_eq!(week_label(week_index(wed)), "2026-02-02");
+        // Sunday 2026-02-08 is in the same week, Monday 2026-02-09 starts the next.
+        assert_eq!(week_index(wed + 4 * 86_400_000), week_index(wed));
+        assert_eq!(week_label(week_index(wed + 5 * 86_400_000)), "2026-02-09");
+        assert_eq!(day_label(0), "1970-01-01");
+        assert_eq!(week_label(0), "1969-12-29");
     }
 }

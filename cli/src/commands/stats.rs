@@ -113,6 +113,8 @@ fn title(d: StatsBy) -> &'static str {
         StatsBy::Author => "AUTHOR",
         StatsBy::SuggestionType => "SUGGESTION TYPE",
         StatsBy::Month => "MONTH",
+        StatsBy::Week => "WEEK",
+        StatsBy::Day => "DAY",
     }
 }
 

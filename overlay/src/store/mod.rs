@@ -956,6 +956,16 @@ pub struct AttestationRow {
     pub patch_len: u16,
 }
 
+/// The total order listings sort by, newest first when reversed: the time, then the signer's
+/// key prefix (`prefixes` from [`Snapshot::author_prefixes`]), then the log offset.
+pub fn listing_key(prefixes: &[u64], r: &AttestationRow) -> (u64, u64, u64) {
+    (
+        r.timestamp_ms,
+        prefixes.get(r.author as usize).copied().unwrap_or(0),
+        r.offset,
+    )
+}
+
 /// What a current view entry holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ViewKind {
@@ -1110,23 +1120,25 @@ impl<'s> Snapshot<'s> {
             });
         }
         // Newest first; ties broken by the signer's key (not by this store's author numbering)
-        // so every replica lists the same order. The packed key keeps the sort to integer
+        // so every replica lists the same order, then by log offset so that the order is total
+        // (a page cursor names a place in it). The packed key keeps the sort to integer
         // compares.
-        let prefixes: Vec<u64> = self
-            .authors
+        let prefixes = self.author_prefixes();
+        rows.sort_unstable_by_key(|r| std::cmp::Reverse(listing_key(&prefixes, r)));
+        Ok(rows)
+    }
+
+    /// The first eight bytes of each author's key, big-endian, by author index: what
+    /// [`listing_key`] orders equal times by.
+    pub fn author_prefixes(&self) -> Vec<u64> {
+        self.authors
             .iter()
             .map(|k| {
                 let mut p = [0u8; 8];
                 p.copy_from_slice(&k.0[..8]);
                 u64::from_be_bytes(p)
             })
-            .collect();
-        rows.sort_unstable_by_key(|r| {
-            std::cmp::Reverse(
-                ((r.timestamp_ms as u128) << 64) | prefixes[r.author as usize] as u128,
-            )
-        });
-        Ok(rows)
+            .collect()
     }
 
     /// Every current view entry in index order, straight from the view index (no log read, no

@@ -290,6 +290,8 @@ fn keys_of(u: &Unit, dims: &[StatsBy], model_provider: &[u32], mut f: impl FnMut
                         .unwrap_or(0) as u32
                 }),
                 StatsBy::Month => month_index(u.time_ms),
+                StatsBy::Week => crate::time::week_index(u.time_ms),
+                StatsBy::Day => crate::time::day_index(u.time_ms),
             };
         }
         f(key);

@@ -56,6 +56,10 @@ pub enum StatsBy {
     SuggestionType,
     /// The patch's month (UTC), from the change's time or its first attestation's.
     Month,
+    /// The patch's week (Monday to Sunday, UTC), labelled with its Monday.
+    Week,
+    /// The patch's day (UTC).
+    Day,
 }
 
 impl StatsBy {
@@ -68,6 +72,8 @@ impl StatsBy {
             StatsBy::Author => "author",
             StatsBy::SuggestionType => "suggestion_type",
             StatsBy::Month => "month",
+            StatsBy::Week => "week",
+            StatsBy::Day => "day",
         }
     }
 }
@@ -476,6 +482,8 @@ fn label(d: StatsBy, v: u32, snap: &Snapshot<'_>, names: &Names) -> String {
             .map(|t| t.as_str().to_string())
             .unwrap_or_default(),
         StatsBy::Month => month_label(v),
+        StatsBy::Week => crate::time::week_label(v),
+        StatsBy::Day => crate::time::day_label(v),
     }
 }
 

@@ -6,6 +6,7 @@
 mod demo;
 mod node;
 mod peers;
+mod serve;
 mod sync;
 
 use std::io::Write;
@@ -47,10 +48,16 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             let ws = attrib_cli::start::workspace(cli.repo)?;
             sync::run(&ws, out, a)
         }
+        Command::Serve(a) => {
+            let ws = attrib_cli::start::workspace(cli.repo)?;
+            serve::run(ws, out, a)
+        }
         Command::Peers(f) => {
             let ws = attrib_cli::start::workspace(cli.repo)?;
             peers::run(&ws, out, f.json)
         }
-        _ => bail!("attrib-node runs only `node`, `sync` and `peers`; run `attrib` for the rest"),
+        _ => bail!(
+            "attrib-node runs only `node`, `sync`, `peers` and `serve`; run `attrib` for the rest"
+        ),
     }
 }

@@ -67,10 +67,16 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// `attrib node`.
-pub fn run(ws: &Workspace, out: &mut dyn Write, args: NodeArgs) -> Result<()> {
-    let listen = parse_multiaddrs("--listen", &args.listen)?;
-    let peers = parse_multiaddrs("--peer", &args.peer)?;
+/// The node's whole config: [`prepare`]'s, with the listen addresses and peers given on the
+/// command line (else the config's `[p2p]` ones) and mDNS unless turned off.
+pub fn configure(
+    ws: &Workspace,
+    listen: &[String],
+    peers: &[String],
+    no_mdns: bool,
+) -> Result<(NodeConfig, MemberNames)> {
+    let listen = parse_multiaddrs("--listen", listen)?;
+    let peers = parse_multiaddrs("--peer", peers)?;
     let (mut config, names) = prepare(ws)?;
     let p2p = ws.config()?.p2p.clone();
     config.listen = if listen.is_empty() {
@@ -85,7 +91,13 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: NodeArgs) -> Result<()> {
     config
         .peers
         .extend(config_addrs(p2p.peers.as_ref(), "peers")?);
-    config.mdns = !args.no_mdns && p2p.mdns.unwrap_or(true);
+    config.mdns = !no_mdns && p2p.mdns.unwrap_or(true);
+    Ok((config, names))
+}
+
+/// `attrib node`.
+pub fn run(ws: &Workspace, out: &mut dyn Write, args: NodeArgs) -> Result<()> {
+    let (config, names) = configure(ws, &args.listen, &args.peer, args.no_mdns)?;
     let stop = AtomicBool::new(false);
     std::thread::scope(|s| {
         s.spawn(|| follow_channel(ws, &stop));
@@ -115,7 +127,7 @@ const FOLLOW_EVERY: Duration = Duration::from_millis(250);
 /// Reconciles the workspace with its channel every [`FOLLOW_EVERY`] until `stop`, so that
 /// changes recorded without attrib are attested while the node runs, with no process added to
 /// the record itself. Says on stderr what it signed; a warning is said once, not every tick.
-fn follow_channel(ws: &Workspace, stop: &AtomicBool) {
+pub fn follow_channel(ws: &Workspace, stop: &AtomicBool) {
     let mut said: Vec<String> = Vec::new();
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(FOLLOW_EVERY);

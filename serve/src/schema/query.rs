@@ -1,0 +1,329 @@
+//! The queries: each maps its arguments to the read side's call for the same CLI command and
+//! converts the answer; nothing here decides what a query means.
+
+use std::path::{Component, Path};
+
+use async_graphql::{Context, Enum, Object, Result, SimpleObject};
+use attrib_overlay::{now_ms, PatchId};
+use attrib_query::filter::{Filter, ReviewFilter as QueryReviewFilter};
+use attrib_query::listing::Cursor;
+use attrib_query::log::LogQuery;
+use attrib_query::time::{parse_when, TimeRange};
+
+use super::reports::{
+    Blame, BlameLine, NodeInfo, PatchDetail, Peer, Stats, StatsBy, Team, Verification,
+};
+use super::types::Claim;
+use super::{app, blocking, user_error};
+
+/// Which patches a review filter keeps.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ReviewFilter {
+    /// Every patch.
+    #[default]
+    Any,
+    /// Patches with at least one review.
+    Reviewed,
+    /// Patches nobody reviewed.
+    Unreviewed,
+}
+
+/// Where a page ends.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct PageInfo {
+    /// More claims pass the filters after this page.
+    pub has_next_page: bool,
+    /// Pass as `after` for the next page.
+    pub end_cursor: Option<String>,
+}
+
+/// A claim and its place in the listing.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct ClaimEdge {
+    /// Pass as `after` to continue after this claim.
+    pub cursor: String,
+    /// The claim.
+    pub node: Claim,
+}
+
+/// A page of claims, newest first.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct PatchConnection {
+    /// The claims with their cursors.
+    pub edges: Vec<ClaimEdge>,
+    /// The claims alone.
+    pub nodes: Vec<Claim>,
+    /// Whether there is more.
+    pub page_info: PageInfo,
+}
+
+/// The largest page a client may ask for.
+pub const MAX_PAGE: usize = 500;
+
+/// The read side's answers.
+pub struct QueryRoot;
+
+fn when(flag: &str, s: Option<String>) -> Result<Option<attrib_query::time::When>> {
+    s.map(|s| parse_when(&s).map_err(|e| user_error(format!("{flag}: {e}"))))
+        .transpose()
+}
+
+#[Object(name = "Query")]
+impl QueryRoot {
+    /// Attestations, newest first, with every filter of `attrib log` (the overlay's listing:
+    /// one row per author's current claim).
+    #[allow(clippy::too_many_arguments)]
+    async fn patches(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50, desc = "At most this many claims (up to 500).")] first: i32,
+        #[graphql(desc = "The endCursor of the previous page.")] after: Option<String>,
+        #[graphql(default)] ai_only: bool,
+        #[graphql(default)] human_only: bool,
+        #[graphql(desc = "A member's name or key.")] author: Option<String>,
+        provider: Option<String>,
+        model: Option<String>,
+        #[graphql(desc = "complete, partial, refactor, …")] suggestion_type: Option<String>,
+        #[graphql(desc = "0 to 1 (or 85%).")] min_confidence: Option<String>,
+        #[graphql(desc = "A date, a time or an age (2026-01-31, 90d).")] since: Option<String>,
+        until: Option<String>,
+        #[graphql(default)] review: ReviewFilter,
+    ) -> Result<PatchConnection> {
+        let first = usize::try_from(first)
+            .ok()
+            .filter(|n| *n <= MAX_PAGE)
+            .ok_or_else(|| user_error(format!("first must be from 0 to {MAX_PAGE}")))?;
+        if ai_only && human_only {
+            return Err(user_error("aiOnly and humanOnly exclude each other"));
+        }
+        let after = after
+            .map(|c| Cursor::parse(&c))
+            .transpose()
+            .map_err(user_error)?;
+        let suggestion_type = suggestion_type
+            .map(|s| s.parse::<attrib_overlay::SuggestionType>())
+            .transpose()
+            .map_err(user_error)?;
+        let min_confidence = min_confidence
+            .map(|s| attrib_overlay::model::parse_confidence(&s))
+            .transpose()
+            .map_err(user_error)?;
+        let range = TimeRange::new(when("since", since)?, when("until", until)?, now_ms())
+            .map_err(user_error)?;
+        let q = LogQuery {
+            filter: Filter {
+                ai_only,
+                human_only,
+                author: None,
+                provider,
+                model,
+                suggestion_type,
+                min_confidence,
+            },
+            author,
+            range,
+            review: match review {
+                ReviewFilter::Any => QueryReviewFilter::Any,
+                ReviewFilter::Reviewed => QueryReviewFilter::Reviewed,
+                ReviewFilter::Unreviewed => QueryReviewFilter::Unreviewed,
+            },
+            with_reviews: true,
+            ..LogQuery::default()
+        };
+        let app = app(ctx).clone();
+        // A page reads fifty records from a scan kept between requests: short enough for the
+        // request's own thread.
+        let snap = app.ws.store().map_err(user_error)?.snapshot()?;
+        let page = app
+            .listing
+            .page(&snap, &q, after, first)
+            .map_err(user_error)?;
+        let mut edges = Vec::with_capacity(page.cursors.len());
+        for (view, cursor) in page.log.views()?.into_iter().zip(&page.cursors) {
+            if let Some(node) = Claim::of(&view.record, view.reviews as u64) {
+                edges.push(ClaimEdge {
+                    cursor: cursor.to_string(),
+                    node,
+                });
+            }
+        }
+        let nodes = edges.iter().map(|e| e.node.clone()).collect();
+        let end_cursor = page.cursors.last().map(|c| c.to_string());
+        Ok(PatchConnection {
+            edges,
+            nodes,
+            page_info: PageInfo {
+                has_next_page: page.has_next,
+                end_cursor,
+            },
+        })
+    }
+
+    /// Every author's attestation and every review of one patch, with signature status
+    /// (`attrib show`); `null` when the overlay knows nothing of it.
+    async fn patch(&self, ctx: &Context<'_>, id: String) -> Result<Option<PatchDetail>> {
+        let patch = PatchId::new(&id).map_err(user_error)?;
+        let app = app(ctx).clone();
+        blocking(move || {
+            let snap = app.ws.store()?.snapshot()?;
+            let shown = attrib_query::show::show(&snap, &patch)?;
+            if shown.attestations.is_empty() && shown.reviews.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(PatchDetail::of(&shown.json(&snap))))
+        })
+        .await
+    }
+
+    /// How much of the work AI did (`attrib stats`): in a repository, of the current
+    /// channel's changes and lines.
+    async fn stats(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] by: Vec<StatsBy>,
+        since: Option<String>,
+        until: Option<String>,
+    ) -> Result<Stats> {
+        let range = TimeRange::new(when("since", since)?, when("until", until)?, now_ms())
+            .map_err(user_error)?;
+        let query = attrib_query::stats::StatsQuery {
+            by: by.into_iter().map(Into::into).collect(),
+            range,
+            per_change: false,
+        };
+        let app = app(ctx).clone();
+        blocking(move || app.stats(&query).map(|r| Stats::of(&r))).await
+    }
+
+    /// For every line of a file (relative to the repository root), the change that inserted it
+    /// and how that change was written (`attrib blame`).
+    async fn blame(&self, ctx: &Context<'_>, path: String) -> Result<Blame> {
+        let rel = Path::new(&path);
+        if path.is_empty()
+            || !rel
+                .components()
+                .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+        {
+            return Err(user_error(format!(
+                "{path:?}: give a path relative to the repository root, without `..`"
+            )));
+        }
+        let app = app(ctx).clone();
+        let rel = rel.to_path_buf();
+        blocking(move || {
+            let blamed = app.blame(&rel)?;
+            let lines = blamed
+                .json()
+                .into_iter()
+                .map(|r| BlameLine {
+                    line: r.line.map(|n| n as u64),
+                    change: r.change.map(str::to_string),
+                    kind: r.attribution.as_ref().map(|a| a.kind.to_string()),
+                    provider: r.provider.map(str::to_string),
+                    model: r.model.map(str::to_string),
+                    agent: r.agent.map(str::to_string),
+                    session: r.session.map(str::to_string),
+                    suggestion_type: r
+                        .attribution
+                        .as_ref()
+                        .and_then(|a| a.suggestion_type.map(str::to_string)),
+                    reviewed: r.attribution.as_ref().map(|a| a.reviewed),
+                    conflict: r.conflict.map(|n| n as u64),
+                    marker: r.marker.map(str::to_string),
+                    text: r.text.map(str::to_string),
+                })
+                .collect();
+            Ok(Blame {
+                file: blamed.file.clone(),
+                lines,
+            })
+        })
+        .await
+    }
+
+    /// The team and its members (`attrib team`).
+    async fn members(&self, ctx: &Context<'_>) -> Result<Team> {
+        let snap = app(ctx).ws.store().map_err(user_error)?.snapshot()?;
+        let team = attrib_query::members::team(&snap).map_err(user_error)?;
+        Ok(Team::of(&team))
+    }
+
+    /// The node running on this store (this process's with `--node`, or another's), from
+    /// its status; `null` when none runs.
+    async fn node(&self, ctx: &Context<'_>) -> Result<Option<NodeInfo>> {
+        let app = app(ctx).clone();
+        blocking(move || Ok(app.node_status()?.map(|s| node_info(&s)))).await
+    }
+
+    /// Every signature and the whole view checked again from the records (`attrib verify`).
+    async fn verify(&self, ctx: &Context<'_>) -> Result<Verification> {
+        let app = app(ctx).clone();
+        blocking(move || {
+            let snap = app.ws.store()?.snapshot()?;
+            let v = attrib_query::verify::verify(&snap)?;
+            Ok(Verification {
+                ok: v.ok,
+                records: v.report.records as u64,
+                valid: v.report.valid as u64,
+                view_claims: v.report.view_claims as u64,
+                held_not_admitted: v.report.held_not_admitted as u64,
+                problems: v.problems(),
+            })
+        })
+        .await
+    }
+}
+
+/// A node's status file, as the API shows it. The file is the node's; a field it lacks reads
+/// as zero rather than failing the query.
+fn node_info(s: &serde_json::Value) -> NodeInfo {
+    let u = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_u64()).unwrap_or(0);
+    let text = |v: &serde_json::Value, k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let counters = s.get("counters").cloned().unwrap_or_default();
+    NodeInfo {
+        peer_id: text(s, "peer_id"),
+        at_ms: u(s, "at_ms"),
+        listen: s
+            .get("listen")
+            .and_then(|l| l.as_array())
+            .map(|l| {
+                l.iter()
+                    .filter_map(|a| a.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        peers: s
+            .get("peers")
+            .and_then(|p| p.as_array())
+            .map(|list| {
+                list.iter()
+                    .map(|p| Peer {
+                        peer_id: text(p, "peer_id"),
+                        name: p.get("name").and_then(|n| n.as_str()).map(str::to_string),
+                        score: p.get("score").and_then(|x| x.as_i64()).unwrap_or(0),
+                        syncing: p.get("syncing").and_then(|x| x.as_bool()).unwrap_or(false),
+                        synced: p.get("synced").and_then(|x| x.as_bool()).unwrap_or(false),
+                        sessions: u(p, "sessions"),
+                        records_received: u(p, "records_received"),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        records_accepted: u(&counters, "records_accepted"),
+        records_refused: u(&counters, "records_refused"),
+        records_published: u(&counters, "records_published"),
+        refused_connections: u(&counters, "gated"),
+        gossip_peers: u(s, "gossip_peers"),
+        outbox: u(s, "outbox"),
+    }
+}
+
+/// Shared with the metrics: the node's status as the API reads it.
+pub(crate) fn node_counters(s: &serde_json::Value) -> NodeInfo {
+    node_info(s)
+}
