@@ -166,10 +166,11 @@ impl QueryRoot {
         let app = app(ctx).clone();
         blocking(move || {
             let snap = app.ws.store()?.snapshot()?;
-            let shown = attrib_query::show::show(&snap, &patch)?;
-            if shown.attestations.is_empty() && shown.reviews.is_empty() {
+            let view = snap.patch(&patch)?;
+            if view.attestations.is_empty() && view.reviews.is_empty() {
                 return Ok(None);
             }
+            let shown = attrib_query::show::show(&snap, &patch)?;
             Ok(Some(PatchDetail::of(&shown.json(&snap))))
         })
         .await

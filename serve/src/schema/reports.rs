@@ -157,6 +157,10 @@ pub struct GroupStats {
     pub avg_review_seconds: Option<f64>,
     /// Patches with a review time.
     pub review_count: u64,
+    /// Seconds authors say they spent reviewing the AI's output.
+    pub author_review_seconds: u64,
+    /// Seconds reviewers spent, by their reviews.
+    pub reviewer_seconds: u64,
 }
 
 impl GroupStats {
@@ -176,6 +180,8 @@ impl GroupStats {
             confidence_count: g.confidence_count,
             avg_review_seconds: g.avg_review_seconds,
             review_count: g.review_count,
+            author_review_seconds: g.author_review_seconds,
+            reviewer_seconds: g.reviewer_seconds,
         }
     }
 }
