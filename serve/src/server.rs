@@ -129,12 +129,15 @@ where
         app.stop();
         served.map_err(ServeError::Http)
     };
-    let (node_events, node_tx) = (
-        std::sync::Mutex::new(Vec::<attrib_p2p_node::NodeEvent>::new()),
-        app.node_events.clone(),
-    );
-    let node = async {
-        let Some((node_config, names)) = config.node else {
+    // Node events reach `on_event` (which is not `Send`) through a channel, and subscribers
+    // through the app's broadcast.
+    let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel();
+    let node_tx = app.node_events.clone();
+    let node_app = app.clone();
+    let node_config = config.node;
+    let node = async move {
+        let app = node_app;
+        let Some((node_config, names)) = node_config else {
             return Ok(());
         };
         let mut stop = app.stopping();
@@ -143,9 +146,7 @@ where
         };
         let ran = attrib_p2p_node::run_until(node_config, names, until, |event| {
             let _ = node_tx.send(NodeEvent::of(&event));
-            if let Ok(mut list) = node_events.lock() {
-                list.push(event);
-            }
+            let _ = events_tx.send(event);
         })
         .await;
         if ran.is_err() {
@@ -154,24 +155,9 @@ where
         ran.map_err(ServeError::Node)
     };
     let printer = async {
-        // Node events are printed from here, where `on_event` lives.
-        let mut stop = app.stopping();
-        loop {
-            let done = *stop.borrow();
-            let drained: Vec<_> = node_events
-                .lock()
-                .map(|mut l| std::mem::take(&mut *l))
-                .unwrap_or_default();
-            for e in drained {
-                on_event(ServeEvent::Node(e));
-            }
-            if done {
-                break;
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(std::time::Duration::from_millis(50)) => {}
-                _ = stop.changed() => {}
-            }
+        // Ends when the node's side drops its sender (at once without a node).
+        while let Some(e) = events_rx.recv().await {
+            on_event(ServeEvent::Node(e));
         }
         on_event
     };

@@ -211,6 +211,15 @@ impl Store {
         }
     }
 
+    /// The length of the record log now: what [`Snapshot::log_len`] would say, without
+    /// loading a snapshot (no page table, no membership). A follower polls this to learn that
+    /// the store grew, whoever wrote to it.
+    pub fn log_len(&self) -> Result<u64, StoreError> {
+        let txn = Env::txn_begin(&self.env)?;
+        let tables = Tables::load(&txn).ok_or_else(|| StoreError::Corrupt("no tables".into()))?;
+        Ok(tables::meta_get(&txn, &tables, tables::META_LOG_LEN)?.unwrap_or(0))
+    }
+
     /// A consistent read-only view of the store.
     pub fn snapshot(&self) -> Result<Snapshot<'_>, StoreError> {
         let txn = Env::txn_begin(&self.env)?;
