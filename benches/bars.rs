@@ -1,13 +1,15 @@
 //! Every bar of docs/ARCHITECTURE.md in one run: the overlay benchmark (100k attestations by 20 authors),
-//! the Pijul benchmark (a 1,000-change history), the agent-checkpoint benchmark and the network benchmark (10k-record catch-up,
-//! a reconnect into a 100k-record store, 20-node gossip, node memory), one after the other.
+//! the Pijul benchmark (a 1,000-change history), the agent-checkpoint benchmark, the network benchmark (10k-record catch-up,
+//! a reconnect into a 100k-record store, 20-node gossip, node memory) and the serve benchmark
+//! (`attrib serve` over 100k attestations: page latency under load, throughput, subscription
+//! delay, memory), one after the other.
 //! Each prints its rows: the figure, the reference measured in the same run, the ratio and the
 //! bar.
 //!
 //! Run with `cargo bench -p attrib-cli --bench bars` (about ten minutes on 2 cores; needs
 //! `pijul` 1.0.0-beta.26 and `ssh-agent`, which `.ci/run` installs). The scaling variables of the
-//! three benchmarks apply (`ATTRIB_BENCH_RECORDS`, `ATTRIB_BENCH_CHANGES`, `ATTRIB_BENCH_PAIRS`,
-//! `ATTRIB_BENCH_GOSSIP_ROUNDS`); each benchmark also runs alone under its own name.
+//! benchmarks apply (`ATTRIB_BENCH_RECORDS`, `ATTRIB_BENCH_CHANGES`, `ATTRIB_BENCH_PAIRS`,
+//! `ATTRIB_BENCH_GOSSIP_ROUNDS`, `ATTRIB_BENCH_SERVE_SECONDS`); each benchmark also runs alone under its own name.
 
 // Each benchmark brings its own copy of `common`: they are written to run alone too.
 #![allow(clippy::duplicate_mod)]
@@ -24,6 +26,9 @@ mod overlay;
 #[allow(dead_code)]
 #[path = "pijul.rs"]
 mod pijul;
+#[allow(dead_code)]
+#[path = "serve.rs"]
+mod serve;
 
 fn main() {
     // The network benchmark runs its 100k-record node in a child process: this binary, run
@@ -38,4 +43,7 @@ fn main() {
     checkpoints::main();
     println!();
     network::main();
+    println!();
+    // Last: it fails the run when a response was wrong, after printing its rows.
+    serve::main();
 }

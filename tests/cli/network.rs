@@ -45,7 +45,7 @@ pub(crate) struct Node {
     addrs: Vec<String>,
 }
 
-fn collect(pipe: impl std::io::Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
+pub(crate) fn collect(pipe: impl std::io::Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&lines);
     std::thread::spawn(move || {
@@ -60,7 +60,7 @@ fn collect(pipe: impl std::io::Read + Send + 'static) -> Arc<Mutex<Vec<String>>>
 impl Node {
     /// `attrib node --no-mdns ARGS` as `user`, on a loopback TCP port unless ARGS has a
     /// `--listen`.
-    fn start(user: &User, args: &[&str]) -> Node {
+    pub(crate) fn start(user: &User, args: &[&str]) -> Node {
         let mut c = user.cmd();
         c.args(["node", "--no-mdns"]);
         if !args.contains(&"--listen") {
@@ -106,7 +106,7 @@ impl Node {
     }
 
     /// The first TCP address (what another node passes to `--peer`).
-    fn addr(&self) -> &str {
+    pub(crate) fn addr(&self) -> &str {
         self.addrs
             .iter()
             .find(|a| a.contains("/tcp/"))
