@@ -192,6 +192,11 @@ impl Server {
         )
     }
 
+    /// CPU time the server has used so far, user and system.
+    fn cpu(&self) -> Duration {
+        cpu_time(&self.child.id().to_string())
+    }
+
     /// SIGTERM, as a service manager stops it: the server drains and exits 0, saying
     /// `stopped`. Returns what went wrong, if anything did.
     fn stop(mut self) -> Option<String> {
@@ -227,6 +232,21 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// CPU time process `pid` ("self" for this one) has used so far, user and system, from
+/// /proc (in clock ticks).
+fn cpu_time(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/PID/stat");
+    // The fields after the command name (which is in parentheses): utime is the 12th.
+    let rest = &stat[stat.rfind(')').expect("stat") + 2..];
+    let fields: Vec<u64> = rest
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    Duration::from_secs_f64((fields[11] + fields[12]) as f64 / hz)
 }
 
 // ----- the HTTP client -----
@@ -271,7 +291,7 @@ impl Conn {
             Target::Patches => Request::post("/graphql")
                 .header(hyper::header::HOST, &self.host)
                 .header(hyper::header::CONTENT_TYPE, "application/json")
-                .body(Full::new(Bytes::from(patches_body()))),
+                .body(Full::new(patches_body())),
         }
         .expect("a well-formed request");
         self.sender
@@ -294,8 +314,14 @@ impl Conn {
     }
 }
 
-fn patches_body() -> String {
-    serde_json::json!({ "query": PATCHES_QUERY }).to_string()
+fn patches_body() -> Bytes {
+    static BODY: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
+    BODY.get_or_init(|| {
+        serde_json::json!({ "query": PATCHES_QUERY })
+            .to_string()
+            .into()
+    })
+    .clone()
 }
 
 /// Whether an answer is the one asked for: 200, and for the query a page of 50 AI-assisted
@@ -310,27 +336,53 @@ fn check(target: Target, status: StatusCode, body: &[u8]) -> Result<(), String> 
             .then_some(())
             .ok_or_else(|| format!("/healthz said {:?}", String::from_utf8_lossy(body))),
         Target::Patches => {
-            let v: serde_json::Value =
-                serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
-            if let Some(errors) = v.get("errors") {
+            let page: Answer = serde_json::from_slice(body).map_err(|e| {
+                let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
+                format!("{e}: {text}")
+            })?;
+            if let Some(errors) = page.errors {
                 return Err(format!("errors: {errors}"));
             }
-            let edges = v
-                .pointer("/data/patches/edges")
-                .and_then(|e| e.as_array())
-                .ok_or("no data.patches.edges")?;
+            let edges = page.data.ok_or("no data")?.patches.edges;
             if edges.len() != PAGE {
                 return Err(format!("{} edges, not {PAGE}", edges.len()));
             }
-            if !edges
-                .iter()
-                .all(|e| e.pointer("/node/aiAssisted") == Some(&serde_json::Value::Bool(true)))
-            {
+            if !edges.iter().all(|e| e.node.ai_assisted) {
                 return Err("a claim without AI in an aiOnly page".into());
             }
             Ok(())
         }
     }
+}
+
+/// The parts of an answer [`check`] looks at. Read into these rather than a
+/// `serde_json::Value`, so that checking every answer costs the generator little (it shares
+/// the machine with the server); every other field is still parsed as JSON, and skipped.
+#[derive(serde::Deserialize)]
+struct Answer {
+    data: Option<Data>,
+    errors: Option<serde_json::Value>,
+}
+
+#[derive(serde::Deserialize)]
+struct Data {
+    patches: Patches,
+}
+
+#[derive(serde::Deserialize)]
+struct Patches {
+    edges: Vec<Edge>,
+}
+
+#[derive(serde::Deserialize)]
+struct Edge {
+    node: Node,
+}
+
+#[derive(serde::Deserialize)]
+struct Node {
+    #[serde(rename = "aiAssisted")]
+    ai_assisted: bool,
 }
 
 /// What a load run measured.
@@ -391,7 +443,9 @@ async fn open_loop(addr: SocketAddr, target: Target, rate: u64, time: Duration) 
         let rx = rx.clone();
         workers.push(tokio::spawn(async move {
             let mut load = Load::default();
-            let mut conn = None;
+            // Opened before the clock starts: a handshake is not a request. A connection that
+            // fails is opened again on the next request.
+            let mut conn = Conn::open(addr).await.ok();
             loop {
                 let Some(due) = rx.lock().await.recv().await else {
                     break;
@@ -418,7 +472,7 @@ async fn open_loop(addr: SocketAddr, target: Target, rate: u64, time: Duration) 
             load
         }));
     }
-    // Open every connection before the clock starts: a handshake is not a request.
+    // Let the workers open their connections before the clock starts.
     tokio::time::sleep(Duration::from_millis(50)).await;
     let start = Instant::now() + Duration::from_millis(10);
     let schedule = std::thread::spawn(move || {
@@ -733,17 +787,12 @@ pub fn main() {
     drop(records);
     eprintln!("built and stored in {}", ms(start.elapsed()));
 
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
     let mut failures: Vec<String> = Vec::new();
-
-    println!(
-        "attrib serve benchmark: {n} attestations by {AUTHORS} authors, {} s at {RATE} requests/s over {CONNECTIONS} connections",
-        run_time.as_secs()
-    );
-    header();
 
     // 1. Open-loop latency of a page, against the same load on /healthz; then memory.
     let server = Server::start(bin, &repo, &config, &[]);
@@ -767,8 +816,17 @@ pub fn main() {
         warm.0,
         ms(warm.1)
     );
+    println!(
+        "attrib serve benchmark: {n} attestations by {AUTHORS} authors, {} s at {RATE} requests/s over {CONNECTIONS} connections",
+        run_time.as_secs()
+    );
+    header();
+
+    let (cpu0, own0) = (server.cpu(), cpu_time("self"));
     let health = rt.block_on(open_loop(addr, Target::Healthz, RATE, run_time));
+    let (cpu1, own1) = (server.cpu(), cpu_time("self"));
     let page = rt.block_on(open_loop(addr, Target::Patches, RATE, run_time));
+    let (cpu2, own2) = (server.cpu(), cpu_time("self"));
     let (rss, hwm, anon, file) = server.memory();
     for (what, l) in [("/healthz", &health), ("patches", &page)] {
         if l.errors > 0 {
@@ -791,9 +849,12 @@ pub fn main() {
         "<= 5 ms",
         page.p(0.99) <= P99_BAR && page.errors == 0 && health.errors == 0,
     );
-    for (what, l) in [("patches", &page), ("/healthz", &health)] {
+    for (what, l, cpu, own) in [
+        ("patches", &page, cpu2 - cpu1, own2 - own1),
+        ("/healthz", &health, cpu1 - cpu0, own1 - own0),
+    ] {
         println!(
-            "  ({what}: {} answered of {} scheduled in {:.1} s, {} errors; p50 {}, p90 {}, p99.9 {}, max {}; schedule at worst {} late)",
+            "  ({what}: {} answered of {} scheduled in {:.1} s, {} errors; p50 {}, p90 {}, p99.9 {}, max {}; schedule at worst {} late; CPU per request: server {}, load generator {}; server {:.0} % of {} cores)",
             l.ok(),
             l.scheduled,
             l.elapsed.as_secs_f64(),
@@ -802,7 +863,11 @@ pub fn main() {
             us(l.p(0.9)),
             us(l.p(0.999)),
             ms(l.p(1.0)),
-            us(l.worst_send_lag)
+            us(l.worst_send_lag),
+            us(cpu / l.scheduled.max(1) as u32),
+            us(own / l.scheduled.max(1) as u32),
+            100.0 * cpu.as_secs_f64() / l.elapsed.as_secs_f64() / cores as f64,
+            cores
         );
     }
     println!(
@@ -871,25 +936,23 @@ pub fn main() {
     // 2. Saturation, closed loop, without the per-client limit.
     let server = Server::start(bin, &repo, &config, &["--rate-limit", "0"]);
     let addr = server.addr;
-    let (health, page) = rt.block_on(async {
+    rt.block_on(async {
         // The listing cache fills on the first page; warm both paths.
         let _ = closed_loop(addr, Target::Patches, 2, Duration::from_millis(500)).await;
-        let health = closed_loop(
-            addr,
-            Target::Healthz,
-            SATURATION_CONNECTIONS,
-            SATURATION_TIME,
-        )
-        .await;
-        let page = closed_loop(
-            addr,
-            Target::Patches,
-            SATURATION_CONNECTIONS,
-            SATURATION_TIME,
-        )
-        .await;
-        (health, page)
     });
+    let saturate = |target| {
+        let cpu = server.cpu();
+        let load = rt.block_on(closed_loop(
+            addr,
+            target,
+            SATURATION_CONNECTIONS,
+            SATURATION_TIME,
+        ));
+        let cpu = (server.cpu() - cpu) / load.ok().max(1) as u32;
+        (load, cpu)
+    };
+    let (health, health_cpu) = saturate(Target::Healthz);
+    let (page, page_cpu) = saturate(Target::Patches);
     for (what, l) in [
         ("saturated /healthz", &health),
         ("saturated patches", &page),
@@ -914,14 +977,16 @@ pub fn main() {
         rate(&page) >= RATE as f64 && page.errors == 0 && health.errors == 0,
     );
     println!(
-        "  ({SATURATION_CONNECTIONS} connections, closed loop, --rate-limit 0: patches {} answered in {:.1} s, p50 {}, p99 {}; /healthz {} answered, p50 {}, p99 {})",
+        "  ({SATURATION_CONNECTIONS} connections, closed loop, --rate-limit 0: patches {} answered in {:.1} s, p50 {}, p99 {}, server CPU {} per request; /healthz {} answered, p50 {}, p99 {}, server CPU {} per request)",
         page.ok(),
         page.elapsed.as_secs_f64(),
         ms(page.p(0.5)),
         ms(page.p(0.99)),
+        us(page_cpu),
         health.ok(),
         us(health.p(0.5)),
-        us(health.p(0.99))
+        us(health.p(0.99)),
+        us(health_cpu)
     );
     if let Some(e) = server.stop() {
         failures.push(format!("the server {e}"));

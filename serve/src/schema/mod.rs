@@ -10,7 +10,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Object, Result, Schema, Subscription};
 use futures::Stream;
 
-use crate::metrics::{Latency, SubscriptionGauge};
+use crate::metrics::{timed, SubscriptionGauge};
 use crate::App;
 use types::{Claim, Review, Verdict};
 
@@ -26,7 +26,6 @@ pub fn build(app: Arc<App>) -> ApiSchema {
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(limits.max_depth * 2)
         .limit_directives(16)
-        .extension(Latency)
         .finish()
 }
 
@@ -82,24 +81,27 @@ impl MutationRoot {
         #[graphql(default_with = "Verdict::Approve")] verdict: Verdict,
         comment: Option<String>,
     ) -> Result<Review> {
-        if !ctx.data_opt::<Authorized>().is_some_and(|a| a.0) {
-            return Err(user_error(
-                "a mutation needs the server's token (Authorization: Bearer …; start the server with --token-file)",
-            ));
-        }
-        let patch = attrib_overlay::PatchId::new(&patch).map_err(user_error)?;
-        let app = app(ctx).clone();
-        blocking(move || {
-            let me = app.ws.identity()?;
-            let input = attrib_workspace::review::ReviewInput {
-                seconds,
-                verdict: verdict.into(),
-                comment,
-            };
-            let rec = attrib_workspace::review::review(&app.ws, &me, patch, input)?;
-            let snap = app.ws.store()?.snapshot()?;
-            let view = attrib_query::records::RecordView::of(snap.membership(), &rec);
-            Review::of(&view).ok_or_else(|| anyhow::anyhow!("the stored record is not a review"))
+        timed("review", async move {
+            if !ctx.data_opt::<Authorized>().is_some_and(|a| a.0) {
+                return Err(user_error(
+                    "a mutation needs the server's token (Authorization: Bearer …; start the server with --token-file)",
+                ));
+            }
+            let patch = attrib_overlay::PatchId::new(&patch).map_err(user_error)?;
+            let app = app(ctx).clone();
+            blocking(move || {
+                let me = app.ws.identity()?;
+                let input = attrib_workspace::review::ReviewInput {
+                    seconds,
+                    verdict: verdict.into(),
+                    comment,
+                };
+                let rec = attrib_workspace::review::review(&app.ws, &me, patch, input)?;
+                let snap = app.ws.store()?.snapshot()?;
+                let view = attrib_query::records::RecordView::of(snap.membership(), &rec);
+                Review::of(&view).ok_or_else(|| anyhow::anyhow!("the stored record is not a review"))
+            })
+            .await
         })
         .await
     }

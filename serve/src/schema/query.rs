@@ -38,23 +38,53 @@ pub struct PageInfo {
 }
 
 /// A claim and its place in the listing.
-#[derive(SimpleObject, Clone, Debug)]
-pub struct ClaimEdge {
+pub struct ClaimEdge<'a> {
+    cursor: &'a str,
+    node: &'a Claim,
+}
+
+/// A claim and its place in the listing.
+#[Object]
+impl<'a> ClaimEdge<'a> {
     /// Pass as `after` to continue after this claim.
-    pub cursor: String,
+    async fn cursor(&self) -> &str {
+        self.cursor
+    }
+
     /// The claim.
-    pub node: Claim,
+    async fn node(&self) -> &Claim {
+        self.node
+    }
 }
 
 /// A page of claims, newest first.
-#[derive(SimpleObject, Clone, Debug)]
 pub struct PatchConnection {
+    claims: Vec<Claim>,
+    cursors: Vec<String>,
+    page_info: PageInfo,
+}
+
+/// A page of claims, newest first.
+#[Object]
+impl PatchConnection {
     /// The claims with their cursors.
-    pub edges: Vec<ClaimEdge>,
+    async fn edges(&self) -> Vec<ClaimEdge<'_>> {
+        self.claims
+            .iter()
+            .zip(&self.cursors)
+            .map(|(node, cursor)| ClaimEdge { cursor, node })
+            .collect()
+    }
+
     /// The claims alone.
-    pub nodes: Vec<Claim>,
+    async fn nodes(&self) -> &[Claim] {
+        &self.claims
+    }
+
     /// Whether there is more.
-    pub page_info: PageInfo,
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
+    }
 }
 
 /// The largest page a client may ask for.
@@ -89,89 +119,93 @@ impl QueryRoot {
         until: Option<String>,
         #[graphql(default)] review: ReviewFilter,
     ) -> Result<PatchConnection> {
-        let first = usize::try_from(first)
-            .ok()
-            .filter(|n| *n <= MAX_PAGE)
-            .ok_or_else(|| user_error(format!("first must be from 0 to {MAX_PAGE}")))?;
-        if ai_only && human_only {
-            return Err(user_error("aiOnly and humanOnly exclude each other"));
-        }
-        let after = after
-            .map(|c| Cursor::parse(&c))
-            .transpose()
-            .map_err(user_error)?;
-        let suggestion_type = suggestion_type
-            .map(|s| s.parse::<attrib_overlay::SuggestionType>())
-            .transpose()
-            .map_err(user_error)?;
-        let min_confidence = min_confidence
-            .map(|s| attrib_overlay::model::parse_confidence(&s))
-            .transpose()
-            .map_err(user_error)?;
-        let range = TimeRange::new(when("since", since)?, when("until", until)?, now_ms())
-            .map_err(user_error)?;
-        let q = LogQuery {
-            filter: Filter {
-                ai_only,
-                human_only,
-                author: None,
-                provider,
-                model,
-                suggestion_type,
-                min_confidence,
-            },
-            author,
-            range,
-            review: match review {
-                ReviewFilter::Any => QueryReviewFilter::Any,
-                ReviewFilter::Reviewed => QueryReviewFilter::Reviewed,
-                ReviewFilter::Unreviewed => QueryReviewFilter::Unreviewed,
-            },
-            with_reviews: true,
-            ..LogQuery::default()
-        };
-        let app = app(ctx).clone();
-        // A page reads fifty records from a scan kept between requests: short enough for the
-        // request's own thread.
-        let snap = app.ws.store().map_err(user_error)?.snapshot()?;
-        let page = app
-            .listing
-            .page(&snap, &q, after, first)
-            .map_err(user_error)?;
-        let mut edges = Vec::with_capacity(page.cursors.len());
-        for (view, cursor) in page.log.views()?.into_iter().zip(&page.cursors) {
-            if let Some(node) = Claim::of(&view.record, view.reviews as u64) {
-                edges.push(ClaimEdge {
-                    cursor: cursor.to_string(),
-                    node,
-                });
+        crate::metrics::timed("patches", async move {
+            let first = usize::try_from(first)
+                .ok()
+                .filter(|n| *n <= MAX_PAGE)
+                .ok_or_else(|| user_error(format!("first must be from 0 to {MAX_PAGE}")))?;
+            if ai_only && human_only {
+                return Err(user_error("aiOnly and humanOnly exclude each other"));
             }
-        }
-        let nodes = edges.iter().map(|e| e.node.clone()).collect();
-        let end_cursor = page.cursors.last().map(|c| c.to_string());
-        Ok(PatchConnection {
-            edges,
-            nodes,
-            page_info: PageInfo {
-                has_next_page: page.has_next,
-                end_cursor,
-            },
+            let after = after
+                .map(|c| Cursor::parse(&c))
+                .transpose()
+                .map_err(user_error)?;
+            let suggestion_type = suggestion_type
+                .map(|s| s.parse::<attrib_overlay::SuggestionType>())
+                .transpose()
+                .map_err(user_error)?;
+            let min_confidence = min_confidence
+                .map(|s| attrib_overlay::model::parse_confidence(&s))
+                .transpose()
+                .map_err(user_error)?;
+            let range = TimeRange::new(when("since", since)?, when("until", until)?, now_ms())
+                .map_err(user_error)?;
+            let q = LogQuery {
+                filter: Filter {
+                    ai_only,
+                    human_only,
+                    author: None,
+                    provider,
+                    model,
+                    suggestion_type,
+                    min_confidence,
+                },
+                author,
+                range,
+                review: match review {
+                    ReviewFilter::Any => QueryReviewFilter::Any,
+                    ReviewFilter::Reviewed => QueryReviewFilter::Reviewed,
+                    ReviewFilter::Unreviewed => QueryReviewFilter::Unreviewed,
+                },
+                with_reviews: true,
+                ..LogQuery::default()
+            };
+            let app = app(ctx).clone();
+            // A page reads fifty records from a scan kept between requests: short enough for the
+            // request's own thread.
+            let snap = app.ws.store().map_err(user_error)?.snapshot()?;
+            let page = app
+                .listing
+                .page(&snap, &q, after, first)
+                .map_err(user_error)?;
+            let mut claims = Vec::with_capacity(page.cursors.len());
+            let mut cursors = Vec::with_capacity(page.cursors.len());
+            for (view, cursor) in page.log.views()?.into_iter().zip(&page.cursors) {
+                if let Some(claim) = Claim::of(&view.record, view.reviews as u64) {
+                    claims.push(claim);
+                    cursors.push(cursor.to_string());
+                }
+            }
+            let end_cursor = page.cursors.last().map(|c| c.to_string());
+            Ok(PatchConnection {
+                claims,
+                cursors,
+                page_info: PageInfo {
+                    has_next_page: page.has_next,
+                    end_cursor,
+                },
+            })
         })
+        .await
     }
 
     /// Every author's attestation and every review of one patch, with signature status
     /// (`attrib show`); `null` when the overlay knows nothing of it.
     async fn patch(&self, ctx: &Context<'_>, id: String) -> Result<Option<PatchDetail>> {
-        let patch = PatchId::new(&id).map_err(user_error)?;
-        let app = app(ctx).clone();
-        blocking(move || {
-            let snap = app.ws.store()?.snapshot()?;
-            let view = snap.patch(&patch)?;
-            if view.attestations.is_empty() && view.reviews.is_empty() {
-                return Ok(None);
-            }
-            let shown = attrib_query::show::show(&snap, &patch)?;
-            Ok(Some(PatchDetail::of(&shown.json(&snap))))
+        crate::metrics::timed("patch", async move {
+            let patch = PatchId::new(&id).map_err(user_error)?;
+            let app = app(ctx).clone();
+            blocking(move || {
+                let snap = app.ws.store()?.snapshot()?;
+                let view = snap.patch(&patch)?;
+                if view.attestations.is_empty() && view.reviews.is_empty() {
+                    return Ok(None);
+                }
+                let shown = attrib_query::show::show(&snap, &patch)?;
+                Ok(Some(PatchDetail::of(&shown.json(&snap))))
+            })
+            .await
         })
         .await
     }
@@ -185,91 +219,106 @@ impl QueryRoot {
         since: Option<String>,
         until: Option<String>,
     ) -> Result<Stats> {
-        let range = TimeRange::new(when("since", since)?, when("until", until)?, now_ms())
-            .map_err(user_error)?;
-        let query = attrib_query::stats::StatsQuery {
-            by: by.into_iter().map(Into::into).collect(),
-            range,
-            per_change: false,
-        };
-        let app = app(ctx).clone();
-        blocking(move || app.stats(&query).map(|r| Stats::of(&r))).await
+        crate::metrics::timed("stats", async move {
+            let range = TimeRange::new(when("since", since)?, when("until", until)?, now_ms())
+                .map_err(user_error)?;
+            let query = attrib_query::stats::StatsQuery {
+                by: by.into_iter().map(Into::into).collect(),
+                range,
+                per_change: false,
+            };
+            let app = app(ctx).clone();
+            blocking(move || app.stats(&query).map(|r| Stats::of(&r))).await
+        })
+        .await
     }
 
     /// For every line of a file (relative to the repository root), the change that inserted it
     /// and how that change was written (`attrib blame`).
     async fn blame(&self, ctx: &Context<'_>, path: String) -> Result<Blame> {
-        let rel = Path::new(&path);
-        if path.is_empty()
-            || !rel
-                .components()
-                .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-        {
-            return Err(user_error(format!(
-                "{path:?}: give a path relative to the repository root, without `..`"
-            )));
-        }
-        let app = app(ctx).clone();
-        let rel = rel.to_path_buf();
-        blocking(move || {
-            let blamed = app.blame(&rel)?;
-            let lines = blamed
-                .json()
-                .into_iter()
-                .map(|r| BlameLine {
-                    line: r.line.map(|n| n as u64),
-                    change: r.change.map(str::to_string),
-                    kind: r.attribution.as_ref().map(|a| a.kind.to_string()),
-                    provider: r.provider.map(str::to_string),
-                    model: r.model.map(str::to_string),
-                    agent: r.agent.map(str::to_string),
-                    session: r.session.map(str::to_string),
-                    suggestion_type: r
-                        .attribution
-                        .as_ref()
-                        .and_then(|a| a.suggestion_type.map(str::to_string)),
-                    reviewed: r.attribution.as_ref().map(|a| a.reviewed),
-                    conflict: r.conflict.map(|n| n as u64),
-                    marker: r.marker.map(str::to_string),
-                    text: r.text.map(str::to_string),
+        crate::metrics::timed("blame", async move {
+            let rel = Path::new(&path);
+            if path.is_empty()
+                || !rel
+                    .components()
+                    .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+            {
+                return Err(user_error(format!(
+                    "{path:?}: give a path relative to the repository root, without `..`"
+                )));
+            }
+            let app = app(ctx).clone();
+            let rel = rel.to_path_buf();
+            blocking(move || {
+                let blamed = app.blame(&rel)?;
+                let lines = blamed
+                    .json()
+                    .into_iter()
+                    .map(|r| BlameLine {
+                        line: r.line.map(|n| n as u64),
+                        change: r.change.map(str::to_string),
+                        kind: r.attribution.as_ref().map(|a| a.kind.to_string()),
+                        provider: r.provider.map(str::to_string),
+                        model: r.model.map(str::to_string),
+                        agent: r.agent.map(str::to_string),
+                        session: r.session.map(str::to_string),
+                        suggestion_type: r
+                            .attribution
+                            .as_ref()
+                            .and_then(|a| a.suggestion_type.map(str::to_string)),
+                        reviewed: r.attribution.as_ref().map(|a| a.reviewed),
+                        conflict: r.conflict.map(|n| n as u64),
+                        marker: r.marker.map(str::to_string),
+                        text: r.text.map(str::to_string),
+                    })
+                    .collect();
+                Ok(Blame {
+                    file: blamed.file.clone(),
+                    lines,
                 })
-                .collect();
-            Ok(Blame {
-                file: blamed.file.clone(),
-                lines,
             })
+            .await
         })
         .await
     }
 
     /// The team and its members (`attrib team`).
     async fn members(&self, ctx: &Context<'_>) -> Result<Team> {
-        let snap = app(ctx).ws.store().map_err(user_error)?.snapshot()?;
-        let team = attrib_query::members::team(&snap).map_err(user_error)?;
-        Ok(Team::of(&team))
+        crate::metrics::timed("members", async move {
+            let snap = app(ctx).ws.store().map_err(user_error)?.snapshot()?;
+            let team = attrib_query::members::team(&snap).map_err(user_error)?;
+            Ok(Team::of(&team))
+        })
+        .await
     }
 
     /// The node running on this store (this process's with `--node`, or another's), from
     /// its status; `null` when none runs.
     async fn node(&self, ctx: &Context<'_>) -> Result<Option<NodeInfo>> {
-        let app = app(ctx).clone();
-        blocking(move || Ok(app.node_status()?.map(|s| node_info(&s)))).await
+        crate::metrics::timed("node", async move {
+            let app = app(ctx).clone();
+            blocking(move || Ok(app.node_status()?.map(|s| node_info(&s)))).await
+        })
+        .await
     }
 
     /// Every signature and the whole view checked again from the records (`attrib verify`).
     async fn verify(&self, ctx: &Context<'_>) -> Result<Verification> {
-        let app = app(ctx).clone();
-        blocking(move || {
-            let snap = app.ws.store()?.snapshot()?;
-            let v = attrib_query::verify::verify(&snap)?;
-            Ok(Verification {
-                ok: v.ok,
-                records: v.report.records as u64,
-                valid: v.report.valid as u64,
-                view_claims: v.report.view_claims as u64,
-                held_not_admitted: v.report.held_not_admitted as u64,
-                problems: v.problems(),
+        crate::metrics::timed("verify", async move {
+            let app = app(ctx).clone();
+            blocking(move || {
+                let snap = app.ws.store()?.snapshot()?;
+                let v = attrib_query::verify::verify(&snap)?;
+                Ok(Verification {
+                    ok: v.ok,
+                    records: v.report.records as u64,
+                    valid: v.report.valid as u64,
+                    view_claims: v.report.view_claims as u64,
+                    held_not_admitted: v.report.held_not_admitted as u64,
+                    problems: v.problems(),
+                })
             })
+            .await
         })
         .await
     }
