@@ -197,18 +197,44 @@
 
   class ApiError extends Error {}
 
+  // A server listening beyond loopback wants its bearer token on every request. It is given
+  // once as `#token=…` in the address (a fragment never reaches the server or its logs) or
+  // typed when the server first refuses, and kept for this tab only.
+  const TOKEN_KEY = 'attrib-token';
+  (function takeTokenFromAddress() {
+    const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+    if (!m) return;
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
+    const rest = location.hash.replace(/(?:^#|&)token=[^&]+/, '').replace(/^&/, '#');
+    history.replaceState(null, '', location.pathname + location.search + (rest === '#' ? '' : rest));
+  })();
+  function token() {
+    return sessionStorage.getItem(TOKEN_KEY) || '';
+  }
+  let askedForToken = false;
+
   /** One GraphQL request; rejects with every error message the server gave. */
   async function gql(query, variables) {
     let res;
     try {
+      const headers = { 'content-type': 'application/json', accept: 'application/json' };
+      if (token()) headers.authorization = `Bearer ${token()}`;
       res = await fetch(GRAPHQL, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        headers,
         body: JSON.stringify({ query, variables: variables || {} }),
         cache: 'no-store',
       });
     } catch (e) {
       throw new ApiError(`cannot reach the server (${e.message})`);
+    }
+    if (res.status === 401 && !askedForToken) {
+      askedForToken = true;
+      const given = window.prompt('This attrib server needs its token (the content of its --token-file):');
+      if (given) {
+        sessionStorage.setItem(TOKEN_KEY, given.trim());
+        return gql(query, variables);
+      }
     }
     const text = await res.text();
     let body;
@@ -734,7 +760,10 @@
       if (ws.readyState === 1) ws.send(JSON.stringify(msg));
     };
 
-    ws.onopen = () => send({ type: 'connection_init', payload: {} });
+    ws.onopen = () => send({
+      type: 'connection_init',
+      payload: token() ? { authorization: `Bearer ${token()}` } : {},
+    });
 
     ws.onmessage = (ev) => {
       let msg;

@@ -97,6 +97,8 @@ async fn admit(
 ) -> Response {
     let route = route_name(req.uri().path());
     let open = matches!(route, "healthz" | "readyz" | "dashboard" | "assets");
+    // A browser cannot set headers on a WebSocket: its token comes in `connection_init`.
+    let token_in_band = route == "graphql_ws";
     let response = if !open && !s.limiter.allow(peer.ip()) {
         crate::metrics::limited("rate");
         let mut r = refusal(
@@ -110,7 +112,7 @@ async fn admit(
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         r
-    } else if !open && s.token_required && !carries_token(&s, req.headers()) {
+    } else if !open && !token_in_band && s.token_required && !carries_token(&s, req.headers()) {
         crate::metrics::limited("token");
         refusal(
             StatusCode::UNAUTHORIZED,
@@ -137,6 +139,16 @@ fn carries_token(s: &Shared, headers: &HeaderMap) -> bool {
         (Some(t), Some(given)) => same_secret(t.as_bytes(), given.as_bytes()),
         _ => false,
     }
+}
+
+/// True when a WebSocket's `connection_init` payload carries the token
+/// (`{"authorization": "Bearer TOKEN"}`).
+fn init_carries(payload: &serde_json::Value, token: &str) -> bool {
+    payload
+        .get("authorization")
+        .and_then(|a| a.as_str())
+        .and_then(|a| a.strip_prefix("Bearer "))
+        .is_some_and(|given| same_secret(token.as_bytes(), given.trim().as_bytes()))
 }
 
 /// Compares a secret in time that does not depend on where it differs.
@@ -200,10 +212,23 @@ async fn subscriptions(
 ) -> Response {
     let schema = s.schema.clone();
     let mut stop = s.app.stopping();
+    let required = s.token.clone().filter(|_| s.token_required);
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
-            let serve = GraphQLWebSocket::new(socket, schema, protocol).serve();
+            let serve = GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    match required {
+                        Some(token) if !init_carries(&payload, &token) => {
+                            crate::metrics::limited("token");
+                            Err(async_graphql::Error::new(
+                                "this server listens beyond loopback: send {\"authorization\": \"Bearer <token>\"} in connection_init",
+                            ))
+                        }
+                        _ => Ok(async_graphql::Data::default()),
+                    }
+                })
+                .serve();
             tokio::select! {
                 _ = serve => {}
                 _ = stop.wait_for(|stopping| *stopping) => {}

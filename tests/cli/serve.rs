@@ -33,7 +33,11 @@ impl Server {
     pub(crate) fn start_with(user: &User, args: &[&str], env: &[(String, String)]) -> Server {
         let mut c = user.cmd();
         c.envs(env.iter().map(|(k, v)| (k, v)));
-        c.args(["serve", "--listen", "127.0.0.1:0"]).args(args);
+        c.arg("serve");
+        if !args.contains(&"--listen") {
+            c.args(["--listen", "127.0.0.1:0"]);
+        }
+        c.args(args);
         c.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = c.spawn().expect("cannot run attrib serve");
         let stdout = collect(child.stdout.take().unwrap());
@@ -45,10 +49,11 @@ impl Server {
             addr: String::new(),
         };
         let line = server.wait_line("the serving line", |l| l.starts_with("serving http://"));
+        // A server on every interface is reached here through loopback.
         server.addr = line
             .trim_start_matches("serving http://")
             .trim_end_matches('/')
-            .to_string();
+            .replace("0.0.0.0:", "127.0.0.1:");
         server
     }
 
@@ -190,6 +195,17 @@ pub(crate) struct Subscription {
 impl Subscription {
     /// Connects, initialises and subscribes to `query` as operation "1".
     pub(crate) fn open(addr: &str, query: &str) -> Subscription {
+        Subscription::open_with(addr, query, json!({}))
+            .unwrap_or_else(|m| panic!("no connection_ack: {m}"))
+    }
+
+    /// [`Subscription::open`] with `payload` in `connection_init`; the server's refusal (its
+    /// message or close frame, as text) when it does not acknowledge.
+    pub(crate) fn open_with(
+        addr: &str,
+        query: &str,
+        payload: Value,
+    ) -> Result<Subscription, String> {
         use tungstenite::client::IntoClientRequest;
         let mut req = format!("ws://{addr}/graphql/ws")
             .into_client_request()
@@ -204,11 +220,17 @@ impl Subscription {
             .unwrap();
         let (ws, _) = tungstenite::client(req, stream).expect("the WebSocket handshake");
         let mut sub = Subscription { ws };
-        sub.send(json!({ "type": "connection_init" }));
-        let ack = sub.next_message();
-        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        sub.send(json!({ "type": "connection_init", "payload": payload }));
+        let ack = match sub.ws.read() {
+            Ok(tungstenite::Message::Text(t)) => t.as_str().to_string(),
+            Ok(other) => return Err(format!("{other:?}")),
+            Err(e) => return Err(e.to_string()),
+        };
+        if !ack.contains("connection_ack") {
+            return Err(ack);
+        }
         sub.send(json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }));
-        sub
+        Ok(sub)
     }
 
     fn send(&mut self, v: Value) {
@@ -799,4 +821,50 @@ fn blame_and_line_stats_in_a_pijul_repository_equal_the_clis() {
             .contains("missing.txt"),
         "{v}"
     );
+}
+
+#[test]
+fn beyond_loopback_every_request_carries_the_token_and_a_browser_sends_it_in_band() {
+    let sb = Sandbox::new();
+    let users = sb.team(&["alice"]);
+    let alice = &users[0];
+    let token = sb.path().join("token");
+    let secret = "0123456789abcdef0123456789abcdef";
+    std::fs::write(&token, format!("{secret}\n")).unwrap();
+    let server = Server::start(
+        alice,
+        &[
+            "--listen",
+            "0.0.0.0:0",
+            "--token-file",
+            token.to_str().unwrap(),
+        ],
+    );
+    let query = json!({ "query": "{ members { name } }" }).to_string();
+    let (status, _, body) = server.post(&query, &[]);
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("Authorization: Bearer"), "{body}");
+    let (status, _, _) = server.post(&query, &[("Authorization", "Bearer not-the-token-at-all")]);
+    assert_eq!(status, 401);
+    let bearer = format!("Bearer {secret}");
+    let (status, _, body) = server.post(&query, &[("Authorization", bearer.as_str())]);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"name\":\"t\""), "{body}");
+    // The page itself loads without the token (it asks for it); health checks need none.
+    assert_eq!(server.get("/").0, 200);
+    assert_eq!(server.get("/healthz").0, 200);
+    assert_eq!(server.get("/metrics").0, 401);
+    // WebSocket: the token in connection_init, as a browser sends it.
+    let q = "subscription { attestations { patch } }";
+    let refused = Subscription::open_with(&server.addr, q, json!({})).err();
+    assert!(
+        refused.is_some(),
+        "a subscription without the token was acknowledged"
+    );
+    let wrong = json!({ "authorization": "Bearer not-the-token-at-all" });
+    assert!(Subscription::open_with(&server.addr, q, wrong).is_err());
+    let mut sub = Subscription::open_with(&server.addr, q, json!({ "authorization": bearer }))
+        .expect("the token in connection_init is accepted");
+    alice.run(["annotate", "P-remote", "--no-ai"]).ok();
+    assert_eq!(sub.next()["attestations"]["patch"], "P-remote");
 }
