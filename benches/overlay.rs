@@ -14,50 +14,9 @@ use std::time::{Duration, Instant};
 use attrib_overlay::*;
 use ed25519_dalek::{Signature, VerifyingKey};
 
-use common::{header, median, ms, patch_id, row, synthetic_ai, team_setup, Rng};
+use common::{header, median, ms, patch_id, row, workload, Workload, AUTHORS};
 
-const AUTHORS: usize = 20;
 const RUNS: usize = 11;
-
-/// The synthetic history: a genesis, grants for 19 more authors, and `n` attestations,
-/// about 60 % AI-assisted, half of those with a prompt commitment.
-fn workload(n: usize) -> (Vec<SignedRecord>, Vec<SignedRecord>, PatchId) {
-    let mut rng = Rng(2026);
-    let keys: Vec<Identity> = (0..AUTHORS)
-        .map(|i| Identity::from_secret([i as u8 + 1; 32]))
-        .collect();
-    let t0 = 1_760_000_000_000u64;
-    let setup = team_setup(&keys);
-    let team = setup[0].team_id();
-    let mut seqs = [1u32; AUTHORS];
-    seqs[0] = AUTHORS as u32 + 1;
-    let mut records = Vec::with_capacity(n);
-    for i in 0..n {
-        let a = rng.below(AUTHORS as u64) as usize;
-        seqs[a] += 1;
-        let ai = synthetic_ai(&mut rng, i);
-        records.push(keys[a].sign(
-            team,
-            Record {
-                seq: seqs[a],
-                timestamp_ms: t0 + (i as u64) * 300_000 / 1000 * 1000 + rng.below(1000),
-                origin: Origin::Person,
-                payload: Payload::Attest(Attestation {
-                    patch: patch_id(i as u64),
-                    ai,
-                    description: None,
-                    depends_on: vec![],
-                    conflicts_with: vec![],
-                    replaces: None,
-                    line_spans: vec![],
-                    contributions: Vec::new(),
-                }),
-            },
-        ));
-    }
-    let probe = patch_id(n as u64 / 2);
-    (setup, records, probe)
-}
 
 /// Median wall time of a whole process, after one warm-up run.
 fn time_process(bin: &str, args: &[&str], dir: &Path, config: &Path) -> Duration {
@@ -101,7 +60,8 @@ pub fn main() {
 
     eprintln!("building {n} attestations by {AUTHORS} authors...");
     let start = Instant::now();
-    let (setup, records, probe) = workload(n);
+    let Workload { setup, records, .. } = workload(n);
+    let probe = patch_id(n as u64 / 2);
     let sign_time = start.elapsed();
     let store = Store::open(&repo.join(".attrib")).expect("open store");
     store.ingest(&setup, u64::MAX / 2).expect("setup");

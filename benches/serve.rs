@@ -43,9 +43,10 @@ use hyper_util::rt::TokioIo;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use common::{header, ms, patch_id, row, synthetic_ai, team_setup, Rng};
+use common::{
+    attestation, header, ms, patch_id, row, synthetic_ai, workload, Rng, Workload, AUTHORS,
+};
 
-const AUTHORS: usize = 20;
 /// The open-loop rate, requests per second, and the bar on its p99.
 const RATE: u64 = 1_000;
 const P99_BAR: Duration = Duration::from_millis(5);
@@ -72,57 +73,6 @@ const PATCHES_QUERY: &str = "{ patches(first: 50, aiOnly: true) { edges { cursor
     pageInfo { hasNextPage endCursor } } }";
 
 const SUBSCRIPTION: &str = "subscription { attestations { patch recordId } }";
-
-/// The overlay benchmark's history: a genesis, grants for 19 more authors, and `n`
-/// attestations, about 60 % AI-assisted, half of those with a prompt commitment. Returns the
-/// keys and each author's last sequence number too, for the records the subscription run adds.
-fn workload(
-    n: usize,
-) -> (
-    Vec<Identity>,
-    Vec<SignedRecord>,
-    Vec<SignedRecord>,
-    Vec<u32>,
-) {
-    let mut rng = Rng(2026);
-    let keys: Vec<Identity> = (0..AUTHORS)
-        .map(|i| Identity::from_secret([i as u8 + 1; 32]))
-        .collect();
-    let t0 = 1_760_000_000_000u64;
-    let setup = team_setup(&keys);
-    let team = setup[0].team_id();
-    let mut seqs = vec![1u32; AUTHORS];
-    seqs[0] = AUTHORS as u32 + 1;
-    let mut records = Vec::with_capacity(n);
-    for i in 0..n {
-        let a = rng.below(AUTHORS as u64) as usize;
-        seqs[a] += 1;
-        let ai = synthetic_ai(&mut rng, i);
-        records.push(keys[a].sign(
-            team,
-            Record {
-                seq: seqs[a],
-                timestamp_ms: t0 + (i as u64) * 300_000 / 1000 * 1000 + rng.below(1000),
-                origin: Origin::Person,
-                payload: Payload::Attest(attestation(patch_id(i as u64), ai)),
-            },
-        ));
-    }
-    (keys, setup, records, seqs)
-}
-
-fn attestation(patch: PatchId, ai: Option<AiAssistance>) -> Attestation {
-    Attestation {
-        patch,
-        ai,
-        description: None,
-        depends_on: vec![],
-        conflicts_with: vec![],
-        replaces: None,
-        line_spans: vec![],
-        contributions: Vec::new(),
-    }
-}
 
 // ----- the server -----
 
@@ -175,21 +125,7 @@ impl Server {
 
     /// (VmRSS, VmHWM, RssAnon, RssFile) in bytes, from /proc.
     fn memory(&self) -> (u64, u64, u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("/proc/PID/status");
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-                .map_or(0, |kb| kb * 1024)
-        };
-        (
-            field("VmRSS:"),
-            field("VmHWM:"),
-            field("RssAnon:"),
-            field("RssFile:"),
-        )
+        common::proc_memory(self.child.id())
     }
 
     /// CPU time the server has used so far, user and system.
@@ -774,7 +710,12 @@ pub fn main() {
 
     eprintln!("building {n} attestations by {AUTHORS} authors...");
     let start = Instant::now();
-    let (keys, setup, records, seqs) = workload(n);
+    let Workload {
+        keys,
+        setup,
+        records,
+        seqs,
+    } = workload(n);
     let team = setup[0].team_id();
     {
         let store = Store::open(&store_dir).expect("open store");

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use attrib_overlay::signed::GENESIS_TEAM;
 use attrib_overlay::{
-    AiAssistance, Identity, Origin, PatchId, Payload, PromptCommitment, Record, SignedRecord,
-    SuggestionType,
+    AiAssistance, Attestation, Identity, Origin, PatchId, Payload, PromptCommitment, Record,
+    SignedRecord, SuggestionType,
 };
 
 /// splitmix64: a tiny deterministic generator, so every run builds the same workload.
@@ -128,4 +128,86 @@ pub fn synthetic_ai(rng: &mut Rng, i: usize) -> Option<AiAssistance> {
             review_seconds: Some(rng.below(600) as u32),
         }
     })
+}
+
+/// Authors of the synthetic history.
+pub const AUTHORS: usize = 20;
+
+/// The synthetic history the overlay and serve benchmarks share.
+pub struct Workload {
+    /// Each author's key (`keys[0]` founded the team).
+    pub keys: Vec<Identity>,
+    /// The genesis and the grants of the other authors.
+    pub setup: Vec<SignedRecord>,
+    /// The attestations, in signing order.
+    pub records: Vec<SignedRecord>,
+    /// Each author's last sequence number, for records a benchmark adds later.
+    pub seqs: Vec<u32>,
+}
+
+/// A genesis, grants for [`AUTHORS`]` - 1` more authors, and `n` attestations spread over
+/// them, about 60 % AI-assisted, half of those with a prompt commitment.
+pub fn workload(n: usize) -> Workload {
+    let mut rng = Rng(2026);
+    let keys: Vec<Identity> = (0..AUTHORS)
+        .map(|i| Identity::from_secret([i as u8 + 1; 32]))
+        .collect();
+    let t0 = 1_760_000_000_000u64;
+    let setup = team_setup(&keys);
+    let team = setup[0].team_id();
+    let mut seqs = vec![1u32; AUTHORS];
+    seqs[0] = AUTHORS as u32 + 1;
+    let mut records = Vec::with_capacity(n);
+    for i in 0..n {
+        let a = rng.below(AUTHORS as u64) as usize;
+        seqs[a] += 1;
+        let ai = synthetic_ai(&mut rng, i);
+        records.push(keys[a].sign(
+            team,
+            Record {
+                seq: seqs[a],
+                timestamp_ms: t0 + (i as u64) * 300_000 / 1000 * 1000 + rng.below(1000),
+                origin: Origin::Person,
+                payload: Payload::Attest(attestation(patch_id(i as u64), ai)),
+            },
+        ));
+    }
+    Workload {
+        keys,
+        setup,
+        records,
+        seqs,
+    }
+}
+
+/// An attestation of `patch` with `ai` and nothing else.
+pub fn attestation(patch: PatchId, ai: Option<AiAssistance>) -> Attestation {
+    Attestation {
+        patch,
+        ai,
+        description: None,
+        depends_on: vec![],
+        conflicts_with: vec![],
+        replaces: None,
+        line_spans: vec![],
+        contributions: Vec::new(),
+    }
+}
+
+/// (VmRSS, VmHWM, RssAnon, RssFile) of process `pid` in bytes, from /proc.
+pub fn proc_memory(pid: u32) -> (u64, u64, u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc/PID/status");
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    (
+        field("VmRSS:"),
+        field("VmHWM:"),
+        field("RssAnon:"),
+        field("RssFile:"),
+    )
 }

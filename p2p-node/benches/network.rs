@@ -241,21 +241,7 @@ impl ChildNode {
 
     /// (VmRSS, VmHWM, RssAnon, RssFile) in bytes, from /proc.
     fn memory(&self) -> (u64, u64, u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("/proc/PID/status");
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-                .map_or(0, |kb| kb * 1024)
-        };
-        (
-            field("VmRSS:"),
-            field("VmHWM:"),
-            field("RssAnon:"),
-            field("RssFile:"),
-        )
+        common::proc_memory(self.child.id())
     }
 
     /// The child's last status file (written about once a second).
