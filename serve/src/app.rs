@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, Result};
 use attrib_overlay::now_ms;
 use attrib_query::listing::ListingCache;
-use attrib_query::stats::{StatsChannel, StatsQuery, StatsReport};
+use attrib_query::stats::{StatsQuery, StatsReport};
 use attrib_workspace::Workspace;
 use tokio::sync::{broadcast, watch};
 
@@ -68,14 +68,8 @@ impl App {
         if let Some(w) = warning {
             tracing::warn!("{w}");
         }
-        let current = channel.as_deref().and_then(|c| Some((c, c.current()?)));
-        let channel = current.map(|(c, (name, record))| StatsChannel {
-            name,
-            record,
-            pijul: &c.pijul,
-            cache_dir: store_dir,
-        });
-        attrib_query::stats::stats(&snap, channel, query)
+        let source = channel.as_deref().and_then(|c| c.stats_source(store_dir));
+        attrib_query::stats::stats(&snap, source, query)
     }
 
     /// `attrib blame PATH`, `rel` relative to the repository's root.
@@ -87,12 +81,8 @@ impl App {
         let channel = rec.channel()?.ok_or_else(|| {
             anyhow!("blame needs the store inside the Pijul repository (.pijul/attrib)")
         })?;
-        let positions = channel
-            .current()
-            .map(|(_, record)| record.positions())
-            .unwrap_or_default();
         let snap = ws.store()?.snapshot()?;
-        attrib_query::blame::blame(&snap, &channel.pijul, &positions, rel)
+        attrib_query::blame::blame(&snap, &channel.pijul, &channel.positions(), rel)
     }
 
     /// The status of the node running on this store (this process's or another's), with

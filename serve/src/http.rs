@@ -262,13 +262,13 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Ready when the store can be read now.
+/// Ready when the store can be read now (one read transaction, not a whole snapshot).
 async fn readyz(State(s): State<Shared>) -> Response {
     let app = s.app.clone();
     let ready = tokio::task::spawn_blocking(move || {
         app.ws
             .store()
-            .and_then(|st| st.snapshot().map(|_| ()).map_err(Into::into))
+            .and_then(|st| st.log_len().map(|_| ()).map_err(Into::into))
     })
     .await;
     match ready {

@@ -55,7 +55,7 @@ fn scrape_gauges(app: &App) {
     let status = app.node_status().ok().flatten();
     gauge!("attrib_node_running").set(if status.is_some() { 1.0 } else { 0.0 });
     if let Some(s) = status {
-        let info = crate::schema::query::node_counters(&s);
+        let info = crate::schema::reports::NodeInfo::of(&s);
         gauge!("attrib_node_peers").set(info.peers.len() as f64);
         gauge!("attrib_node_gossip_peers").set(info.gossip_peers as f64);
         gauge!("attrib_node_records_accepted").set(info.records_accepted as f64);

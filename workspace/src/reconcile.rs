@@ -42,6 +42,29 @@ impl Channel {
         self.tracker.current()
     }
 
+    /// What `stats` counts lines from: the current channel, read with this driver, its line
+    /// counts cached in `cache_dir` (the store directory). `None` without a current channel.
+    pub fn stats_source<'a>(
+        &'a self,
+        cache_dir: &'a Path,
+    ) -> Option<attrib_query::stats::StatsChannel<'a>> {
+        let (name, record) = self.current()?;
+        Some(attrib_query::stats::StatsChannel {
+            name,
+            record,
+            pijul: &self.pijul,
+            cache_dir,
+        })
+    }
+
+    /// Each change's position on the current channel (what `blame` orders credit by); empty
+    /// without a current channel.
+    pub fn positions(&self) -> std::collections::HashMap<PatchId, usize> {
+        self.current()
+            .map(|(_, record)| record.positions())
+            .unwrap_or_default()
+    }
+
     /// Reads the Pijul headers (authors, timestamps) that wrapped records left pending, for a
     /// command that shows them. A failure only leaves them blank: the warning says so.
     pub fn read_headers(&mut self) -> Option<String> {

@@ -25,12 +25,8 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: BlameArgs) -> Result<()> {
                 .unwrap_or_default()
         )
     })?;
-    let positions = channel
-        .current()
-        .map(|(_, record)| record.positions())
-        .unwrap_or_default();
     let snap = ws.store()?.snapshot()?;
-    let blamed = blame(&snap, &channel.pijul, &positions, &rel)?;
+    let blamed = blame(&snap, &channel.pijul, &channel.positions(), &rel)?;
     if args.json {
         return super::print_json(out, &blamed.json());
     }

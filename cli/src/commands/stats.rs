@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::Result;
 use attrib_overlay::model::format_milli;
 use attrib_overlay::now_ms;
-use attrib_query::stats::{stats, ChangeStats, Counts, StatsBy, StatsChannel, StatsQuery};
+use attrib_query::stats::{stats, ChangeStats, Counts, StatsBy, StatsQuery};
 use attrib_query::time::{rfc3339, TimeRange};
 use attrib_workspace::Workspace;
 
@@ -26,16 +26,8 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: StatsArgs) -> Result<()> {
         super::warn(&w);
     }
     let store_dir = ws.store_dir()?;
-    let report = {
-        let current = channel.as_deref().and_then(|c| Some((c, c.current()?)));
-        let channel = current.map(|(c, (name, record))| StatsChannel {
-            name,
-            record,
-            pijul: &c.pijul,
-            cache_dir: store_dir,
-        });
-        stats(&snap, channel, &query)?
-    };
+    let source = channel.as_deref().and_then(|c| c.stats_source(store_dir));
+    let report = stats(&snap, source, &query)?;
     if args.json {
         return super::print_json(out, &report);
     }

@@ -10,9 +10,7 @@ use attrib_query::listing::Cursor;
 use attrib_query::log::LogQuery;
 use attrib_query::time::{parse_when, TimeRange};
 
-use super::reports::{
-    Blame, BlameLine, NodeInfo, PatchDetail, Peer, Stats, StatsBy, Team, Verification,
-};
+use super::reports::{Blame, BlameLine, NodeInfo, PatchDetail, Stats, StatsBy, Team, Verification};
 use super::types::Claim;
 use super::{app, blocking, user_error};
 
@@ -297,7 +295,7 @@ impl QueryRoot {
     async fn node(&self, ctx: &Context<'_>) -> Result<Option<NodeInfo>> {
         crate::metrics::timed("node", async move {
             let app = app(ctx).clone();
-            blocking(move || Ok(app.node_status()?.map(|s| node_info(&s)))).await
+            blocking(move || Ok(app.node_status()?.map(|s| NodeInfo::of(&s)))).await
         })
         .await
     }
@@ -322,58 +320,4 @@ impl QueryRoot {
         })
         .await
     }
-}
-
-/// A node's status file, as the API shows it. The file is the node's; a field it lacks reads
-/// as zero rather than failing the query.
-fn node_info(s: &serde_json::Value) -> NodeInfo {
-    let u = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_u64()).unwrap_or(0);
-    let text = |v: &serde_json::Value, k: &str| {
-        v.get(k)
-            .and_then(|x| x.as_str())
-            .unwrap_or_default()
-            .to_string()
-    };
-    let counters = s.get("counters").cloned().unwrap_or_default();
-    NodeInfo {
-        peer_id: text(s, "peer_id"),
-        at_ms: u(s, "at_ms"),
-        listen: s
-            .get("listen")
-            .and_then(|l| l.as_array())
-            .map(|l| {
-                l.iter()
-                    .filter_map(|a| a.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        peers: s
-            .get("peers")
-            .and_then(|p| p.as_array())
-            .map(|list| {
-                list.iter()
-                    .map(|p| Peer {
-                        peer_id: text(p, "peer_id"),
-                        name: p.get("name").and_then(|n| n.as_str()).map(str::to_string),
-                        score: p.get("score").and_then(|x| x.as_i64()).unwrap_or(0),
-                        syncing: p.get("syncing").and_then(|x| x.as_bool()).unwrap_or(false),
-                        synced: p.get("synced").and_then(|x| x.as_bool()).unwrap_or(false),
-                        sessions: u(p, "sessions"),
-                        records_received: u(p, "records_received"),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        records_accepted: u(&counters, "records_accepted"),
-        records_refused: u(&counters, "records_refused"),
-        records_published: u(&counters, "records_published"),
-        refused_connections: u(&counters, "gated"),
-        gossip_peers: u(s, "gossip_peers"),
-        outbox: u(s, "outbox"),
-    }
-}
-
-/// Shared with the metrics: the node's status as the API reads it.
-pub(crate) fn node_counters(s: &serde_json::Value) -> NodeInfo {
-    node_info(s)
 }

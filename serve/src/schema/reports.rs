@@ -449,6 +449,57 @@ pub struct NodeInfo {
     pub outbox: u64,
 }
 
+impl NodeInfo {
+    /// A node's status file, as the API shows it. The file is the node's; a field it lacks
+    /// reads as zero rather than failing the query.
+    pub fn of(s: &serde_json::Value) -> NodeInfo {
+        let u = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_u64()).unwrap_or(0);
+        let text = |v: &serde_json::Value, k: &str| {
+            v.get(k)
+                .and_then(|x| x.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let counters = s.get("counters").cloned().unwrap_or_default();
+        NodeInfo {
+            peer_id: text(s, "peer_id"),
+            at_ms: u(s, "at_ms"),
+            listen: s
+                .get("listen")
+                .and_then(|l| l.as_array())
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|a| a.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            peers: s
+                .get("peers")
+                .and_then(|p| p.as_array())
+                .map(|list| {
+                    list.iter()
+                        .map(|p| Peer {
+                            peer_id: text(p, "peer_id"),
+                            name: p.get("name").and_then(|n| n.as_str()).map(str::to_string),
+                            score: p.get("score").and_then(|x| x.as_i64()).unwrap_or(0),
+                            syncing: p.get("syncing").and_then(|x| x.as_bool()).unwrap_or(false),
+                            synced: p.get("synced").and_then(|x| x.as_bool()).unwrap_or(false),
+                            sessions: u(p, "sessions"),
+                            records_received: u(p, "records_received"),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            records_accepted: u(&counters, "records_accepted"),
+            records_refused: u(&counters, "records_refused"),
+            records_published: u(&counters, "records_published"),
+            refused_connections: u(&counters, "gated"),
+            gossip_peers: u(s, "gossip_peers"),
+            outbox: u(s, "outbox"),
+        }
+    }
+}
+
 /// Something the node did (the line `attrib node` prints for it).
 #[derive(SimpleObject, Clone, Debug)]
 pub struct NodeEvent {
