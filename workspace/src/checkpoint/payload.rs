@@ -193,20 +193,21 @@ struct HookNames {
     prompt: &'static str,
 }
 
-/// What a hook input's `hook_event_name` makes of it: an edit's moment, or an answer already
-/// (a prompt event, or an event attrib has nothing to do with).
-fn moment_of(
+/// What a hook input's `hook_event_name` makes of it: the agent's edit event at its moment
+/// (before or after), or an answer already (a prompt event, or an event attrib has nothing to
+/// do with).
+fn tool_event(
     names: &HookNames,
     v: &Value,
     cwd: &Path,
-) -> Result<std::result::Result<Moment, Option<AgentEvent>>> {
+) -> Result<std::result::Result<AgentEvent, Option<AgentEvent>>> {
     let Some(name) = str_of(v, "hook_event_name") else {
         bail!("a {} hook input names no hook_event_name", names.shown);
     };
     Ok(if names.before.contains(&name) {
-        Ok(Moment::Before)
+        Ok(event(Moment::Before, names.agent, v, cwd))
     } else if names.after.contains(&name) {
-        Ok(Moment::After)
+        Ok(event(Moment::After, names.agent, v, cwd))
     } else if name == names.prompt {
         Err(prompt(names.agent, v, cwd)?)
     } else {
@@ -231,11 +232,10 @@ fn claude(v: &Value, cwd: &Path) -> Result<Option<AgentEvent>> {
         after: &["PostToolUse"],
         prompt: "UserPromptSubmit",
     };
-    let moment = match moment_of(&NAMES, v, cwd)? {
-        Ok(m) => m,
+    let mut e = match tool_event(&NAMES, v, cwd)? {
+        Ok(e) => e,
         Err(done) => return Ok(done),
     };
-    let mut e = event(moment, "claude-code", v, cwd);
     e.provider = Some("anthropic".into());
     let input = v.get("tool_input").unwrap_or(&Value::Null);
     match str_of(v, "tool_name").unwrap_or("") {
@@ -278,11 +278,10 @@ fn codex(v: &Value, cwd: &Path) -> Result<Option<AgentEvent>> {
         after: &["PostToolUse"],
         prompt: "UserPromptSubmit",
     };
-    let moment = match moment_of(&NAMES, v, cwd)? {
-        Ok(m) => m,
+    let mut e = match tool_event(&NAMES, v, cwd)? {
+        Ok(e) => e,
         Err(done) => return Ok(done),
     };
-    let mut e = event(moment, "codex", v, cwd);
     e.provider = Some("openai".into());
     let input = v.get("tool_input").unwrap_or(&Value::Null);
     let tool = str_of(v, "tool_name").unwrap_or("");
@@ -339,11 +338,10 @@ fn cursor(v: &Value, cwd: &Path) -> Result<Option<AgentEvent>> {
         after: &["postToolUse", "afterShellExecution", "afterFileEdit"],
         prompt: "beforeSubmitPrompt",
     };
-    let moment = match moment_of(&NAMES, v, cwd)? {
-        Ok(m) => m,
+    let mut e = match tool_event(&NAMES, v, cwd)? {
+        Ok(e) => e,
         Err(done) => return Ok(done),
     };
-    let mut e = event(moment, "cursor", v, cwd);
     if e.model.is_none() {
         e.model = owned(v, "model_id").filter(|m| m != "default");
     }
@@ -386,11 +384,10 @@ fn gemini(v: &Value, cwd: &Path) -> Result<Option<AgentEvent>> {
         after: &["AfterTool"],
         prompt: "BeforeAgent",
     };
-    let moment = match moment_of(&NAMES, v, cwd)? {
-        Ok(m) => m,
+    let mut e = match tool_event(&NAMES, v, cwd)? {
+        Ok(e) => e,
         Err(done) => return Ok(done),
     };
-    let mut e = event(moment, "gemini-cli", v, cwd);
     e.provider = Some("google".into());
     let input = v.get("tool_input").unwrap_or(&Value::Null);
     match str_of(v, "tool_name").unwrap_or("") {
