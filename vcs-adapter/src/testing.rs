@@ -52,6 +52,13 @@ pub const REQUIRE_NETNS: Requirement = Requirement {
     hint: "they need root or CAP_SYS_ADMIN, and `ip` from iproute2",
 };
 
+/// `ATTRIB_REQUIRE_BROWSER=1`: the dashboard's test in a real Chromium must run.
+pub const REQUIRE_BROWSER: Requirement = Requirement {
+    var: "ATTRIB_REQUIRE_BROWSER",
+    tests: "the dashboard's browser test",
+    hint: "Debian's `chromium` and `chromium-driver`; .ci/run installs them",
+};
+
 impl Requirement {
     /// Whether the switch is on: `1` yes; unset, empty or `0` no. Any other value is refused
     /// rather than read as "no", so a mistyped `=true` cannot quietly turn the tests back
