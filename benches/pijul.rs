@@ -31,14 +31,16 @@ mod common;
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use attrib_overlay::exchange::to_json_line;
 use attrib_overlay::*;
 use attrib_vcs_adapter::testing::PijulEnv;
 
-use common::{header, median, ms, row, synthetic_ai, Rng};
+use common::{
+    copy_tree, env_usize, header, median, ms, row, signed_attestations, spread, summarise, timed,
+    Rng,
+};
 
 /// Side files the other changes edit.
 const SIDE_FILES: usize = 20;
@@ -101,24 +103,6 @@ impl Tree {
     }
 }
 
-/// Runs `cmd` to completion, stdout discarded; panics with its stderr if it fails.
-fn timed(cmd: &mut Command, what: &str) -> Duration {
-    let start = Instant::now();
-    let out = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
-    let took = start.elapsed();
-    assert!(
-        out.status.success(),
-        "{what} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    took
-}
-
 /// Bytes of every file under `dir`: (sum of lengths, sum of blocks on disk).
 fn dir_size(dir: &Path) -> (u64, u64) {
     use std::os::unix::fs::MetadataExt;
@@ -140,83 +124,6 @@ fn dir_size(dir: &Path) -> (u64, u64) {
 
 fn kib(b: u64) -> String {
     format!("{:.0} KiB", b as f64 / 1024.0)
-}
-
-/// Per-pair ratios and per-side medians of `pairs` = (reference, attrib).
-fn summarise(pairs: &[(Duration, Duration)]) -> (f64, Duration, Duration, Vec<f64>) {
-    let mut ratios: Vec<f64> = pairs
-        .iter()
-        .map(|(r, a)| a.as_secs_f64() / r.as_secs_f64())
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    let ratio = ratios[ratios.len() / 2];
-    let reference = median(pairs.iter().map(|p| p.0).collect());
-    let ours = median(pairs.iter().map(|p| p.1).collect());
-    (ratio, reference, ours, ratios)
-}
-
-/// The spread of the per-pair ratios, and the ratio of the two sides' medians beside it (far
-/// apart when the machine was busy during the run).
-fn spread(ratios: &[f64], reference: Duration, ours: Duration) -> String {
-    let q = |p: f64| ratios[((ratios.len() - 1) as f64 * p).round() as usize];
-    format!(
-        "per-pair ratios min {:.3} q1 {:.3} median {:.3} q3 {:.3} max {:.3}; ratio of medians {:.3}",
-        q(0.0),
-        q(0.25),
-        q(0.5),
-        q(0.75),
-        q(1.0),
-        ours.as_secs_f64() / reference.as_secs_f64()
-    )
-}
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
-
-/// Signs one attestation per change with the store's identity, the way `attrib annotate` would
-/// have, and returns them as an export file's text.
-fn attestations(config: &Path, store_dir: &Path, hashes: &[PatchId]) -> String {
-    let me = attrib_workspace::identity::load(config)
-        .expect("read the store's identity")
-        .key;
-    let store = Store::open(store_dir).expect("open the attrib store");
-    let snap = store.snapshot().expect("store snapshot");
-    let team = snap.team().expect("the store has a team");
-    let first_seq = snap.next_seq(&me.public()).expect("next sequence number");
-    drop(snap);
-    drop(store);
-
-    let mut rng = Rng(2026);
-    let now = now_ms();
-    let mut out = String::new();
-    for (i, patch) in hashes.iter().enumerate() {
-        let ai = synthetic_ai(&mut rng, i);
-        let signed = me.sign(
-            team,
-            Record {
-                seq: first_seq + i as u32,
-                timestamp_ms: now - (hashes.len() - i) as u64 * 1000,
-                origin: Origin::Person,
-                payload: Payload::Attest(Attestation {
-                    patch: patch.clone(),
-                    ai,
-                    description: None,
-                    depends_on: vec![],
-                    conflicts_with: vec![],
-                    replaces: None,
-                    line_spans: vec![],
-                    contributions: Vec::new(),
-                }),
-            },
-        );
-        out.push_str(&to_json_line(&signed));
-        out.push('\n');
-    }
-    out
 }
 
 pub fn main() {
@@ -296,13 +203,7 @@ pub fn main() {
     // 2. Repository b: the same history, plus a store holding one attestation per change.
     //    Repository c, a second bare copy, is where the wrapper floor is timed (see step 5).
     for copy in [&b, &c] {
-        let ok = Command::new("cp")
-            .arg("-a")
-            .arg(&a)
-            .arg(copy)
-            .status()
-            .expect("run cp");
-        assert!(ok.success(), "cp -a a {} failed", copy.display());
+        copy_tree(&a, copy);
     }
     let attrib = |dir: &Path| {
         let mut c = Command::new(bin);
@@ -317,7 +218,17 @@ pub fn main() {
     );
     let store_dir = b.join(".pijul").join("attrib");
     let export = base.join("attestations.jsonl");
-    fs::write(&export, attestations(&config, &store_dir, &hashes)).expect("write the export");
+    fs::write(
+        &export,
+        signed_attestations(
+            &attrib_workspace::identity::load(&config)
+                .expect("read the store's identity")
+                .key,
+            &store_dir,
+            &hashes,
+        ),
+    )
+    .expect("write the export");
     let out = attrib(&b)
         .arg("import")
         .arg(&export)

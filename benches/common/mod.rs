@@ -4,10 +4,14 @@
 // Each benchmark uses its own part of this module.
 #![allow(dead_code)]
 
-use std::time::Duration;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
+use attrib_overlay::exchange::to_json_line;
 use attrib_overlay::signed::GENESIS_TEAM;
 use attrib_overlay::{
+    now_ms, Store,
     AiAssistance, Attestation, Identity, Origin, PatchId, Payload, PromptCommitment, Record,
     SignedRecord, SuggestionType,
 };
@@ -210,4 +214,116 @@ pub fn proc_memory(pid: u32) -> (u64, u64, u64, u64) {
         field("RssAnon:"),
         field("RssFile:"),
     )
+}
+
+/// Runs `cmd` to completion, stdout discarded; panics with its stderr if it fails.
+pub fn timed(cmd: &mut Command, what: &str) -> Duration {
+    let start = Instant::now();
+    let out = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    let took = start.elapsed();
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    took
+}
+
+/// Per-pair ratios and per-side medians of `pairs` = (reference, attrib).
+pub fn summarise(pairs: &[(Duration, Duration)]) -> (f64, Duration, Duration, Vec<f64>) {
+    let mut ratios: Vec<f64> = pairs
+        .iter()
+        .map(|(r, a)| a.as_secs_f64() / r.as_secs_f64())
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let ratio = ratios[ratios.len() / 2];
+    let reference = median(pairs.iter().map(|p| p.0).collect());
+    let ours = median(pairs.iter().map(|p| p.1).collect());
+    (ratio, reference, ours, ratios)
+}
+
+/// The spread of the per-pair ratios, and the ratio of the two sides' medians beside it (far
+/// apart when the machine was busy during the run).
+pub fn spread(ratios: &[f64], reference: Duration, ours: Duration) -> String {
+    let q = |p: f64| ratios[((ratios.len() - 1) as f64 * p).round() as usize];
+    format!(
+        "per-pair ratios min {:.3} q1 {:.3} median {:.3} q3 {:.3} max {:.3}; ratio of medians {:.3}",
+        q(0.0),
+        q(0.25),
+        q(0.5),
+        q(0.75),
+        q(1.0),
+        ours.as_secs_f64() / reference.as_secs_f64()
+    )
+}
+
+/// A count from the environment, or `default`.
+pub fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Signs one attestation per change with the store's identity, the way `attrib annotate` would
+/// have, and returns them as an export file's text.
+///
+/// `me` is the store's identity key (`attrib_workspace::identity::load(config)?.key`).
+pub fn signed_attestations(me: &Identity, store_dir: &Path, hashes: &[PatchId]) -> String {
+    let store = Store::open(store_dir).expect("open the attrib store");
+    let snap = store.snapshot().expect("store snapshot");
+    let team = snap.team().expect("the store has a team");
+    let first_seq = snap.next_seq(&me.public()).expect("next sequence number");
+    drop(snap);
+    drop(store);
+
+    let mut rng = Rng(2026);
+    let now = now_ms();
+    let mut out = String::new();
+    for (i, patch) in hashes.iter().enumerate() {
+        let ai = synthetic_ai(&mut rng, i);
+        let signed = me.sign(
+            team,
+            Record {
+                seq: first_seq + i as u32,
+                timestamp_ms: now - (hashes.len() - i) as u64 * 1000,
+                origin: Origin::Person,
+                payload: Payload::Attest(Attestation {
+                    patch: patch.clone(),
+                    ai,
+                    description: None,
+                    depends_on: vec![],
+                    conflicts_with: vec![],
+                    replaces: None,
+                    line_spans: vec![],
+                    contributions: Vec::new(),
+                }),
+            },
+        );
+        out.push_str(&to_json_line(&signed));
+        out.push('\n');
+    }
+    out
+}
+
+/// `cp -a FROM TO`: a byte-identical copy of a repository, so every side of a comparison starts
+/// from the same files.
+pub fn copy_tree(from: &Path, to: &Path) {
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .expect("run cp");
+    assert!(
+        ok.success(),
+        "cp -a {} {} failed",
+        from.display(),
+        to.display()
+    );
 }

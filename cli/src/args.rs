@@ -57,12 +57,18 @@ pub enum Command {
     /// For every line of a file, the Pijul change that inserted it and how that change was
     /// written (AI, human or unattested).
     Blame(BlameArgs),
-    /// Re-check every signature and the whole view from scratch.
-    Verify(JsonFlag),
+    /// Re-check every signature and the whole view from scratch; or, given FILE, check a
+    /// signed export (JSON Lines or in-toto) with nothing but the file.
+    Verify(VerifyArgs),
+    /// Check the team's AI policy (attrib-policy.toml) over a range of changes: a CI gate.
+    Check(CheckArgs),
     /// Write every signed record as JSON Lines, or a CSV report, or Agent Trace records.
     Export(ExportArgs),
     /// Merge another member's export (each record checked on its own), or Agent Trace records.
     Import(ImportArgs),
+    /// Sign a detected claim for every old change whose message trailers name the AI that
+    /// helped (Co-authored-by, Assisted-by, "Generated with"), never over an existing claim.
+    Backfill(BackfillArgs),
     /// Run the peer-to-peer node in the foreground: push new records to the team's other
     /// devices and catch up with them (Ctrl-C stops it).
     Node(NodeArgs),
@@ -130,7 +136,11 @@ author's stated review of the AI output plus reviewers' time). The last row is t
 A patch falls in the group of the AI help its attestation names: with contributions (one per\n\
 AI session, from agent checkpoints), the one that wrote the most lines. --json splits the AI\n\
 lines among every contribution (by_model, by_agent); --per-change lists each change's lines.\n\n\
-Examples:\n  attrib stats --by provider --since 90d\n  attrib stats --by month --by model --csv\n  attrib stats --by agent --json"
+Models are grouped by one canonical provider/model whatever the spelling recorded (\"Claude Opus\n\
+4.6 (1M context)\", claude-opus-4-6-20260101, anthropic/claude-opus-4.6 are all\n\
+anthropic/claude-opus-4-6): the built-in table, with the config's [models] aliases over it.\n\
+A name it does not know is grouped as recorded (lowercased); --unknown-models lists those.\n\n\
+Examples:\n  attrib stats --by provider --since 90d\n  attrib stats --by month --by model --csv\n  attrib stats --by agent --json\n  attrib stats --unknown-models"
 )]
 pub struct StatsArgs {
     /// Group by these (repeatable, in order; default: model).
@@ -140,6 +150,11 @@ pub struct StatsArgs {
     /// own (a Pijul repository only).
     #[arg(long, conflicts_with = "csv")]
     pub per_change: bool,
+    /// List the model names the registry does not know, as recorded, each with the
+    /// AI-assisted patches that name it (instead of the groups). Name one with `attrib config
+    /// set models.NAME provider/model`.
+    #[arg(long, conflicts_with = "per_change")]
+    pub unknown_models: bool,
     /// Only patches from this time on: a date (2026-01-31), a time (2026-01-31T12:00:00Z)
     /// or an age (90d, 2w, 12h).
     #[arg(long, value_name = "WHEN", value_parser = attrib_query::time::parse_when)]
@@ -459,7 +474,8 @@ pub struct LogArgs {
     /// Only AI-assisted patches by this provider (e.g. anthropic).
     #[arg(long)]
     pub provider: Option<String>,
-    /// Only AI-assisted patches with this model (e.g. claude-sonnet-4).
+    /// Only AI-assisted patches with this model, any spelling of it (e.g. claude-sonnet-4,
+    /// anthropic/claude-sonnet-4, "Claude Sonnet 4").
     #[arg(long)]
     pub model: Option<String>,
     /// Only AI-assisted patches with this suggestion type (complete, partial, collaborative,
@@ -561,6 +577,69 @@ pub enum ExportFormat {
     /// Agent Trace v0.1 records (JSON Lines), one per attestation with line spans or, in a
     /// Pijul repository, with the lines its change added.
     AgentTrace,
+    /// One in-toto Statement (v1) per change, each in a DSSE envelope signed with this
+    /// device's key (JSON Lines); `attrib verify FILE` checks them.
+    #[value(name = "in-toto")]
+    InToto,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Without FILE: the store's from-scratch audit (every signature, the view rebuilt and compared).\n\n\
+With FILE (or - for standard input): a signed export, as `attrib export` writes it (JSON Lines)\n\
+or `attrib export --format in-toto` (DSSE envelopes), checked with nothing but the file: no store,\n\
+no identity, no network. Every signature; that the genesis founds the team (--team pins the id\n\
+known out of band, so a forged team with the same name is refused); membership at every\n\
+sequence number; equivocation. Prints what the file proves (authors, changes, AI share by model,\n\
+reviews), or one line per bad record (line number and reason) and exits 1.\n\n\
+Examples:\n  attrib verify\n  attrib verify acme.jsonl --team 1f3a…\n  attrib export --format in-toto | attrib verify - --json"
+)]
+pub struct VerifyArgs {
+    /// A signed export to check instead of the store (`-` for standard input).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// The team id known out of band (64 hex digits, from `attrib team show`): the file's
+    /// genesis must found exactly this team.
+    #[arg(long, value_name = "ID", requires = "file")]
+    pub team: Option<String>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Reads the policy from attrib-policy.toml in the repository's root (or --policy FILE); every\n\
+key is optional:\n\
+  require_attestation = true          every change has a member's attestation\n\
+  ai_changes_need_review = true       every AI-assisted change has an approving review\n\
+  review_by_other_member = true       …by a member other than its author (implies the above)\n\
+  min_review_seconds = 120            …that took at least this long (implies the above)\n\
+  allowed_providers = [\"anthropic\"]  AI help only from these providers\n\
+  allowed_models = [\"claude-sonnet-4\", \"openai/gpt-5\"]   …and these models\n\
+  max_ai_line_share = 0.6             AI wrote at most this share of the range's added lines\n\
+  require_trailer_for_ai = true       an AI-assisted change's message says so (Assisted-by: …)\n\n\
+The range: Pijul/Atomic, --since DATE or --not-on CHANNEL; git, BASE..HEAD; default: the whole\n\
+channel. Prints one line per violation (change, rule, why) and a summary; exits 1 on any.\n\n\
+Examples:\n  attrib check --since 2026-01-01\n  attrib check --not-on main\n  attrib check origin/main..HEAD --json"
+)]
+pub struct CheckArgs {
+    /// git: the commits to check, BASE..HEAD (e.g. origin/main..HEAD).
+    #[arg(value_name = "BASE..HEAD", conflicts_with_all = ["since", "not_on"])]
+    pub range: Option<String>,
+    /// Only changes made from this time on: a date (2026-01-31), a time
+    /// (2026-01-31T12:00:00Z) or an age (90d, 2w, 12h).
+    #[arg(long, value_name = "WHEN", value_parser = attrib_query::time::parse_when, conflicts_with = "not_on")]
+    pub since: Option<attrib_query::time::When>,
+    /// Pijul/Atomic: only the current channel's changes that CHANNEL lacks.
+    #[arg(long, value_name = "CHANNEL")]
+    pub not_on: Option<String>,
+    /// The policy file (default: attrib-policy.toml in the repository's root).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Machine-readable output (JSON).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -582,17 +661,69 @@ pub struct ExportArgs {
     pub format: ExportFormat,
 }
 
+/// A source `attrib import --from` reads instead of a file.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ImportSource {
+    /// The attribution Atomic keeps in the changes of the current channel (`atomic record
+    /// --ai-assisted --ai-provider P --ai-model M`), read with one `atomic` process.
+    Atomic,
+    /// git-ai's authorship notes (`refs/notes/ai`, schema authorship/3.0.0) on the commits of
+    /// the current git repository.
+    GitAi,
+}
+
 #[derive(Args, Debug)]
 #[command(
     after_help = "Agent Trace records are unsigned claims by another tool: each patch they name is attested\n\
 by you, with origin \"imported\" and the source in the description, and replaces only an\n\
-earlier import of yours, never an attestation you made yourself."
+earlier import of yours, never an attestation you made yourself.\n\n\
+--from atomic does the same with the attribution Atomic keeps in each change of an Atomic\n\
+repository's current channel. Only what a change states is imported: Atomic's \"AI-Assisted: No\"\n\
+for a change without attribution and its guesses from words of a message are not claims, and\n\
+the 80% confidence Atomic stores whatever was given is left out (\"confidence: atomic default\").\n\n\
+--from git-ai reads git-ai's notes (refs/notes/ai) in the current git repository: each noted commit\n\
+is attested by its patch id, with one contribution per AI session (provider, model, agent tool,\n\
+its lines per file). A note that cannot be read is reported and the others are imported;\n\
+importing again signs nothing new. --dry-run says what would be signed.\n\n\
+Examples:\n  attrib import alice.jsonl\n  attrib import --from atomic\n  attrib import --from git-ai --dry-run"
 )]
 pub struct ImportArgs {
     /// A JSON Lines export or Agent Trace file (`-` for standard input).
-    pub file: PathBuf,
+    #[arg(required_unless_present = "from", conflicts_with = "from")]
+    pub file: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "auto")]
     pub format: ImportFormat,
+    /// Read the claims from the repository's own store instead of a file.
+    #[arg(long, value_enum, value_name = "SOURCE")]
+    pub from: Option<ImportSource>,
+    /// Say what would be signed, and sign nothing (with --from git-ai).
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Reads the whole history once (Pijul, Atomic or git) and, for each change whose message names\n\
+an AI tool or model in a trailer, signs a claim with origin \"detected\" and confidence 0.5:\n\
+  Co-authored-by: Claude <noreply@anthropic.com>\n\
+  Co-authored-by: aider (anthropic/claude-sonnet-4) <noreply@aider.chat>   (also Copilot, Codex)\n\
+  Assisted-by: Claude:claude-opus-4-6 coccinelle                          (AGENT:MODEL [TOOLS])\n\
+  🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\
+A change that any member attested already is left alone, so a second run signs nothing. The\n\
+agent tool a trailer names is kept in the claim's description.\n\n\
+Examples:\n  attrib backfill --dry-run\n  attrib backfill --since 2025-01-01\n  attrib backfill --json"
+)]
+pub struct BackfillArgs {
+    /// Only changes made from this time on: a date (2026-01-31), a time
+    /// (2026-01-31T12:00:00Z) or an age (90d, 2w, 12h).
+    #[arg(long, value_name = "WHEN", value_parser = attrib_query::time::parse_when)]
+    pub since: Option<attrib_query::time::When>,
+    /// Sign nothing: list the changes a claim would be signed for.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Machine-readable output (JSON): the counts, by tool and model, and every detected change.
     #[arg(long)]
     pub json: bool,
 }

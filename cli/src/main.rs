@@ -87,6 +87,10 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Completions(a) => return commands::docs::completions(out, a.shell),
         Command::Man(a) => return commands::docs::man(out, a.out_dir.as_deref()),
         Command::Demo(args) => return commands::demo::run(out, args.keep),
+        // A file is verified with nothing but the file: no store, no identity.
+        Command::Verify(a) if a.file.is_some() => {
+            return commands::verify::file(out, cli.repo.as_deref(), a)
+        }
         // The network lives in its own binary, which parses these same arguments.
         Command::Node(_)
         | Command::Sync(_)
@@ -116,9 +120,11 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Hook(HookCommand::PreRecord) => commands::hook::pre_record(&ws),
         Command::Hooks(c) => commands::hooks::run(&ws, out, c),
         Command::Blame(a) => commands::blame::run(&ws, out, a),
-        Command::Verify(f) => commands::verify::run(&ws, out, f.json),
+        Command::Verify(a) => commands::verify::run(&ws, out, a.json),
+        Command::Check(a) => commands::check::run(&ws, out, a),
         Command::Export(a) => commands::export::run(&ws, out, a),
         Command::Import(a) => commands::import::run(&ws, out, a),
+        Command::Backfill(a) => commands::backfill::run(&ws, out, a),
         Command::Demo(_)
         | Command::Completions(_)
         | Command::Man(_)

@@ -16,7 +16,7 @@ pub fn warn(message: &str) {
 /// Reconciles the workspace with its repository's channel, and says on stderr what that did:
 /// warnings, then a note per attestation it signed.
 pub fn reconcile(ws: &Workspace) -> Result<Reconciled> {
-    let progress = Progress::spinner("reconciling with the Pijul channel", Data::Stdout);
+    let progress = Progress::spinner("reconciling with the repository", Data::Stdout);
     let done = attrib_workspace::reconcile(ws)?;
     drop(progress);
     for w in &done.warnings {
@@ -34,6 +34,10 @@ pub fn print_attested(done: &Reconciled) {
                 Cause::CarriedOver { from } => format!("carried over from {from}, which it amends"),
                 Cause::PreRecordHook => "from the pre-record hook's capture".to_string(),
                 Cause::Checkpoints => "from agents' checkpoints".to_string(),
+                Cause::Squashed { from } => format!(
+                    "squashing {}",
+                    from.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
+                ),
             };
             eprintln!(
                 "attrib: note: attested {} as {} ({how})",

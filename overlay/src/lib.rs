@@ -12,7 +12,9 @@
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod audit_file;
 mod canonical;
+pub mod dsse;
 pub mod error;
 pub mod exchange;
 pub mod files;

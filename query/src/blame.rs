@@ -12,7 +12,7 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Result};
 use attrib_overlay::{Attestation, PatchId, Payload, Snapshot};
 use attrib_vcs_adapter::pijul::AddedLine;
-use attrib_vcs_adapter::{CreditEntry, Pijul, VcsError};
+use attrib_vcs_adapter::{CreditEntry, Vcs, VcsError};
 use serde::Serialize;
 
 use crate::records::main_contribution;
@@ -565,7 +565,7 @@ pub fn attribute_rows(
 /// `positions`, with attributions from the snapshot.
 pub fn blame(
     snap: &Snapshot<'_>,
-    pijul: &Pijul,
+    pijul: &dyn Vcs,
     positions: &HashMap<PatchId, usize>,
     rel: &Path,
 ) -> Result<Blame> {

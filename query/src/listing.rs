@@ -16,8 +16,8 @@ use anyhow::{bail, Result};
 use attrib_overlay::store::listing_key;
 use attrib_overlay::{AttestationQuery, AttestationRow, PublicKey, Snapshot};
 
-use crate::filter::ReviewFilter;
-use crate::log::{index_query, select, LogQuery, OverlayLog};
+use crate::filter::{Filter, ReviewFilter};
+use crate::log::{candidates, index_query, select, select_from, streamed, LogQuery, OverlayLog};
 use crate::members::resolve_member;
 use crate::reviews::{self, PatchKey, Reviewed};
 
@@ -92,8 +92,9 @@ struct Generation {
     reviews: Option<Arc<HashMap<PatchKey, Reviewed>>>,
 }
 
-/// What an index scan depends on ([`AttestationQuery`] without its owned strings compared
-/// through `Hash`): listings ask for a handful of these at most.
+/// What an index scan depends on ([`AttestationQuery`] and the provider and model as given,
+/// matched by canonical name, without owned strings compared through `Hash`): listings ask
+/// for a handful of these at most.
 #[derive(Clone, PartialEq, Eq)]
 struct IndexKey {
     ai_only: bool,
@@ -104,13 +105,14 @@ struct IndexKey {
 }
 
 impl IndexKey {
-    fn of(q: &AttestationQuery) -> IndexKey {
+    fn of(filter: &Filter) -> IndexKey {
+        let q: AttestationQuery = index_query(filter);
         IndexKey {
             ai_only: q.ai_only,
             human_only: q.human_only,
             author: q.author,
-            provider: q.provider.clone(),
-            model: q.model.clone(),
+            provider: filter.provider.clone(),
+            model: filter.model.clone(),
         }
     }
 }
@@ -142,10 +144,26 @@ impl ListingCache {
         if let Some(a) = &q.author {
             filter.author = Some(resolve_member(snap, a)?);
         }
-        let index = index_query(&filter);
         let with_reviews = q.review != ReviewFilter::Any || q.with_reviews;
-        let (candidates, reviews) = self.scans(snap, &index, with_reviews)?;
         let prefixes = snap.author_prefixes();
+        // From the index by time: the page reads its rows and little more.
+        let before = after.map(|c| (c.timestamp_ms, c.prefix, c.offset));
+        if let Some(rows) = streamed(snap, &filter, before)? {
+            let reviews = if with_reviews {
+                Some(self.reviews(snap)?)
+            } else {
+                None
+            };
+            let (rows, has_next) =
+                select_from(snap, &filter, q, reviews.as_deref(), rows, Some(first))?;
+            let cursors = rows.iter().map(|r| Cursor::of(&prefixes, r)).collect();
+            return Ok(Page {
+                log: OverlayLog::new(snap, rows, reviews),
+                cursors,
+                has_next,
+            });
+        }
+        let (candidates, reviews) = self.scans(snap, &filter, with_reviews)?;
         let start = match after {
             // Rows are newest first, so the rows after the cursor are those whose key is
             // smaller than the cursor's.
@@ -168,19 +186,42 @@ impl ListingCache {
         })
     }
 
-    /// The index's answer to `index` (and every patch's reviews when `with_reviews`), from
-    /// this generation's scans or made now.
+    /// Every patch's reviews, from this generation's scan or made now.
+    fn reviews(&self, snap: &Snapshot<'_>) -> Result<Arc<HashMap<PatchKey, Reviewed>>> {
+        let log_len = snap.log_len();
+        {
+            let mut g = self.lock();
+            if g.log_len != log_len {
+                *g = Generation {
+                    log_len,
+                    ..Generation::default()
+                };
+            }
+            if let Some(r) = &g.reviews {
+                return Ok(r.clone());
+            }
+        }
+        let reviews = Arc::new(reviews::reviews(snap)?);
+        let mut g = self.lock();
+        if g.log_len == log_len && g.reviews.is_none() {
+            g.reviews = Some(reviews.clone());
+        }
+        Ok(reviews)
+    }
+
+    /// The index's answer for `filter` ([`candidates`]; and every patch's reviews when
+    /// `with_reviews`), from this generation's scans or made now.
     #[allow(clippy::type_complexity)]
     fn scans(
         &self,
         snap: &Snapshot<'_>,
-        index: &AttestationQuery,
+        filter: &Filter,
         with_reviews: bool,
     ) -> Result<(
         Arc<Vec<AttestationRow>>,
         Option<Arc<HashMap<PatchKey, Reviewed>>>,
     )> {
-        let key = IndexKey::of(index);
+        let key = IndexKey::of(filter);
         let log_len = snap.log_len();
         {
             let mut g = self.lock();
@@ -204,7 +245,7 @@ impl ListingCache {
         }
         // Scanned without the lock: two threads may both scan a new generation once, but no
         // request waits for another's scan.
-        let rows = Arc::new(snap.attestation_rows(index)?);
+        let rows = Arc::new(candidates(snap, filter)?);
         let reviews = if with_reviews {
             Some(Arc::new(reviews::reviews(snap)?))
         } else {

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Result;
+use attrib_overlay::store::NewestRows;
 use attrib_overlay::{AttestationQuery, AttestationRow, Payload, SignedRecord, Snapshot};
 use attrib_vcs_adapter::ChannelRecord;
 use serde::Serialize;
@@ -217,14 +218,21 @@ pub fn log<'s>(
     if q.unattested {
         return overlay_unattested(snap, q).map(Log::Unattested);
     }
-    let rows = snap.attestation_rows(&index_query(&filter))?;
     // Reviews are read only when something needs them (the plain listing stays an index scan).
     let reviews = if q.review != ReviewFilter::Any || q.with_reviews {
         Some(Arc::new(reviews::reviews(snap)?))
     } else {
         None
     };
-    let (rows, _) = select(snap, &filter, q, reviews.as_deref(), &rows, q.max_count)?;
+    // Newest first from the index by time, reading no more of it than the rows kept; a store
+    // without one (written by an older version, opened read-only) is scanned and sorted.
+    let (rows, _) = match streamed(snap, &filter, None)? {
+        Some(rows) => select_from(snap, &filter, q, reviews.as_deref(), rows, q.max_count)?,
+        None => {
+            let rows = candidates(snap, &filter)?;
+            select(snap, &filter, q, reviews.as_deref(), &rows, q.max_count)?
+        }
+    };
     Ok(Log::Overlay(OverlayLog {
         snap,
         rows,
@@ -232,18 +240,86 @@ pub fn log<'s>(
     }))
 }
 
-/// What the store's view index can select by itself for `filter`.
+/// What the store's view index can select by itself for `filter`, but the provider and model
+/// ([`candidates`] matches those by canonical name).
 pub(crate) fn index_query(filter: &Filter) -> AttestationQuery {
     AttestationQuery {
-        // A suggestion type or a confidence implies AI help: the index drops the rest.
-        ai_only: filter.ai_only
-            || filter.suggestion_type.is_some()
-            || filter.min_confidence.is_some(),
+        // A provider, model, suggestion type or confidence implies AI help: the index drops
+        // the rest.
+        ai_only: filter.needs_ai(),
         human_only: filter.human_only,
         author: filter.author,
-        provider: filter.provider.clone(),
-        model: filter.model.clone(),
+        provider: None,
+        model: None,
     }
+}
+
+/// How many distinct provider/model pairs the store's view index names; past them it shares
+/// one id, and only the record says its model.
+const STORE_MODEL_IDS: usize = 254;
+
+/// The current attestations the index finds for `filter`, newest first. A provider or model
+/// is matched by canonical name ([`Filter::model_selector`]): each provider/model pair the
+/// store has seen is tested once, and the index is asked for the pairs that pass.
+pub(crate) fn candidates(snap: &Snapshot<'_>, filter: &Filter) -> Result<Vec<AttestationRow>> {
+    let mut index = index_query(filter);
+    let mut models = filter.model_selector();
+    if models.is_open() {
+        return Ok(snap.attestation_rows(&index)?);
+    }
+    let seen = snap.models();
+    if seen.len() >= STORE_MODEL_IDS {
+        // Some rows share the index's last id: read what each AI claim names.
+        let mut kept = Vec::new();
+        for row in snap.attestation_rows(&index)? {
+            let body = snap.stored_body(row.offset)?;
+            let p = body.attestation()?;
+            if p.ai.is_some_and(|ai| models.accepts(ai.provider, ai.model)) {
+                kept.push(row);
+            }
+        }
+        return Ok(kept);
+    }
+    let pairs: Vec<(String, String)> = seen
+        .iter()
+        .filter(|(p, m)| models.accepts(p, m))
+        .cloned()
+        .collect();
+    let mut rows = Vec::new();
+    for (p, m) in &pairs {
+        index.provider = Some(p.clone());
+        index.model = Some(m.clone());
+        rows.extend(snap.attestation_rows(&index)?);
+    }
+    if pairs.len() > 1 {
+        let prefixes = snap.author_prefixes();
+        rows.sort_unstable_by_key(|r| {
+            std::cmp::Reverse(attrib_overlay::store::listing_key(&prefixes, r))
+        });
+    }
+    Ok(rows)
+}
+
+/// The current attestations the index by time gives for `filter`, newest first, read as they
+/// are consumed, after the row whose listing key is `before`; `None` when the store has no
+/// up-to-date index by time or names too many models for its ids (the caller scans with
+/// [`candidates`]).
+pub(crate) fn streamed<'a, 's>(
+    snap: &'a Snapshot<'s>,
+    filter: &Filter,
+    before: Option<(u64, u64, u64)>,
+) -> Result<Option<NewestRows<'a, 's>>> {
+    let index = index_query(filter);
+    let mut models = filter.model_selector();
+    let ids = if models.is_open() {
+        None
+    } else {
+        match snap.model_ids(|p, m| models.accepts(p, m)) {
+            Some(ids) => Some(ids),
+            None => return Ok(None),
+        }
+    };
+    Ok(snap.newest_attestations(&index, ids.as_deref(), before)?)
 }
 
 /// The rows of `candidates` (the index's answer, newest first) that pass what the index could
@@ -257,14 +333,34 @@ pub(crate) fn select(
     candidates: &[AttestationRow],
     limit: Option<usize>,
 ) -> Result<(Vec<AttestationRow>, bool)> {
+    let rows = candidates
+        .iter()
+        .map(|r| Ok::<_, attrib_overlay::StoreError>(*r));
+    select_from(snap, filter, q, reviews, rows, limit)
+}
+
+/// [`select`] over rows read as they come (newest first), which stops reading once `limit`
+/// rows and one more passed.
+pub(crate) fn select_from<E>(
+    snap: &Snapshot<'_>,
+    filter: &Filter,
+    q: &LogQuery,
+    reviews: Option<&HashMap<PatchKey, Reviewed>>,
+    candidates: impl IntoIterator<Item = Result<AttestationRow, E>>,
+    limit: Option<usize>,
+) -> Result<(Vec<AttestationRow>, bool)>
+where
+    anyhow::Error: From<E>,
+{
     let peek_filter = filter.suggestion_type.is_some() || filter.min_confidence.is_some();
     let review_count = |key: PatchKey| {
         reviews
             .and_then(|r| r.get(&key))
             .map_or(0, |r| r.count as usize)
     };
-    let mut kept = Vec::with_capacity(limit.unwrap_or(candidates.len()).min(candidates.len()));
+    let mut kept = Vec::with_capacity(limit.unwrap_or(1024).min(1 << 16));
     for row in candidates {
+        let row = &row?;
         if !q.range.contains(row.timestamp_ms) {
             continue;
         }
@@ -328,6 +424,7 @@ fn channel_log(
     q: &LogQuery,
 ) -> Result<ChannelLog> {
     let mut listed = Vec::new();
+    let mut models = filter.model_selector();
     for mut entry in changes::entries(snap, channel, q.all)? {
         if !q.range.contains(entry.time_ms()) || !q.review.keeps(entry.reviews) {
             continue;
@@ -338,7 +435,9 @@ fn channel_log(
                 continue;
             }
         } else if !filter.is_empty() {
-            entry.attestations.retain(|r| filter.accepts(r));
+            entry
+                .attestations
+                .retain(|r| filter.accepts_with(r, &mut models));
             if entry.attestations.is_empty() {
                 continue;
             }

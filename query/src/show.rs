@@ -1,10 +1,14 @@
 //! `show`: every author's current attestation and every review of one patch, each with its
-//! signature checked; and opening the patch's prompt commitments with a prompt
-//! ([`open_prompt`]).
+//! signature checked; opening the patch's prompt commitments with a prompt ([`open_prompt`]);
+//! and, in an Atomic repository, where the attestations disagree with the attribution Atomic
+//! keeps in the change itself ([`Shown::compare_atomic`]).
 
 use anyhow::{bail, Result};
 use attrib_overlay::model::commit_prompt_with_salt;
-use attrib_overlay::{Membership, PatchId, Payload, PromptCommitment, SignedRecord, Snapshot};
+use attrib_overlay::{
+    AiAssistance, Membership, Origin, PatchId, Payload, PromptCommitment, SignedRecord, Snapshot,
+};
+use attrib_vcs_adapter::{AtomicAttribution, AtomicClaim};
 use serde::Serialize;
 
 use crate::members::author_name;
@@ -53,6 +57,108 @@ pub struct ShownJson {
     pub attestations: Vec<ShownView>,
     /// The reviews.
     pub reviews: Vec<ShownView>,
+    /// In an Atomic repository: the attribution Atomic keeps in the change itself, and where
+    /// the attestations disagree with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub atomic: Option<AtomicComparison>,
+}
+
+/// One thing Atomic's own attribution of a patch and an attestation of it say differently.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    /// `ai-assisted`, `provider` or `model`.
+    pub field: &'static str,
+    /// What the change says in Atomic.
+    pub atomic: String,
+    /// What the attestation says.
+    pub attested: String,
+}
+
+/// An attestation that disagrees with Atomic's own attribution of its patch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Disagreement {
+    /// The attestation's author, by member name.
+    pub author: String,
+    /// The author's key, hex.
+    pub author_key: String,
+    /// Who produced the attestation.
+    pub origin: Origin,
+    /// What differs.
+    pub differences: Vec<Difference>,
+}
+
+/// Atomic's own attribution of a patch, beside the patch's signed attestations.
+#[derive(Clone, Debug, Serialize)]
+pub struct AtomicComparison {
+    /// What Atomic says: an attribution the change states, none (Atomic's default "No"), or
+    /// Atomic's guess from the message.
+    pub claim: AtomicClaim,
+    /// The same in words.
+    pub says: String,
+    /// The attestations that disagree with an attribution the change states (none when it
+    /// states none: Atomic's default and its guesses are not claims).
+    pub disagreements: Vec<Disagreement>,
+}
+
+/// Where an attestation's AI help (`ai`) and Atomic's own attribution differ: whether AI
+/// helped, and the provider and model where Atomic names them (it writes `unknown` for one it
+/// was not given, which disagrees with nothing).
+pub fn differences(atomic: &AtomicAttribution, ai: Option<&AiAssistance>) -> Vec<Difference> {
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
+    let Some(ai) = ai.filter(|_| atomic.ai_assisted) else {
+        if atomic.ai_assisted == ai.is_some() {
+            return Vec::new();
+        }
+        return vec![Difference {
+            field: "ai-assisted",
+            atomic: yes_no(atomic.ai_assisted),
+            attested: yes_no(ai.is_some()),
+        }];
+    };
+    let mut out = Vec::new();
+    for (field, theirs, ours) in [
+        ("provider", atomic.known_provider(), ai.provider.as_str()),
+        ("model", atomic.known_model(), ai.model.as_str()),
+    ] {
+        if let Some(theirs) = theirs.filter(|t| !t.eq_ignore_ascii_case(ours.trim())) {
+            out.push(Difference {
+                field,
+                atomic: theirs.to_string(),
+                attested: ours.to_string(),
+            });
+        }
+    }
+    out
+}
+
+impl Shown {
+    /// Atomic's own attribution of the patch (`claim`) beside its attestations: every
+    /// attestation that disagrees with what the change states.
+    pub fn compare_atomic(&self, m: Option<&Membership>, claim: AtomicClaim) -> AtomicComparison {
+        let mut disagreements = Vec::new();
+        if let Some(stated) = claim.stated() {
+            for s in &self.attestations {
+                let r = &s.record;
+                let Payload::Attest(a) = &r.record.payload else {
+                    continue;
+                };
+                let differences = differences(stated, a.ai.as_ref());
+                if !differences.is_empty() {
+                    disagreements.push(Disagreement {
+                        author: author_name(m, r),
+                        author_key: r.signer.to_hex(),
+                        origin: r.record.origin,
+                        differences,
+                    });
+                }
+            }
+        }
+        AtomicComparison {
+            says: claim.to_string(),
+            claim,
+            disagreements,
+        }
+    }
 }
 
 /// The attestations and reviews of `patch`; an error when the overlay has neither.
@@ -100,6 +206,7 @@ impl Shown {
                 .any(|s| matches!(&s.record.record.payload, Payload::Attest(a) if a.ai.is_some())),
             attestations: self.attestations.iter().map(view).collect(),
             reviews: self.reviews.iter().map(view).collect(),
+            atomic: None,
         }
     }
 }
@@ -316,4 +423,59 @@ pub fn open_prompt(
             without_salt: without.len(),
         }
     })
+}
+
+#[cfg(test)]
+mod atomic_tests {
+    use super::*;
+    use attrib_overlay::SuggestionType;
+
+    fn atomic(ai: bool, provider: &str, model: &str) -> AtomicAttribution {
+        AtomicAttribution {
+            ai_assisted: ai,
+            provider: Some(provider.into()),
+            model: Some(model.into()),
+            suggestion_type: Some(SuggestionType::Complete),
+            confidence: Some(0.8),
+            confidence_is_default: true,
+        }
+    }
+
+    #[test]
+    fn atomic_and_an_attestation_disagree_on_ai_provider_and_model() {
+        let ours = AiAssistance::new("openai", "gpt-5", SuggestionType::Partial);
+        let d = differences(&atomic(true, "anthropic", "claude-sonnet-4"), Some(&ours));
+        let fields: Vec<(&str, &str, &str)> = d
+            .iter()
+            .map(|d| (d.field, d.atomic.as_str(), d.attested.as_str()))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("provider", "anthropic", "openai"),
+                ("model", "claude-sonnet-4", "gpt-5")
+            ]
+        );
+        // The same provider and model (in any case) agree; the confidence and suggestion
+        // type are not compared (Atomic's are its defaults).
+        assert!(differences(&atomic(true, "OpenAI", "gpt-5"), Some(&ours)).is_empty());
+        // Atomic's placeholder disagrees with nothing.
+        assert!(differences(&atomic(true, "unknown", "unknown"), Some(&ours)).is_empty());
+        let d = differences(&atomic(true, "openai", "gpt-5"), None);
+        assert_eq!(
+            d,
+            [Difference {
+                field: "ai-assisted",
+                atomic: "yes".into(),
+                attested: "no".into()
+            }]
+        );
+        let d = differences(&atomic(false, "openai", "gpt-5"), Some(&ours));
+        assert_eq!(d[0].field, "ai-assisted");
+        assert_eq!(
+            (d[0].atomic.as_str(), d[0].attested.as_str()),
+            ("no", "yes")
+        );
+        assert!(differences(&atomic(false, "x", "y"), None).is_empty());
+    }
 }

@@ -172,3 +172,38 @@ pub fn fixture() -> Fixture {
         records,
     }
 }
+
+/// The fixture with four more AI claims by Ada: three spellings of Claude Opus 4 (P6, P7, P9)
+/// and a model the registry does not know (P8).
+pub fn with_spellings() -> Fixture {
+    let f = fixture();
+    let ada = Identity::from_secret([1; 32]);
+    let team = f.records[0].team_id();
+    let spellings = [
+        ("P6", "anthropic", "claude-opus-4-20250514"),
+        ("P7", "anthropic", "Claude Opus 4 (1M context)"),
+        ("P8", "acme", "Coder-X"),
+        ("P9", "openrouter", "anthropic/claude-opus-4"),
+    ];
+    let records: Vec<_> = spellings
+        .iter()
+        .enumerate()
+        .map(|(i, &(p, provider, model))| {
+            ada.sign(
+                team,
+                Record {
+                    seq: 5 + i as u32,
+                    timestamp_ms: T0 + (50 + i as u64) * 60_000,
+                    origin: Origin::Person,
+                    payload: Payload::Attest(Attestation {
+                        patch: patch(p),
+                        ai: Some(AiAssistance::new(provider, model, SuggestionType::Complete)),
+                        ..attestation(p, None)
+                    }),
+                },
+            )
+        })
+        .collect();
+    f.store.ingest(&records, T0 + 3_600_000).unwrap();
+    f
+}

@@ -31,6 +31,8 @@ pub struct App {
     /// What one request and one client may ask.
     pub limits: Limits,
     stop: watch::Sender<bool>,
+    /// The model registry, built once from the config ([`App::models`]).
+    models: std::sync::OnceLock<attrib_query::models::ModelRegistry>,
 }
 
 impl App {
@@ -43,7 +45,18 @@ impl App {
             node_events: broadcast::channel(FEED_BACKLOG).0,
             limits,
             stop: watch::channel(false).0,
+            models: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The registry stats and listings name models by: the built-in table with the config's
+    /// `[models]` aliases over it, as the CLI has it.
+    pub fn models(&self) -> Result<attrib_query::models::ModelRegistry> {
+        if let Some(m) = self.models.get() {
+            return Ok(m.clone());
+        }
+        let m = self.ws.config()?.model_registry();
+        Ok(self.models.get_or_init(|| m).clone())
     }
 
     /// Tells every live feed and WebSocket that the server is stopping.
@@ -79,10 +92,10 @@ impl App {
         let mut rec = attrib_workspace::reconcile(ws)?;
         log_reconciled(&rec);
         let channel = rec.channel()?.ok_or_else(|| {
-            anyhow!("blame needs the store inside the Pijul repository (.pijul/attrib)")
+            anyhow!("blame needs the store inside the repository (.pijul/attrib, .atomic/attrib or .git/attrib)")
         })?;
         let snap = ws.store()?.snapshot()?;
-        attrib_query::blame::blame(&snap, &channel.pijul, &channel.positions(), rel)
+        attrib_query::blame::blame(&snap, channel.vcs.as_ref(), &channel.positions(), rel)
     }
 
     /// The status of the node running on this store (this process's or another's), with

@@ -240,7 +240,7 @@ fn blame_errors_are_one_clear_line() {
     fs::write(plain.repo.join("f"), "f\n").unwrap();
     w.attrib(&plain, ["blame", "f"], &[])
         .fails()
-        .mentions("not a Pijul repository");
+        .mentions("not in a repository");
 
     w.attrib(
         &u,

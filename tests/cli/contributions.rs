@@ -243,7 +243,7 @@ fn stats_by_agent_counts_each_session_outside_a_repository() {
     assert!(text.contains("AGENT"), "{text}");
     u.run(["stats", "--per-change"])
         .fails()
-        .mentions("Pijul repository");
+        .mentions("run it in a repository");
     u.run(["stats", "--per-change", "--csv"]).usage_err();
     // The log's column says there is more than one model.
     let log = u.run(["log"]).ok().stdout;

@@ -5,6 +5,8 @@
 //! `attrib: ` line on stderr, no panic); usage errors must exit with 2.
 
 mod agent_hooks;
+mod atomic;
+mod backfill;
 mod blame;
 mod checkpoints;
 mod claims;
@@ -13,9 +15,12 @@ mod contributions;
 mod dashboard;
 mod exchange;
 mod formats;
+mod git_ai;
+mod git_flow;
 mod network;
 mod pijul_flow;
 mod pijul_world;
+mod policy_check;
 mod queries;
 mod read_only;
 mod record;
@@ -23,3 +28,4 @@ mod serve;
 mod setup;
 mod snapshots_out;
 mod support;
+mod verify_file;

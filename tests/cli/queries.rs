@@ -797,3 +797,109 @@ fn filters_and_stats_follow_the_pijul_channel() {
     assert!(csv.starts_with("row,model,patches,ai,"), "{csv}");
     assert!(csv.contains("\r\ntotal,,4,2,1,1,0.5,10,6,0.6,"), "{csv}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// One name per model
+
+/// Four spellings of Claude Opus 4.6 (a flag's, a hook's dated one, a trailer's, an import's
+/// with its provider) fall in one row of `stats`; a name the registry does not know is listed
+/// by `--unknown-models` until the config names it; `log --model` matches every spelling.
+#[test]
+fn stats_groups_the_spellings_of_a_model_and_lists_the_unknown_ones() {
+    let sb = Sandbox::new();
+    let u = sb.user("auditor");
+    let mut f = Fixture::new(JAN_1);
+    use SuggestionType::*;
+    for (i, (who, patch, provider, model)) in [
+        (ADA, "P1", "anthropic", "claude-opus-4-6"),
+        (BOB, "P2", "anthropic", "claude-opus-4-6-20260101"),
+        (CY, "P3", "anthropic", "Claude Opus 4.6 (1M context)"),
+        (ADA, "P4", "openrouter", "anthropic/claude-opus-4.6"),
+        (BOB, "P5", "acme", "Coder-X"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let at = JAN_1 + (i as u64 + 1) * HOUR;
+        f.attest(who, patch, at, ai(provider, model, Complete, None, None));
+    }
+    f.write(&u.repo);
+
+    let v = u.run(["stats", "--json"]).ok().json();
+    let groups: Vec<(&str, u64)> = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["group"]["model"].as_str().unwrap(),
+                g["patches"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [("acme/coder-x", 1), ("anthropic/claude-opus-4-6", 4)]
+    );
+    let opus = &v["by_model"][1];
+    assert_eq!(opus["model"], "claude-opus-4-6");
+    assert_eq!(opus["spellings"].as_array().unwrap().len(), 4, "{opus}");
+    let text = u.run(["stats"]).ok().stdout;
+    let row = text
+        .lines()
+        .find(|l| l.contains("claude-opus-4-6"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(row.starts_with("anthropic/claude-opus-4-6 "), "{text}");
+    assert!(row.split_whitespace().nth(1) == Some("4"), "{text}");
+    assert_eq!(text.matches("claude-opus").count(), 1, "one row: {text}");
+    let csv = u.run(["stats", "--csv"]).ok().stdout;
+    assert!(
+        csv.contains("group,anthropic/claude-opus-4-6,4,4,"),
+        "{csv}"
+    );
+
+    let unknown = u.run(["stats", "--unknown-models"]).ok().stdout;
+    let lines: Vec<&str> = unknown.lines().collect();
+    assert!(lines[0].starts_with("MODEL (AS RECORDED)"), "{unknown}");
+    assert!(
+        lines[1].starts_with("acme/Coder-X") && lines[1].contains("acme/coder-x"),
+        "{unknown}"
+    );
+    assert!(lines[1].ends_with(" 1"), "{unknown}");
+    assert!(!unknown.contains("opus"), "{unknown}");
+    let v = u.run(["stats", "--unknown-models", "--json"]).ok().json();
+    assert_eq!(
+        v,
+        serde_json::json!([{
+            "spelling": "acme/Coder-X",
+            "provider": "acme",
+            "model": "Coder-X",
+            "grouped_as": "acme/coder-x",
+            "patches": 1,
+        }])
+    );
+
+    for typed in [
+        "claude-opus-4.6",
+        "anthropic/claude-opus-4-6",
+        "Claude Opus 4.6",
+    ] {
+        let patches: Vec<String> = rows(&u, &["--model", typed])
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(patches, ["P4", "P3", "P2", "P1"], "--model {typed}");
+    }
+
+    // The config names the unknown model: nothing is unknown, and log matches by the name.
+    u.run(["config", "set", "models.coder-x", "acme/coder-x-1"])
+        .ok();
+    let known = u.run(["stats", "--unknown-models"]).ok().stdout;
+    assert!(known.starts_with("every model name is known"), "{known}");
+    let v = u.run(["stats", "--json"]).ok().json();
+    assert_eq!(v["groups"][0]["group"]["model"], "acme/coder-x-1");
+    assert_eq!(
+        rows(&u, &["--model", "acme/coder-x-1"]),
+        pairs(&[("P5", "Bob")])
+    );
+}

@@ -222,7 +222,7 @@ fn record_refuses_before_running_pijul() {
     plain.run(["init", "--team", "p", "--name", "plain"]).ok();
     w.attrib(&plain, ["record", "--", "-m", "m"], &[])
         .fails()
-        .mentions("not a Pijul repository");
+        .mentions("not in a repository");
     let elsewhere = w.sb.dir("elsewhere");
     w.attrib(
         &u,
@@ -237,7 +237,7 @@ fn record_refuses_before_running_pijul() {
         &[],
     )
     .fails()
-    .mentions("not a Pijul repository");
+    .mentions("not in a repository");
 
     // A Pijul repository without an attrib store: refused before recording.
     let bare = w.sb.user("bare");
@@ -280,18 +280,19 @@ fn record_runs_the_configured_binary() {
         return;
     };
     let u = w.user("eve");
-    // A fork under another name (as Atomic would be): any version is accepted.
-    let fork = script(
-        &w.sb.dir("fork-bin"),
-        "atomic",
+    // A wrapper under another name: its version is not checked against Pijul's. (Atomic, the
+    // fork, is tested with the real `atomic` in tests/cli/atomic.rs.)
+    let wrapper = script(
+        &w.sb.dir("wrapper-bin"),
+        "my-pijul",
         &format!("exec {} \"$@\"", real_pijul()),
     );
     w.edit(&u, "e.txt", "e\n");
     let out = w
         .attrib(
             &u,
-            ["record", "--", "-m", "via the fork"],
-            &[("ATTRIB_VCS_BINARY", fork.to_str().unwrap())],
+            ["record", "--", "-m", "via the wrapper"],
+            &[("ATTRIB_VCS_BINARY", wrapper.to_str().unwrap())],
         )
         .ok();
     assert_eq!(recorded_hash(&out), w.newest_hash(&u));
@@ -309,7 +310,7 @@ fn a_record_that_fails_after_the_hash_keeps_its_attestation() {
     let u = w.user("fay");
     let failing = script(
         &w.sb.dir("failing-bin"),
-        "atomic",
+        "failing-pijul",
         &format!(
             "{} \"$@\" || exit $?\n[ \"$1\" = record ] || exit 0\necho 'Error: disk full' >&2\nexit 1",
             real_pijul()

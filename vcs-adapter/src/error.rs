@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
-/// What can go wrong while driving Pijul (or Atomic).
+/// What can go wrong while driving a patch store (Pijul, Atomic, git).
 #[derive(Debug, thiserror::Error)]
 pub enum VcsError {
     /// The binary is not on PATH (or not where the config says).
-    #[error("`{bin}` was not found: install Pijul 1.0.0-beta.26 (`cargo install pijul --version 1.0.0-beta.26 --locked`) or point the config at the binary")]
+    #[error("`{bin}` was not found: {}", install_hint(bin))]
     Missing {
         /// The binary's name or path as configured.
         bin: String,
@@ -33,8 +33,8 @@ pub enum VcsError {
         /// The versions attrib supports, for the message.
         wanted: String,
     },
-    /// The directory is not inside a Pijul repository.
-    #[error("not a Pijul repository: {}", path.display())]
+    /// The directory is not inside a repository of the store driven.
+    #[error("not a repository: {}", path.display())]
     NotARepo {
         /// The directory searched from.
         path: PathBuf,
@@ -71,4 +71,17 @@ pub enum VcsError {
         /// What was wrong with it.
         reason: String,
     },
+}
+
+/// How to get the binary `bin` names, for the message of [`VcsError::Missing`].
+fn install_hint(bin: &str) -> &'static str {
+    let name = std::path::Path::new(bin)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(bin);
+    match name {
+        "git" => "install git (2.25 or later) or point ATTRIB_GIT_BINARY at it",
+        "atomic" => "install Atomic (its source's build.sh, or `cargo install` from its repository) or point the config at the binary",
+        _ => "install Pijul 1.0.0-beta.26 (`cargo install pijul --version 1.0.0-beta.26 --locked`) or point the config at the binary",
+    }
 }

@@ -19,17 +19,24 @@
 
 #![warn(missing_docs)]
 
+pub mod atomic;
 pub mod error;
+pub mod git;
+pub mod git_notes;
 pub mod pijul;
 pub mod reconcile;
 #[doc(hidden)]
 pub mod testing;
 pub mod tracker;
 pub mod trailers;
+pub mod vcs;
 
+pub use atomic::{AtomicAttribution, AtomicChange, AtomicClaim};
 pub use error::VcsError;
+pub use git::Git;
 pub use pijul::{
-    Amend, ChangeInfo, ChannelLog, CreditEntry, Pijul, DEFAULT_BINARY, SUPPORTED_VERSIONS,
+    AddedLine, Amend, ChangeInfo, ChannelLog, CreditEntry, Pijul, DEFAULT_BINARY, SUPPORTED_VERSIONS,
 };
 pub use reconcile::{is_root, Event, Hint, Observation, ObservedChange, Seen};
 pub use tracker::{ChannelRecord, Freshness, Scan, Tracker, TRACKER_FILE};
+pub use vcs::{discover, Repository, Vcs, VcsKind};

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::VcsError;
 use crate::reconcile::{is_root, Observation, ObservedChange};
+use crate::vcs::{Vcs, VcsKind};
 
 /// The binary run when the config names none.
 pub const DEFAULT_BINARY: &str = "pijul";
@@ -26,10 +27,13 @@ pub const SUPPORTED_VERSIONS: &str = "1.0.0-beta.";
 /// A driver for one repository.
 #[derive(Clone, Debug)]
 pub struct Pijul {
+    kind: VcsKind,
     bin: OsString,
     repo: PathBuf,
     env: Vec<(OsString, OsString)>,
     version_prefix: Option<String>,
+    /// Atomic's credit names changes by prefix: their full hashes, read once and kept.
+    pub(crate) prefixes: crate::atomic::Prefixes,
 }
 
 /// One change of the channel, from `pijul log --output-format json`.
@@ -198,7 +202,9 @@ pub fn parse_added_lines(text: &str) -> Vec<AddedLine> {
                 line: *line,
                 text: text.to_string(),
             });
-            *line += 1;
+            // A header's line number comes from the change's text: no overflow past u32::MAX
+            // (found by fuzzing; git's diff reader saturates the same way).
+            *line = line.saturating_add(1);
         } else if raw == "+" {
             if let Some((file, line)) = current.as_mut() {
                 out.push(AddedLine {
@@ -206,7 +212,7 @@ pub fn parse_added_lines(text: &str) -> Vec<AddedLine> {
                     line: *line,
                     text: String::new(),
                 });
-                *line += 1;
+                *line = line.saturating_add(1);
             }
         }
     }
@@ -259,11 +265,27 @@ impl Pijul {
     /// A driver for the repository at (or above) `repo`, running `pijul` from PATH.
     pub fn new(repo: impl Into<PathBuf>) -> Self {
         Pijul {
+            kind: VcsKind::Pijul,
             bin: DEFAULT_BINARY.into(),
             repo: repo.into(),
             env: Vec::new(),
             version_prefix: Some(SUPPORTED_VERSIONS.to_string()),
+            prefixes: Default::default(),
         }
+    }
+
+    /// A driver for an Atomic repository (`.atomic/`, the `atomic` binary, any version).
+    pub fn atomic(repo: impl Into<PathBuf>) -> Self {
+        let mut atomic = Pijul::new(repo)
+            .with_binary(VcsKind::Atomic.default_binary())
+            .accept_versions(None);
+        atomic.kind = VcsKind::Atomic;
+        atomic
+    }
+
+    /// Which store this drives: Pijul, or its fork Atomic.
+    pub fn kind(&self) -> VcsKind {
+        self.kind
     }
 
     /// Runs another binary with the same command shapes, e.g. `atomic` (a name on PATH or a path).
@@ -341,7 +363,16 @@ impl Pijul {
     }
 
     fn spawn_error(&self, e: std::io::Error) -> VcsError {
-        if e.kind() == std::io::ErrorKind::NotFound {
+        if e.kind() == std::io::ErrorKind::NotFound && self.kind == VcsKind::Atomic {
+            // `Missing` tells how to install Pijul; Atomic is built from its own sources.
+            VcsError::Spawn {
+                bin: self.binary(),
+                cause: std::io::Error::new(
+                    e.kind(),
+                    "it was not found: install Atomic (castingclouds/atomic, `cargo install --path atomic` in its sources) or point `[vcs] binary` or ATTRIB_VCS_BINARY at it",
+                ),
+            }
+        } else if e.kind() == std::io::ErrorKind::NotFound {
             VcsError::Missing { bin: self.binary() }
         } else {
             VcsError::Spawn {
@@ -353,7 +384,11 @@ impl Pijul {
 
     fn classify(&self, cmd: String, out: &Output) -> VcsError {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let line = first_line(&stderr);
+        let mut line = first_line(&stderr);
+        if self.kind == VcsKind::Atomic && stderr.contains("any identities configured") {
+            // Atomic then starts asking for one, on a terminal it does not have.
+            line = "Atomic has no identity to sign changes with: create one with `atomic identity new` (it asks on a terminal)".to_string();
+        }
         if stderr.contains("No Pijul repository found") || stderr.contains("repository found") {
             return VcsError::NotARepo {
                 path: self.repo.clone(),
@@ -374,7 +409,7 @@ impl Pijul {
         }
     }
 
-    fn stdout(&self, args: &[&str]) -> Result<String, VcsError> {
+    pub(crate) fn stdout(&self, args: &[&str]) -> Result<String, VcsError> {
         let out = self.run(args)?;
         String::from_utf8(out.stdout).map_err(|_| VcsError::Parse {
             cmd: self.shown(args),
@@ -382,7 +417,7 @@ impl Pijul {
         })
     }
 
-    fn shown(&self, args: &[&str]) -> String {
+    pub(crate) fn shown(&self, args: &[&str]) -> String {
         let mut s = self.binary();
         for a in args {
             s.push(' ');
@@ -596,7 +631,7 @@ impl Pijul {
         if text.is_empty() {
             return Ok(Vec::new());
         }
-        let raw: Vec<RawLogEntry> = serde_json::from_str(text).map_err(|e| VcsError::Parse {
+        let raw = log_entries(text).map_err(|e| VcsError::Parse {
             cmd: cmd.clone(),
             reason: e.to_string(),
         })?;
@@ -663,12 +698,155 @@ impl Pijul {
     /// `pijul credit --output-format json FILE` (`file` relative to the repository).
     pub fn credit(&self, file: &Path) -> Result<Vec<CreditEntry>, VcsError> {
         let file = file.to_string_lossy();
+        if self.kind == VcsKind::Atomic {
+            // `atomic credit` prints text only (no `--output-format`).
+            return self.atomic_credit(&file);
+        }
         let args = ["credit", "--output-format", "json", file.as_ref()];
         let text = self.stdout(&args)?;
         serde_json::from_str(text.trim()).map_err(|e| VcsError::Parse {
             cmd: self.shown(&args),
             reason: e.to_string(),
         })
+    }
+
+    /// The changes `hash` depends on, from the `# Dependencies` section of `pijul change HASH`.
+    pub fn dependencies(&self, hash: &PatchId) -> Result<Vec<PatchId>, VcsError> {
+        let text = match self.stdout(&["change", hash.as_str()]) {
+            Err(VcsError::Failed { stderr, .. }) if looks_unknown(&stderr) => {
+                return Err(VcsError::UnknownChange(hash.to_string()))
+            }
+            other => other?,
+        };
+        Ok(parse_dependencies(&text))
+    }
+
+    /// The changes after the state `since` (every change for `None`), oldest first, from one
+    /// `log --state`: the changes printed newer than the one whose state is `since`.
+    pub fn changes_since(&self, since: Option<&str>) -> Result<Vec<ChangeInfo>, VcsError> {
+        let args = ["log", "--state", "--description", "--output-format", "json"];
+        let text = self.stdout(&args)?;
+        let cmd = self.shown(&args);
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        let raw = log_entries(text).map_err(|e| VcsError::Parse {
+            cmd: cmd.clone(),
+            reason: e.to_string(),
+        })?;
+        let cut = match since {
+            None => raw.len(),
+            Some(s) => raw
+                .iter()
+                .position(|r| r.state.as_deref() == Some(s))
+                .ok_or_else(|| VcsError::UnknownChange(format!("(state {s})")))?,
+        };
+        let mut raw = raw;
+        raw.truncate(cut);
+        let mut changes = changes_of(&cmd, raw)?;
+        changes.reverse();
+        Ok(changes)
+    }
+}
+
+/// The hashes listed under `# Dependencies` in `pijul change`'s text (`[2] HASH`, `[3]+HASH`).
+pub fn parse_dependencies(text: &str) -> Vec<PatchId> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if line.starts_with('#') {
+            inside = line.trim() == "# Dependencies";
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        let Some(rest) = line.trim().strip_prefix('[') else {
+            continue;
+        };
+        let Some((_, after)) = rest.split_once(']') else {
+            continue;
+        };
+        let token = after
+            .trim_start_matches(['+', '*', ' '])
+            .split_whitespace()
+            .next();
+        if let Some(hash) = token.and_then(|t| PatchId::new(t).ok()) {
+            if !is_root(&hash) && !out.contains(&hash) {
+                out.push(hash);
+            }
+        }
+    }
+    out
+}
+
+impl Vcs for Pijul {
+    fn kind(&self) -> VcsKind {
+        self.kind
+    }
+    fn repo(&self) -> &Path {
+        &self.repo
+    }
+    fn binary_os(&self) -> &OsStr {
+        &self.bin
+    }
+    fn with_env(&self, key: &OsStr, value: &OsStr) -> Box<dyn Vcs> {
+        Box::new(self.clone().with_env(key, value))
+    }
+    fn check_version(&self) -> Result<String, VcsError> {
+        Pijul::check_version(self)
+    }
+    fn fingerprint(&self) -> Option<[u8; 32]> {
+        crate::tracker::pristine_fingerprint(&self.repo.join(self.kind.dot_dir()))
+    }
+    fn current_channel(&self) -> Result<String, VcsError> {
+        Pijul::current_channel(self)
+    }
+    fn channel_log(&self) -> Result<ChannelLog, VcsError> {
+        Pijul::channel_log(self)
+    }
+    fn log(&self) -> Result<Vec<ChangeInfo>, VcsError> {
+        Pijul::log(self)
+    }
+    fn newest(&self, n: usize) -> Result<Vec<ChangeInfo>, VcsError> {
+        Pijul::newest(self, n)
+    }
+    fn top(&self, n: usize) -> Result<Vec<(PatchId, Option<String>)>, VcsError> {
+        Pijul::top(self, n)
+    }
+    fn changes_since(&self, since: Option<&str>) -> Result<Vec<ChangeInfo>, VcsError> {
+        Pijul::changes_since(self, since)
+    }
+    fn record_with(
+        &self,
+        args: &[OsString],
+        on_hash: &mut dyn FnMut(&PatchId),
+    ) -> Result<PatchId, VcsError> {
+        Pijul::record_with(self, args, on_hash)
+    }
+    fn record_amend_with(
+        &self,
+        target: Option<&PatchId>,
+        args: &[OsString],
+        on_hash: &mut dyn FnMut(&PatchId),
+    ) -> Result<Amend, VcsError> {
+        Pijul::record_amend_with(self, target, args, on_hash)
+    }
+    fn unrecord(&self, hash: &PatchId) -> Result<(), VcsError> {
+        Pijul::unrecord(self, hash)
+    }
+    fn added_lines(&self, hash: &PatchId) -> Result<Vec<AddedLine>, VcsError> {
+        Pijul::added_lines(self, hash)
+    }
+    fn dependencies(&self, hash: &PatchId) -> Result<Vec<PatchId>, VcsError> {
+        Pijul::dependencies(self, hash)
+    }
+    fn tracked_files(&self) -> Result<Vec<PathBuf>, VcsError> {
+        Pijul::tracked_files(self)
+    }
+    fn credit(&self, file: &Path) -> Result<Vec<CreditEntry>, VcsError> {
+        Pijul::credit(self, file)
     }
 }
 
@@ -682,7 +860,7 @@ pub fn first_line(stderr: &str) -> String {
     line.strip_prefix("Error: ").unwrap_or(line).to_string()
 }
 
-fn looks_unknown(stderr: &str) -> bool {
+pub(crate) fn looks_unknown(stderr: &str) -> bool {
     let s = stderr.to_ascii_lowercase();
     s.contains("not found") || s.contains("unknown") || s.contains("no change")
 }
@@ -750,6 +928,17 @@ struct RawLogEntry {
     description: Option<String>,
     #[serde(default)]
     state: Option<String>,
+    /// Set on an Atomic tag, which `atomic log` lists among the changes (named by the state it
+    /// tags, with no state of its own).
+    #[serde(default)]
+    consolidated_changes: Option<serde_json::Value>,
+}
+
+/// The entries of a JSON log, Atomic's tags left out: they are not changes.
+fn log_entries(text: &str) -> serde_json::Result<Vec<RawLogEntry>> {
+    let mut raw: Vec<RawLogEntry> = serde_json::from_str(text)?;
+    raw.retain(|r| r.consolidated_changes.is_none());
+    Ok(raw)
 }
 
 /// Parses `pijul log --output-format json` (newest first, as Pijul prints it).
@@ -767,11 +956,16 @@ pub fn parse_log_with_state(
     if text.is_empty() {
         return Ok((None, Vec::new()));
     }
-    let raw: Vec<RawLogEntry> = serde_json::from_str(text).map_err(|e| VcsError::Parse {
+    let raw = log_entries(text).map_err(|e| VcsError::Parse {
         cmd: cmd.to_string(),
         reason: e.to_string(),
     })?;
     let state = raw.first().and_then(|r| r.state.clone());
+    Ok((state, changes_of(cmd, raw)?))
+}
+
+/// The changes of raw log entries, in the order given, root left out.
+fn changes_of(cmd: &str, raw: Vec<RawLogEntry>) -> Result<Vec<ChangeInfo>, VcsError> {
     let mut out = Vec::with_capacity(raw.len());
     for r in raw {
         let hash = parse_hash(cmd, &r.hash)?;
@@ -790,7 +984,7 @@ pub fn parse_log_with_state(
             description: r.description.filter(|d| !d.trim().is_empty()),
         });
     }
-    Ok((state, out))
+    Ok(out)
 }
 
 /// RFC 3339 (`2025-01-02T03:04:05.678Z`) to milliseconds since the epoch.
@@ -945,6 +1139,15 @@ mod tests {
             ]
         );
         assert!(parse_added_lines("no hunks here\n+ x\n").is_empty());
+    }
+
+    #[test]
+    fn added_lines_past_the_last_line_number_do_not_overflow() {
+        // Found by fuzzing (fuzz/corpus/pijul_change/regression-line-overflow): a hunk that
+        // starts at u32::MAX and adds two lines panicked on the overflow in debug builds.
+        let text = "# Hunks\n\n1. Edit in \"a.txt\":4294967295 2.0 \"UTF-8\"\n+ x\n+\n+ y\n";
+        let lines: Vec<u32> = parse_added_lines(text).iter().map(|l| l.line).collect();
+        assert_eq!(lines, [u32::MAX; 3]);
     }
 
     #[test]

@@ -184,6 +184,82 @@ pub fn own_claim(ws: &Workspace, me: &DeviceIdentity, patch: &PatchId) -> Result
     Ok(view.attestations.get(&me.public()).and_then(Claim::of))
 }
 
+/// One claim for a change that squashed several (git's `rebase -i` squash, `merge --squash`):
+/// every squashed claim's AI help becomes a contribution of its own (a claim that named AI
+/// help without per-session contributions gives one built from that help and its lines), the
+/// main AI help is the one that wrote the most lines, and the claim replaces the oldest
+/// squashed change. `None` when no claim is given.
+pub fn merge_squashed(claims: Vec<(PatchId, Claim)>) -> Option<Claim> {
+    let (first, _) = claims.first()?;
+    let replaces = Some(first.clone());
+    let squashed: Vec<PatchId> = claims.iter().map(|(p, _)| p.clone()).collect();
+    let mut merged = Claim::new(Origin::Person);
+    merged.replaces = replaces;
+    merged.decided = true;
+    let mut origins = Vec::new();
+    let mut descriptions = Vec::new();
+    for (_, claim) in claims {
+        origins.push(claim.origin);
+        descriptions.extend(claim.description);
+        merged.line_spans.extend(claim.line_spans.iter().cloned());
+        if claim.contributions.is_empty() {
+            if let Some(ai) = &claim.ai {
+                merged.contributions.push(Contribution {
+                    provider: ai.provider.clone(),
+                    model: ai.model.clone(),
+                    agent: claim_agent(claim.origin).to_string(),
+                    session: None,
+                    suggestion_type: ai.suggestion_type,
+                    prompt_commitment: ai.prompt_commitment.clone(),
+                    line_spans: claim.line_spans.clone(),
+                });
+            }
+        }
+        merged.contributions.extend(claim.contributions);
+        for d in claim.depends_on.into_iter().chain(claim.conflicts_with) {
+            if !squashed.contains(&d) && !merged.depends_on.contains(&d) {
+                merged.depends_on.push(d);
+            }
+        }
+        if merged.ai.is_none() {
+            merged.ai = claim.ai;
+        }
+    }
+    // A contribution must name lines: one from a claim without spans says only that AI
+    // helped, which the main AI help keeps.
+    merged.contributions.retain(|c| !c.line_spans.is_empty());
+    // With contributions, the lines are theirs: the attestation names no spans of its own.
+    if !merged.contributions.is_empty() {
+        merged.line_spans.clear();
+    }
+    if let Some(top) = merged.contributions.iter().max_by_key(|c| {
+        c.line_spans
+            .iter()
+            .map(|s| u64::from(s.end - s.start + 1))
+            .sum::<u64>()
+    }) {
+        if let Some(ai) = merged.ai.as_mut() {
+            ai.provider = top.provider.clone();
+            ai.model = top.model.clone();
+        }
+    }
+    // A person's word outranks a hook's, a hook's a detector's.
+    merged.origin = [Origin::Person, Origin::AgentHook, Origin::Imported, Origin::Detected]
+        .into_iter()
+        .find(|o| origins.contains(o))
+        .unwrap_or(Origin::Person);
+    merged.description = (!descriptions.is_empty()).then(|| descriptions.join("\n"));
+    Some(merged)
+}
+
+/// The agent a claim without sessions stands for: the hook's generic name, else "unknown".
+fn claim_agent(origin: Origin) -> &'static str {
+    match origin {
+        Origin::AgentHook => "agent-hook",
+        _ => "unknown",
+    }
+}
+
 /// True when this device has attested `patch`.
 pub fn attested_by(ws: &Workspace, me: &DeviceIdentity, patch: &PatchId) -> Result<bool> {
     let snap = ws.store()?.snapshot()?;
@@ -193,6 +269,48 @@ pub fn attested_by(ws: &Workspace, me: &DeviceIdentity, patch: &PatchId) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_squash_claim_holds_every_squashed_contribution() {
+        let span = |file: &str, start, end| LineSpan {
+            file: file.to_string(),
+            start,
+            end,
+        };
+        let ai = |model: &str| {
+            Some(AiAssistance::new(
+                "anthropic",
+                model,
+                attrib_overlay::SuggestionType::Complete,
+            ))
+        };
+        let p = |n: u8| PatchId::new(&format!("{n:040}")).unwrap();
+        let opus = Claim {
+            ai: ai("claude-opus-4"),
+            line_spans: vec![span("a.rs", 1, 1)],
+            depends_on: vec![p(9)],
+            ..Claim::new(Origin::Person)
+        };
+        let sonnet = Claim {
+            ai: ai("claude-sonnet-4"),
+            line_spans: vec![span("b.rs", 1, 3)],
+            depends_on: vec![p(1)],
+            ..Claim::new(Origin::AgentHook)
+        };
+        let human = Claim::new(Origin::Person);
+        let merged =
+            merge_squashed(vec![(p(1), opus), (p(2), sonnet), (p(3), human)]).unwrap();
+        let models: Vec<&str> = merged.contributions.iter().map(|c| c.model.as_str()).collect();
+        assert_eq!(models, ["claude-opus-4", "claude-sonnet-4"]);
+        // The main help is the one with the most lines; the claim names no spans of its own.
+        assert_eq!(merged.ai.unwrap().model, "claude-sonnet-4");
+        assert!(merged.line_spans.is_empty());
+        assert_eq!(merged.replaces, Some(p(1)));
+        // A squashed change is no dependency of the squash.
+        assert_eq!(merged.depends_on, [p(9)]);
+        assert_eq!(merged.origin, Origin::Person);
+        assert_eq!(merge_squashed(Vec::new()), None);
+    }
 
     #[test]
     fn line_spans_parse_and_refuse_nonsense() {

@@ -2,7 +2,8 @@
 //! lose the AI session it was made in.
 //!
 //! `attrib init --install-hooks` adds `attrib hook pre-record` to the repository's personal
-//! `.pijul/config.toml` `[hooks] record` list. Pijul runs it before every record, with the
+//! `.pijul/config.toml` (Atomic: `.atomic/config`) `[hooks] record` list. Pijul runs it before
+//! every record (Atomic too, after putting its `--ai-*` flags into `ATOMIC_AI_*`), with the
 //! recording shell's environment, so it sees the session's `ATTRIB_AI_*` / `ATOMIC_AI_*`
 //! variables. It does not know the hash yet, so it only writes a *pending capture* (when, and
 //! what the capture sources say); the next reconciliation ([`crate::reconcile`]) sees the new
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use attrib_overlay::{now_ms, AiAssistance, Origin};
+use attrib_vcs_adapter::{Repository, VcsKind};
 use serde::{Deserialize, Serialize};
 
 use crate::capture::{capture, CaptureEnv, CaptureInput};
@@ -188,13 +190,17 @@ pub fn pre_record(ws: &Workspace, env: &CaptureEnv, wrapped: bool, origin: Origi
     Ok(())
 }
 
-/// The repository's personal Pijul config (`.pijul/config.toml`, or the older `.pijul/config`).
-fn pijul_config_path(root: &Path) -> PathBuf {
-    let old = root.join(".pijul").join("config");
-    if old.is_file() {
+/// The repository's personal Pijul config (`.pijul/config.toml`, or the older
+/// `.pijul/config`), or Atomic's: `.atomic/config`, the only one Atomic reads its hooks from
+/// (`atomic init` writes it with an empty `[hooks] record` list; a `config.toml` beside it is
+/// ignored).
+fn pijul_config_path(repo: &Repository) -> PathBuf {
+    let dot = repo.dot_dir();
+    let old = dot.join("config");
+    if repo.kind == VcsKind::Atomic || old.is_file() {
         old
     } else {
-        root.join(".pijul").join("config.toml")
+        dot.join("config.toml")
     }
 }
 
@@ -220,8 +226,16 @@ impl HookPlan {
     /// Reads the repository's Pijul config at `root` and works out the edit: the hook, run by
     /// the `attrib` binary at `exe`, added (or moved to that path), other hooks and the file's
     /// formatting kept.
-    pub fn new(root: &Path, exe: &Path) -> Result<HookPlan> {
-        let path = pijul_config_path(root);
+    ///
+    /// git needs no hook: a plain `git commit` is picked up by reconciliation (or a running
+    /// node) from the branch itself, so asking for one there is an error that says so.
+    pub fn new(repo: &Repository, exe: &Path) -> Result<HookPlan> {
+        if !repo.kind.is_pijul_family() {
+            bail!(
+                "--install-hooks is for Pijul and Atomic; in a git repository a plain `git commit` is picked up from the branch by the next attrib command or a running node, with no hook"
+            );
+        }
+        let path = pijul_config_path(repo);
         let text = match fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -269,7 +283,11 @@ impl HookPlan {
 /// already there.
 #[cfg(test)]
 fn install(root: &Path) -> Result<bool> {
-    HookPlan::new(root, Path::new("/usr/local/bin/attrib"))?.apply()
+    let repo = Repository {
+        root: root.to_path_buf(),
+        kind: VcsKind::Pijul,
+    };
+    HookPlan::new(&repo, Path::new("/usr/local/bin/attrib"))?.apply()
 }
 
 #[cfg(test)]
@@ -324,6 +342,35 @@ mod tests {
         // A clock that stepped back: the capture just after the stamp still matches.
         p.push(capture_at(now + 1_000));
         assert_eq!(p.take_for(now + 200).unwrap().captured_ms, now + 1_000);
+    }
+
+    #[test]
+    fn atomic_reads_its_hooks_from_dot_atomic_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let dot = dir.path().join(".atomic");
+        fs::create_dir_all(&dot).unwrap();
+        let repo = Repository {
+            root: dir.path().to_path_buf(),
+            kind: VcsKind::Atomic,
+        };
+        let exe = Path::new("/usr/local/bin/attrib");
+        // No config yet: it is created where Atomic reads it, not as `config.toml`.
+        assert!(HookPlan::new(&repo, exe).unwrap().apply().unwrap());
+        assert!(!dot.join("config.toml").exists());
+        let text = fs::read_to_string(dot.join("config")).unwrap();
+        assert!(text.contains("hook pre-record"), "{text}");
+        // As `atomic clone` writes it: the remote is kept.
+        fs::write(
+            dot.join("config"),
+            "default_remote = \"/r1\"\n[hooks]\nrecord = []\n",
+        )
+        .unwrap();
+        assert!(HookPlan::new(&repo, exe).unwrap().apply().unwrap());
+        assert!(!HookPlan::new(&repo, exe).unwrap().apply().unwrap());
+        let doc: toml::Value =
+            toml::from_str(&fs::read_to_string(dot.join("config")).unwrap()).unwrap();
+        assert_eq!(doc["default_remote"].as_str(), Some("/r1"));
+        assert_eq!(doc["hooks"]["record"].as_array().unwrap().len(), 1);
     }
 
     #[test]

@@ -6,12 +6,13 @@
 //!
 //! The rules live here, once, so that every front end (the CLI, a server, an agent hook)
 //! enforces them: only this crate's typed operations sign ([`claim::attest`],
-//! [`review::review`], [`team::grant`], [`team::revoke`], [`import`], [`record`]), each after
-//! the membership check ([`signing::require_admitted`]).
+//! [`review::review`], [`team::grant`], [`team::revoke`], [`import`], [`record`],
+//! [`backfill::backfill`]), each after the membership check ([`signing::require_admitted`]).
 
 #![warn(missing_docs)]
 
 pub mod agent_hooks;
+pub mod backfill;
 pub mod capture;
 pub mod checkpoint;
 pub mod claim;

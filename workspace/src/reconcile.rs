@@ -1,4 +1,4 @@
-//! Reconciliation: before a command reads or writes the overlay of a Pijul repository, the
+//! Reconciliation: before a command reads or writes the overlay of a repository, the
 //! [`Tracker`] brings attrib's picture of the current channel up to date (one cheap check when
 //! nothing changed), and what happened since the last command is acted on:
 //!
@@ -16,13 +16,15 @@
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Result};
-use attrib_overlay::{PatchId, SignedRecord};
-use attrib_vcs_adapter::{ChangeInfo, ChannelRecord, Event, Pijul, Scan, Tracker, TRACKER_FILE};
+use attrib_overlay::{LineSpan, PatchId, SignedRecord};
+use attrib_vcs_adapter::{
+    AddedLine, ChangeInfo, ChannelRecord, Event, Repository, Scan, Tracker, Vcs, TRACKER_FILE,
+};
 
 use attrib_overlay::Origin;
 
 use crate::checkpoint::{attribute_added, Attribution, WorkingLog};
-use crate::claim::{attest, attested_by, own_claim, Claim};
+use crate::claim::{attest, attested_by, merge_squashed, own_claim, Claim};
 use crate::hooks::{self, Pending, PendingCapture};
 use crate::identity::DeviceIdentity;
 use crate::signing::check_can_sign;
@@ -31,7 +33,7 @@ use crate::Workspace;
 /// A repository's channel, reconciled: the driver and what attrib knows of the channel.
 pub struct Channel {
     /// The VCS driver for the repository.
-    pub pijul: Pijul,
+    pub vcs: Box<dyn Vcs>,
     /// attrib's record of the repository's channels.
     pub tracker: Tracker,
 }
@@ -52,7 +54,7 @@ impl Channel {
         Some(attrib_query::stats::StatsChannel {
             name,
             record,
-            pijul: &self.pijul,
+            vcs: self.vcs.as_ref(),
             cache_dir,
         })
     }
@@ -68,7 +70,7 @@ impl Channel {
     /// Reads the Pijul headers (authors, timestamps) that wrapped records left pending, for a
     /// command that shows them. A failure only leaves them blank: the warning says so.
     pub fn read_headers(&mut self) -> Option<String> {
-        let read = self.tracker.read_headers(&self.pijul);
+        let read = self.tracker.read_headers(self.vcs.as_ref());
         read.and_then(|()| self.tracker.save())
             .err()
             .map(|e| format!("the newest changes' authors are not shown: {e}"))
@@ -90,11 +92,17 @@ pub enum Cause {
     PreRecordHook,
     /// Agents' checkpoints say which of the change's lines they wrote.
     Checkpoints,
+    /// The change squashes several this device attested (git): one claim holds their
+    /// contributions.
+    Squashed {
+        /// The changes squashed, oldest first.
+        from: Vec<PatchId>,
+    },
 }
 
 /// What [`reconcile`] did.
 pub struct Reconciled {
-    /// The reconciled channel (`Ok(None)` outside a Pijul repository), or why reconciliation
+    /// The reconciled channel (`Ok(None)` outside a repository), or why reconciliation
     /// could not run (no `pijul`, a broken repository): commands that need the channel fail
     /// with that reason, others answer from the overlay alone.
     pub channel: Result<Option<Channel>, String>,
@@ -105,7 +113,7 @@ pub struct Reconciled {
 }
 
 impl Reconciled {
-    /// The channel, for commands that need it to answer (`Ok(None)` outside Pijul).
+    /// The channel, for commands that need it to answer (`Ok(None)` outside a repository).
     pub fn channel(&mut self) -> Result<Option<&mut Channel>> {
         match &mut self.channel {
             Ok(c) => Ok(c.as_mut()),
@@ -126,12 +134,10 @@ impl Reconciled {
     }
 }
 
-/// The repository whose store lives in `store_dir`, if it is a Pijul repository's
-/// (`ROOT/.pijul/attrib`).
-pub fn pijul_root(store_dir: &Path) -> Option<&Path> {
-    let dot = store_dir.parent()?;
-    (dot.file_name()? == ".pijul").then_some(())?;
-    dot.parent()
+/// The repository whose store lives in `store_dir` (`ROOT/.pijul/attrib`, `.atomic/attrib`,
+/// `.git/attrib`), if any.
+pub fn repository_of(store_dir: &Path) -> Option<Repository> {
+    Repository::of_store(store_dir)
 }
 
 /// Reconciles the workspace's store with its repository's current channel (see the module
@@ -149,14 +155,14 @@ pub fn reconcile(ws: &Workspace) -> Result<Reconciled> {
 
 fn follow(ws: &Workspace, done: &mut Reconciled) -> Result<Option<Channel>> {
     let store_dir = ws.store_dir()?;
-    let Some(root) = pijul_root(store_dir) else {
+    let Some(repo) = repository_of(store_dir) else {
         return Ok(None);
     };
     // A `.pijul` without a pristine has no channel to follow (made by hand, or half deleted).
-    if !root.join(".pijul").join("pristine").is_dir() {
+    if repo.kind.is_pijul_family() && !repo.dot_dir().join("pristine").is_dir() {
         return Ok(None);
     }
-    let pijul = ws.vcs_at(root)?;
+    let vcs = ws.vcs(&repo)?;
     // One reconciliation at a time per store (a running node reconciles beside the user's
     // commands): the second reads the tracker the first saved and sees no change twice. A
     // store directory that cannot even hold a lock file (read-only) cannot be signed into
@@ -170,12 +176,12 @@ fn follow(ws: &Workspace, done: &mut Reconciled) -> Result<Option<Channel>> {
             tracker_path.display()
         ));
     }
-    tracker.check_version(&pijul)?;
-    let scan = tracker.scan(&pijul, &[])?;
+    tracker.check_version(vcs.as_ref())?;
+    let scan = tracker.scan(vcs.as_ref(), &[])?;
     if let Some(reason) = hooks::take_error(store_dir) {
         done.warnings.push(reason);
     }
-    act(ws, store_dir, &pijul, &scan, &mut done.attested)?;
+    act(ws, store_dir, vcs.as_ref(), &scan, &mut done.attested)?;
     // The tracker is a cache: a store directory that cannot be written (a read-only mount)
     // still answers, and only what the tracker learned is worth a word.
     if let Err(e) = tracker.save() {
@@ -184,14 +190,14 @@ fn follow(ws: &Workspace, done: &mut Reconciled) -> Result<Option<Channel>> {
                 .push(format!("{e}; the next command reads the channel again"));
         }
     }
-    Ok(Some(Channel { pijul, tracker }))
+    Ok(Some(Channel { vcs, tracker }))
 }
 
 /// Signs what this device owes the overlay after a scan.
 fn act(
     ws: &Workspace,
     store_dir: &Path,
-    pijul: &Pijul,
+    pijul: &dyn Vcs,
     scan: &Scan,
     signed: &mut Vec<(SignedRecord, Cause)>,
 ) -> Result<()> {
@@ -208,7 +214,35 @@ fn act(
     }
     let mut pending = Pending::load(store_dir)?;
     let log = WorkingLog::of_store(store_dir);
+    let squashes = squashes(pijul, &scan.events);
     for event in &scan.events {
+        let arrived = match event {
+            Event::Appeared { hash } | Event::Amended { new: hash, .. } => Some(hash),
+            _ => None,
+        };
+        if let Some(squashed) = arrived.and_then(|new| squashes.get(new).map(|s| (new, s))) {
+            let (new, from) = squashed;
+            if !attested_by(ws, &me, new)? {
+                let mut claims = Vec::new();
+                let new_lines = pijul.added_lines(new).unwrap_or_default();
+                for old in from {
+                    if let Some(mut claim) = own_claim(ws, &me, old)? {
+                        // A claim that named AI help without its lines: its lines are those
+                        // of its change, found again in the squash.
+                        if claim.ai.is_some() && claim.line_spans.is_empty() {
+                            let old_lines = pijul.added_lines(old).unwrap_or_default();
+                            claim.line_spans = found_again(&new_lines, &old_lines);
+                        }
+                        claims.push((old.clone(), claim));
+                    }
+                }
+                if let Some(claim) = merge_squashed(claims) {
+                    let cause = Cause::Squashed { from: from.clone() };
+                    signed.push((attest(ws, &me, new.clone(), claim)?, cause));
+                }
+            }
+            continue;
+        }
         match event {
             Event::Amended { old, new } => {
                 if let Some(claim) = carried_over(ws, &me, old, new)? {
@@ -251,11 +285,73 @@ fn act(
     pending.save()
 }
 
+/// The changes that arrived in this scan as a squash of several that left in it, with what
+/// each squashed (see [`Vcs::squashed_into`]). Asking costs nothing unless changes left.
+fn squashes(
+    vcs: &dyn Vcs,
+    events: &[Event],
+) -> std::collections::HashMap<PatchId, Vec<PatchId>> {
+    let departed: Vec<PatchId> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Unrecorded { hash } | Event::Amended { old: hash, .. } => Some(hash.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut found = std::collections::HashMap::new();
+    if departed.len() < 2 {
+        return found;
+    }
+    for event in events {
+        let new = match event {
+            Event::Appeared { hash } | Event::Amended { new: hash, .. } => hash,
+            _ => continue,
+        };
+        // Not knowing is no squash: each change then keeps what the plain rules say.
+        if let Ok(squashed) = vcs.squashed_into(new, &departed) {
+            if squashed.len() >= 2 {
+                found.insert(new.clone(), squashed);
+            }
+        }
+    }
+    found
+}
+
+/// Where the lines `old` added are among the lines `new` added (same file, same text, each
+/// line of `new` matched once, in order), as spans of `new`'s line numbers.
+fn found_again(new: &[AddedLine], old: &[AddedLine]) -> Vec<LineSpan> {
+    let mut used = vec![false; new.len()];
+    let mut lines: Vec<(&str, u32)> = Vec::new();
+    for o in old {
+        let hit = new
+            .iter()
+            .enumerate()
+            .find(|(i, n)| !used[*i] && n.file == o.file && n.text == o.text);
+        if let Some((i, n)) = hit {
+            used[i] = true;
+            lines.push((&n.file, n.line));
+        }
+    }
+    lines.sort();
+    let mut spans: Vec<LineSpan> = Vec::new();
+    for (file, line) in lines {
+        match spans.last_mut() {
+            Some(last) if last.file == file && last.end + 1 == line => last.end = line,
+            _ => spans.push(LineSpan {
+                file: file.to_string(),
+                start: line,
+                end: line,
+            }),
+        }
+    }
+    spans
+}
+
 /// What the working log says about the lines change `hash` added (the change is read from the
 /// repository), with those lines settled.
 fn from_working_log(
     log: &WorkingLog,
-    pijul: &Pijul,
+    pijul: &dyn Vcs,
     hash: &PatchId,
     recorded_ms: Option<u64>,
 ) -> Result<Attribution> {
@@ -330,7 +426,7 @@ pub fn resolve_change(channel: Option<&Channel>, text: &str, in_repo: bool) -> R
     if in_repo {
         bail!(
             "change {full} is not in this repository (not on channel {name:?}, nor unrecorded from it); `{} log` lists its changes",
-            channel.pijul.binary()
+            channel.vcs.binary()
         );
     }
     Ok(full)

@@ -7,13 +7,12 @@
 //! ends up recorded but unattested. The attestation is signed and stored as soon as Pijul prints
 //! the new hash, while Pijul still applies the change and syncs its pristine.
 
-use std::ffi::OsString;
-use std::path::PathBuf;
+use std::ffi::{OsStr, OsString};
 use std::sync::mpsc;
 
 use anyhow::{anyhow, bail, Result};
 use attrib_overlay::{now_ms, Origin, PatchId, SignedRecord};
-use attrib_vcs_adapter::VcsError;
+use attrib_vcs_adapter::{Repository, VcsError, VcsKind};
 
 use crate::capture::{CaptureEnv, CaptureInput};
 use crate::checkpoint::{attribute_added, has_lines, WorkingLog};
@@ -42,7 +41,7 @@ pub struct RecordRequest {
 /// A record whose arguments were checked, ready to run once the channel is reconciled.
 pub struct RecordPlan {
     request: RecordRequest,
-    root: PathBuf,
+    repo: Repository,
     seen: PassThrough,
     bin: String,
     me: DeviceIdentity,
@@ -63,10 +62,10 @@ pub struct Recorded {
 /// Checks what can be checked before the channel is read: a Pijul repository, a change
 /// message, an identity.
 pub fn plan(ws: &Workspace, request: RecordRequest) -> Result<RecordPlan> {
-    // A clear error when this is no Pijul repository, before anything else.
-    let root = ws.repo_root()?.to_path_buf();
-    let seen = scan(&request.pijul_args);
-    let bin = ws.vcs_at(&root)?.binary();
+    // A clear error when this is no repository, before anything else.
+    let repo = ws.repository()?;
+    let seen = scan(&request.pijul_args, repo.kind);
+    let bin = ws.vcs(&repo)?.binary();
     if seen.message.is_none() && !seen.from_change && seen.amend.is_none() {
         bail!(
             "a change message is required (there is no terminal for {bin}'s editor): add it after `--`, e.g. `attrib record … -- -m \"Fix the parser\"`"
@@ -75,7 +74,7 @@ pub fn plan(ws: &Workspace, request: RecordRequest) -> Result<RecordPlan> {
     let me = ws.identity()?;
     Ok(RecordPlan {
         request,
-        root,
+        repo,
         seen,
         bin,
         me,
@@ -100,8 +99,10 @@ struct PassThrough {
 }
 
 /// Scans `pijul record`'s arguments (its grammar: `-a`/`--all`, `-m`/`--message MSG`, long
-/// options, then paths) for what attrib needs to know. Stops at Pijul's own `--`.
-fn scan(args: &[OsString]) -> PassThrough {
+/// options, then paths) — or `git commit`'s, for git — for what attrib needs to know. Stops at
+/// the store's own `--`.
+fn scan(args: &[OsString], kind: VcsKind) -> PassThrough {
+    let git = kind == VcsKind::Git;
     let mut seen = PassThrough::default();
     let mut i = 0;
     let mut literal = false;
@@ -144,6 +145,16 @@ fn scan(args: &[OsString]) -> PassThrough {
                     seen.from_change = true;
                     value_of(&mut i, inline);
                 }
+                // git takes the message from a file or another commit.
+                "file" | "reuse-message" | "reedit-message" if git => {
+                    seen.from_change = true;
+                    value_of(&mut i, inline);
+                }
+                "amend" if git => {
+                    seen.amend = Some(None);
+                    i += 1;
+                    continue;
+                }
                 "amend" => {
                     // An optional value: `--amend=HASH`, or a following argument that is not
                     // an option (as Pijul's parser takes it).
@@ -165,12 +176,25 @@ fn scan(args: &[OsString]) -> PassThrough {
                 | "config" => {
                     value_of(&mut i, inline);
                 }
+                // Atomic's own: its attribution flags and `--working-copy` take a value.
+                "working-copy" | "ai-provider" | "ai-model" | "ai-suggestion-type"
+                | "ai-confidence"
+                    if kind == VcsKind::Atomic =>
+                {
+                    value_of(&mut i, inline);
+                }
                 _ => {}
             }
         } else if let Some(cluster) = a.strip_prefix('-').filter(|c| !c.is_empty()) {
             for (at, c) in cluster.char_indices() {
                 match c {
                     'a' => seen.all = true,
+                    'F' | 'C' | 'c' if git => {
+                        let inline = &cluster[at + 1..];
+                        seen.from_change = true;
+                        value_of(&mut i, (!inline.is_empty()).then_some(inline));
+                        break;
+                    }
                     'm' => {
                         let inline = &cluster[at + 1..];
                         seen.message = value_of(&mut i, (!inline.is_empty()).then_some(inline));
@@ -208,7 +232,7 @@ impl RecordPlan {
     pub fn run(self, ws: &Workspace, reconciled: &mut Reconciled) -> Result<Recorded> {
         let RecordPlan {
             request,
-            root,
+            repo,
             seen,
             bin,
             me,
@@ -276,30 +300,31 @@ impl RecordPlan {
                         file == p || file.starts_with(&format!("{p}/"))
                     })
             };
-            from_log = has_lines(&log, &root, keep)?;
+            from_log = has_lines(&log, &repo.root, keep)?;
             Some(lock)
         } else {
             None
         };
 
         let mut pass: Vec<OsString> = Vec::with_capacity(seen.rest.len() + 1);
-        if !seen.all && !seen.from_change {
+        if repo.kind == VcsKind::Pijul && !seen.all && !seen.from_change {
             // Without --all Pijul opens an editor to pick hunks (an amend too), and there is no
-            // terminal for it.
+            // terminal for it. Atomic has no --all (it refuses it): it records every tracked
+            // change and opens an editor only when asked (`-e`).
             pass.push("--all".into());
         }
         pass.extend(seen.rest);
-        let pijul = match channel.as_deref() {
-            Some(f) => f.pijul.clone(),
-            None => {
-                // A store outside `.pijul/` (made before `pijul init`): no tracker to keep.
-                let p = ws.vcs_at(&root)?;
-                p.check_version()?;
-                p
-            }
-        }
         // Our own pre-record hook must not also capture what this command attests itself.
-        .with_env(WRAPPED_ENV, "1");
+        let wrapped = (OsStr::new(WRAPPED_ENV), OsStr::new("1"));
+        let pijul = match channel.as_deref() {
+            Some(f) => f.vcs.with_env(wrapped.0, wrapped.1),
+            None => {
+                // A store outside the repository (made before `pijul init`): no tracker to keep.
+                let p = ws.vcs(&repo)?;
+                p.check_version()?;
+                p.with_env(wrapped.0, wrapped.1)
+            }
+        };
         // Pijul stamps the change while it runs: this window stands for its timestamp until the
         // header is read (see `PendingHeader`), which keeps a second process off this command.
         let started_ms = now_ms().saturating_sub(1);
@@ -324,7 +349,7 @@ impl RecordPlan {
                     Some(())
                 })
             });
-            let on_hash = |hash: &PatchId| {
+            let mut on_hash = |hash: &PatchId| {
                 let _ = hash_tx.send((hash.clone(), now_ms() + 1));
                 if from_log {
                     // Signed once Pijul is done and the change's lines can be read.
@@ -341,9 +366,9 @@ impl RecordPlan {
             };
             let recorded = match replaced {
                 Some(old) => pijul
-                    .record_amend_with(Some(old), &pass, on_hash)
+                    .record_amend_with(Some(old), &pass, &mut on_hash)
                     .map(|a| a.new),
-                None => pijul.record_with(&pass, on_hash),
+                None => pijul.record_with(&pass, &mut on_hash),
             };
             drop(hash_tx);
             let noted = noting.map(|t| t.join().ok().flatten().is_some());
@@ -379,7 +404,7 @@ impl RecordPlan {
                 let attributed = pijul
                     .added_lines(&hash)
                     .map_err(anyhow::Error::from)
-                    .and_then(|lines| attribute_added(&log, &root, &lines, None));
+                    .and_then(|lines| attribute_added(&log, &repo.root, &lines, None));
                 claim = Some(match attributed {
                     Ok(a) => c.with_attribution(a),
                     Err(e) => {
@@ -412,7 +437,7 @@ impl RecordPlan {
             // can rebuild, so failing to write it must not fail this record.
             if let Err(e) = f
                 .tracker
-                .note_pristine(&root)
+                .note_pristine(pijul.as_ref())
                 .and_then(|()| f.tracker.save())
             {
                 warnings.push(format!("{e}; the next command reads the channel again"));
@@ -452,7 +477,10 @@ mod tests {
     use super::*;
 
     fn scan_str(args: &[&str]) -> PassThrough {
-        scan(&args.iter().map(OsString::from).collect::<Vec<_>>())
+        scan(
+            &args.iter().map(OsString::from).collect::<Vec<_>>(),
+            VcsKind::Pijul,
+        )
     }
 
     fn rest(s: &PassThrough) -> Vec<String> {
@@ -486,6 +514,29 @@ mod tests {
                 .as_deref(),
             Some("body")
         );
+    }
+
+    #[test]
+    fn atomics_own_flags_take_their_values() {
+        let args: Vec<OsString> = [
+            "-m",
+            "x",
+            "--ai-provider",
+            "openai",
+            "--ai-model=gpt-5",
+            "--ai-confidence",
+            "0.9",
+            "src/",
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect();
+        let s = scan(&args, VcsKind::Atomic);
+        assert_eq!(s.message.as_deref(), Some("x"));
+        assert_eq!(s.paths, ["src/"]);
+        assert_eq!(s.rest, args);
+        // Pijul has no such flags: its words are paths there.
+        assert_eq!(scan(&args, VcsKind::Pijul).paths, ["openai", "0.9", "src/"]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! [`Workspace`]: what a command works on, found from a directory — the user's config
 //! directory (identity, prompt salts, sequence counters), the repository's store (inside
-//! `.pijul/` for a Pijul repository, else `.attrib/`), the merged config, and the Pijul
-//! repository when there is one.
+//! `.pijul/`, `.atomic/` or `.git/` in a repository, else `.attrib/`), the merged config, and
+//! the repository's driver when there is one.
 //!
 //! A workspace is `Send + Sync` and never looks at the process's current directory: a front end
 //! (the CLI, a server, an agent hook) says where it works. Reading never writes; reconciliation
@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use attrib_overlay::{PromptCommitment, Store};
-use attrib_vcs_adapter::{Pijul, DEFAULT_BINARY};
+use attrib_vcs_adapter::{Git, Pijul, Repository, Vcs, VcsKind};
 
 use crate::config::Config;
 use crate::identity::{self, DeviceIdentity};
@@ -21,6 +21,10 @@ use crate::identity::{self, DeviceIdentity};
 /// The environment variable naming the binary to run instead of `pijul` (e.g. `atomic`); it
 /// wins over the config's `[vcs] binary`.
 pub const BINARY_ENV: &str = "ATTRIB_VCS_BINARY";
+
+/// The environment variable naming the `git` binary to run in a git repository (the Pijul and
+/// Atomic binary settings above do not apply to git).
+pub const GIT_BINARY_ENV: &str = "ATTRIB_GIT_BINARY";
 
 /// Where a workspace's per-user files live, and overrides a front end takes from its
 /// environment.
@@ -77,8 +81,10 @@ impl Workspace {
             bail!("{} is not a directory", dir.display());
         }
         let store_dir = dir.ancestors().find_map(|d| {
-            [d.join(".pijul").join("attrib"), d.join(".attrib")]
+            VcsKind::ALL
                 .into_iter()
+                .map(|k| d.join(k.dot_dir()).join("attrib"))
+                .chain([d.join(".attrib")])
                 .find(|c| c.join(attrib_overlay::store::STORE_FILE).exists())
         });
         Ok(Workspace {
@@ -121,13 +127,12 @@ impl Workspace {
         })
     }
 
-    /// The directory a new store goes in: `.pijul/attrib` in a Pijul repository's root, else
-    /// `.attrib`.
+    /// The directory a new store goes in: inside the nearest repository's metadata directory
+    /// (`.pijul/attrib`, `.atomic/attrib`, `.git/attrib`), else `.attrib` here.
     pub fn new_store_dir(&self) -> PathBuf {
-        if self.dir.join(".pijul").is_dir() {
-            self.dir.join(".pijul").join("attrib")
-        } else {
-            self.dir.join(".attrib")
+        match attrib_vcs_adapter::discover(&self.dir) {
+            Some(repo) => repo.attrib_dir(),
+            None => self.dir.join(".attrib"),
         }
     }
 
@@ -172,35 +177,58 @@ impl Workspace {
         identity::create(&self.options.config_dir, name, email, force)
     }
 
-    /// The root of the Pijul repository containing the workspace's directory.
-    pub fn repo_root(&self) -> Result<&Path> {
-        match self.dir.ancestors().find(|d| d.join(".pijul").is_dir()) {
-            Some(root) => Ok(root),
-            None => bail!(
-                "not a Pijul repository: neither {} nor its parents have a .pijul directory (run `pijul init`, or give the repository with -C DIR)",
+    /// The nearest repository (Pijul, Atomic or git) at or above the workspace's directory.
+    pub fn repository(&self) -> Result<Repository> {
+        attrib_vcs_adapter::discover(&self.dir).ok_or_else(|| {
+            anyhow!(
+                "not in a repository: neither {} nor its parents have a .pijul, .atomic or .git directory (run `pijul init`, `atomic init` or `git init`, or give the repository with -C DIR)",
                 self.dir.display()
-            ),
-        }
+            )
+        })
     }
 
-    /// The driver for the repository at `root`, running the configured binary. Its version is
+    /// The root of the nearest repository (see [`Workspace::repository`]).
+    pub fn repo_root(&self) -> Result<PathBuf> {
+        Ok(self.repository()?.root)
+    }
+
+    /// The driver for `repo`, running the configured binary (`ATTRIB_VCS_BINARY`, else the
+    /// config's `[vcs] binary`, else the store's own: `pijul`, `atomic`, `git`). Its version is
     /// not checked here: reconciliation checks it once per installed binary.
-    pub fn vcs_at(&self, root: &Path) -> Result<Pijul> {
-        let bin = match &self.options.vcs_binary {
-            Some(b) => b.clone(),
+    pub fn vcs(&self, repo: &Repository) -> Result<Box<dyn Vcs>> {
+        let configured = match &self.options.vcs_binary {
+            Some(b) => Some(b.clone()),
             None => match &self.config()?.vcs.binary {
-                Some(b) if !b.trim().is_empty() => OsString::from(b.trim()),
-                _ => OsString::from(DEFAULT_BINARY),
+                Some(b) if !b.trim().is_empty() => Some(OsString::from(b.trim())),
+                _ => None,
             },
         };
-        // Only Pijul's own version numbers are known; a fork such as Atomic numbers its
-        // releases differently and is taken as it is.
-        let is_pijul = Path::new(&bin).file_name() == Some(OsStr::new(DEFAULT_BINARY));
-        let mut pijul = Pijul::new(root).with_binary(bin);
-        if !is_pijul {
-            pijul = pijul.accept_versions(None);
-        }
-        Ok(pijul)
+        Ok(match repo.kind {
+            VcsKind::Git => {
+                let mut git = Git::new(&repo.root).with_cache_dir(repo.attrib_dir());
+                if let Some(bin) = std::env::var_os(GIT_BINARY_ENV).filter(|b| !b.is_empty()) {
+                    git = git.with_binary(bin);
+                }
+                Box::new(git)
+            }
+            kind => {
+                let mut driver = match kind {
+                    VcsKind::Atomic => Pijul::atomic(&repo.root),
+                    _ => Pijul::new(&repo.root),
+                };
+                if let Some(bin) = configured {
+                    // Only Pijul's own version numbers are known; a fork such as Atomic
+                    // numbers its releases differently and is taken as it is.
+                    let is_pijul = Path::new(&bin).file_name()
+                        == Some(OsStr::new(VcsKind::Pijul.default_binary()));
+                    driver = driver.with_binary(bin);
+                    if !is_pijul {
+                        driver = driver.accept_versions(None);
+                    }
+                }
+                Box::new(driver)
+            }
+        })
     }
 
     /// Where this user's prompt salts are kept: `prompt-salts/` in the config directory, a

@@ -13,20 +13,20 @@ use attrib_cli::table::table;
 
 pub fn run(ws: &Workspace, out: &mut dyn Write, args: BlameArgs) -> Result<()> {
     let root = ws.repo_root()?;
-    let rel = relative(ws.dir(), root, &args.file)?;
+    let rel = relative(ws.dir(), &root, &args.file)?;
     // Reconciling checks the binary's version once per installed binary, and gives the
     // channel order (no second `pijul log`).
     let mut rec = super::reconcile(ws)?;
     let channel = rec.channel()?.ok_or_else(|| {
         anyhow!(
-            "blame needs the store inside the Pijul repository (.pijul/attrib); this one is in {}",
+            "blame needs the store inside the repository (.pijul/attrib, .atomic/attrib or .git/attrib); this one is in {}",
             ws.store_dir()
                 .map(|d| d.display().to_string())
                 .unwrap_or_default()
         )
     })?;
     let snap = ws.store()?.snapshot()?;
-    let blamed = blame(&snap, &channel.pijul, &channel.positions(), &rel)?;
+    let blamed = blame(&snap, channel.vcs.as_ref(), &channel.positions(), &rel)?;
     if args.json {
         return super::print_json(out, &blamed.json());
     }

@@ -71,8 +71,10 @@ impl Member {
             &self.ws()?,
             out,
             ImportArgs {
-                file: file.to_path_buf(),
+                file: Some(file.to_path_buf()),
                 format: ImportFormat::Jsonl,
+                from: None,
+                dry_run: false,
                 json: false,
             },
         )

@@ -1,4 +1,4 @@
-//! `attrib export [--format jsonl|csv|agent-trace] [-o FILE]`.
+//! `attrib export [--format jsonl|csv|agent-trace|in-toto] [-o FILE]`.
 
 use std::io::Write;
 
@@ -34,17 +34,26 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: ExportArgs) -> Result<()> 
             if let Some(w) = warning {
                 super::warn(&w);
             }
-            let pijul = channel.as_deref().map(|c| &c.pijul);
+            let pijul = channel.as_deref().map(|c| c.vcs.as_ref());
             let e = export::agent_trace::export(&snap, pijul, &progress)?;
             if e.without_spans > 0 {
                 eprintln!(
-                    "attrib: note: {} AI-assisted attestation(s) without line spans have no ranges to write and were left out (outside a Pijul repository, or changes it does not have)",
+                    "attrib: note: {} AI-assisted attestation(s) without line spans have no ranges to write and were left out (outside a repository, or changes it does not have)",
                     e.without_spans
                 );
             }
             (
                 e.text.into_bytes(),
                 format!("{} Agent Trace records", e.records),
+            )
+        }
+        ExportFormat::InToto => {
+            // Each statement is signed with this device's key.
+            let identity = ws.identity()?;
+            let e = export::in_toto::export(&snap, &identity.key, &progress)?;
+            (
+                e.text.into_bytes(),
+                format!("{} signed in-toto statements", e.statements),
             )
         }
     };

@@ -16,7 +16,7 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: InitArgs) -> Result<()> {
     // cannot be edited, must not leave a store or a team behind.
     let hooks = if args.install_hooks {
         let exe = std::env::current_exe().context("cannot find the attrib binary's path")?;
-        Some(HookPlan::new(ws.repo_root()?, &exe)?)
+        Some(HookPlan::new(&ws.repository()?, &exe)?)
     } else {
         None
     };

@@ -29,6 +29,7 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: LogArgs) -> Result<()> {
             model: args.model.clone(),
             suggestion_type: args.suggestion_type,
             min_confidence: args.min_confidence,
+            models: ws.config()?.model_registry(),
         },
         author: args.author.clone(),
         range: TimeRange::new(args.since, args.until, now_ms())?,
@@ -169,7 +170,7 @@ fn push_ai_peek(out: &mut String, ai: Option<&AiPeek<'_>>) {
 
 fn unattested_table(out: &mut dyn Write, list: &[UnattestedPatch]) -> Result<()> {
     if list.is_empty() {
-        writeln!(out, "no unattested patches match (outside a Pijul repository, only reviewed patches are known)")?;
+        writeln!(out, "no unattested patches match (outside a repository, only reviewed patches are known)")?;
         return Ok(());
     }
     let rows: Vec<Vec<String>> = list

@@ -2,7 +2,9 @@
 //! answer. What several commands print the same way lives here.
 
 pub mod annotate;
+pub mod backfill;
 pub mod blame;
+pub mod check;
 pub mod checkpoint;
 pub mod config;
 pub mod demo;

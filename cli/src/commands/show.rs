@@ -1,4 +1,5 @@
-//! `attrib show PATCH`: every author's attestation and every review of one patch; with
+//! `attrib show PATCH`: every author's attestation and every review of one patch (in an Atomic
+//! repository, with the attribution Atomic keeps in the change and where they disagree); with
 //! `--open-prompt FILE`, whether a prompt opens one of its prompt commitments.
 
 use std::io::Write;
@@ -11,6 +12,8 @@ use attrib_query::members::author_name;
 use attrib_query::records::span_lines;
 use attrib_query::show::{open_prompt, show, PromptOpening, Shown};
 use attrib_query::time::rfc3339;
+use attrib_vcs_adapter::atomic::driver_of;
+use attrib_vcs_adapter::VcsError;
 use attrib_workspace::reconcile::resolve_change;
 use attrib_workspace::Workspace;
 
@@ -23,15 +26,29 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: ShowArgs) -> Result<()> {
         super::warn(&w);
     }
     let patch = resolve_change(channel.as_deref(), &args.patch, false)?;
+    // In an Atomic repository, the attribution Atomic keeps in the change itself.
+    let atomic = channel.as_deref().and_then(|c| driver_of(c.vcs.as_ref()));
     let snap = ws.store()?.snapshot()?;
     let shown = show(&snap, &patch)?;
     if let Some(file) = &args.open_prompt {
         return opening(ws, out, &snap, &shown, &patch, file, args.json);
     }
-    if args.json {
-        return super::print_json(out, &shown.json(&snap));
-    }
     let m = snap.membership();
+    let comparison = match atomic.map(|a| a.atomic_claim(&patch)) {
+        None | Some(Err(VcsError::UnknownChange(_))) => None,
+        Some(Ok(claim)) => Some(shown.compare_atomic(m, claim)),
+        Some(Err(e)) => {
+            super::warn(&format!(
+                "Atomic's own attribution of {patch} could not be read: {e}"
+            ));
+            None
+        }
+    };
+    if args.json {
+        let mut json = shown.json(&snap);
+        json.atomic = comparison;
+        return super::print_json(out, &json);
+    }
     writeln!(out, "patch {patch}")?;
     for s in &shown.attestations {
         let r = &s.record;
@@ -125,6 +142,23 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: ShowArgs) -> Result<()> {
         )?;
         if let Some(c) = &rv.comment {
             writeln!(out, "    {c}")?;
+        }
+    }
+    if let Some(c) = &comparison {
+        writeln!(out, "  atomic's own attribution: {}", c.says)?;
+        for d in &c.disagreements {
+            let what: Vec<String> = d
+                .differences
+                .iter()
+                .map(|x| format!("{}: atomic {}, attested {}", x.field, x.atomic, x.attested))
+                .collect();
+            writeln!(
+                out,
+                "  DISAGREES with {}'s attestation ({}): {}",
+                d.author,
+                d.origin.as_str(),
+                what.join("; ")
+            )?;
         }
     }
     Ok(())

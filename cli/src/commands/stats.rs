@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::Result;
 use attrib_overlay::model::format_milli;
 use attrib_overlay::now_ms;
-use attrib_query::stats::{stats, ChangeStats, Counts, StatsBy, StatsQuery};
+use attrib_query::stats::{stats, ChangeStats, Counts, StatsBy, StatsQuery, StatsReport};
 use attrib_query::time::{rfc3339, TimeRange};
 use attrib_workspace::Workspace;
 
@@ -20,6 +20,7 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: StatsArgs) -> Result<()> {
         by: args.by.clone(),
         range: TimeRange::new(args.since, args.until, now_ms())?,
         per_change: args.per_change,
+        models: ws.config()?.model_registry(),
     };
     let (channel, warning) = rec.channel_or_warning();
     if let Some(w) = warning {
@@ -28,6 +29,9 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: StatsArgs) -> Result<()> {
     let store_dir = ws.store_dir()?;
     let source = channel.as_deref().and_then(|c| c.stats_source(store_dir));
     let report = stats(&snap, source, &query)?;
+    if args.unknown_models {
+        return unknown_models(out, &report, &args);
+    }
     if args.json {
         return super::print_json(out, &report);
     }
@@ -46,7 +50,7 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: StatsArgs) -> Result<()> {
             if lines.files == 1 { "" } else { "s" }
         ),
         _ => format!(
-            "{} patch{} in the overlay (not a Pijul repository: no line counts)",
+            "{} patch{} in the overlay (not in a repository: no line counts)",
             report.total.patches,
             if report.total.patches == 1 { "" } else { "es" }
         ),
@@ -94,6 +98,50 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: StatsArgs) -> Result<()> {
             )?;
         }
     }
+    Ok(())
+}
+
+/// `--unknown-models`: the model names the registry does not know, as recorded.
+fn unknown_models(out: &mut dyn Write, report: &StatsReport, args: &StatsArgs) -> Result<()> {
+    let list = &report.unknown_models;
+    if args.json {
+        return super::print_json(out, list);
+    }
+    if args.csv {
+        out.write_all(&report.unknown_models_csv()?)?;
+        return Ok(());
+    }
+    if list.is_empty() {
+        writeln!(
+            out,
+            "every model name is known ({} AI-assisted patch{})",
+            report.total.ai,
+            if report.total.ai == 1 { "" } else { "es" }
+        )?;
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|u| {
+            vec![
+                u.spelling.clone(),
+                u.grouped_as.clone(),
+                u.patches.to_string(),
+            ]
+        })
+        .collect();
+    out.write_all(
+        table(
+            &["MODEL (AS RECORDED)", "GROUPED AS", "PATCHES"],
+            &[Align::Left, Align::Left, Align::Right],
+            &rows,
+        )
+        .as_bytes(),
+    )?;
+    writeln!(
+        out,
+        "(name one with `attrib config set models.NAME provider/model`)"
+    )?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@
 //!   later ones, equivocating pairs) stay in the log as evidence and re-enter the view if
 //!   membership changes to admit them.
 
+mod derived;
 mod legacy;
 mod log;
 mod seqs;
@@ -28,6 +29,11 @@ use crate::model::{Payload, Record};
 use crate::signed::{verify_batch, SignedRecord, GENESIS_TEAM};
 use crate::team::Membership;
 use crate::view::{supersedes, PatchView, SlotKind};
+use derived::Upkeep;
+pub use derived::{
+    month_of, month_start_ms, AuthorGroup, PatchGroup, StatCounts, StatGroups, KIND_AI, KIND_HUMAN,
+    KIND_UNATTESTED, NONE,
+};
 use log::{LogReader, LogWriter};
 use tables::{
     catalog_put, catalog_scan, meta_get, meta_put, values_of, Kind, Models, Tables, ViewEntry,
@@ -84,7 +90,9 @@ impl Store {
         // One root: a writer waits for readers instead of keeping a second copy of the root page
         // (files of older layouts keep the two they were made with).
         let env = Env::new(&path, 1 << 16, 1)?;
-        Store::from_env(dir, env, path)
+        let store = Store::from_env(dir, env, path)?;
+        store.refresh_derived()?;
+        Ok(store)
     }
 
     /// Opens the store that already exists in `dir`, creating nothing: the form every command
@@ -105,7 +113,11 @@ impl Store {
             )));
         }
         match Env::new(&path, 1 << 16, 1) {
-            Ok(env) => Store::from_env(dir, env, path),
+            Ok(env) => {
+                let store = Store::from_env(dir, env, path)?;
+                store.refresh_derived()?;
+                Ok(store)
+            }
             Err(sanakirja::Error::IO(e)) if cannot_write(&e) => Store::open_copy(dir, &path),
             Err(e) => Err(e.into()),
         }
@@ -190,6 +202,41 @@ impl Store {
         Ok(store)
     }
 
+    /// Builds the tables derived from the view ([`derived`]) when they are missing or were left
+    /// behind by a version that did not keep them: one pass over the view, once. A store with
+    /// an empty log gets them at its first ingest.
+    fn refresh_derived(&self) -> Result<(), StoreError> {
+        let stale = |txn: &Txn<&Env>| -> Result<bool, StoreError> {
+            let Some(t) = Tables::load(txn) else {
+                return Ok(false);
+            };
+            let len = meta_get(txn, &t, tables::META_LOG_LEN)?.unwrap_or(0);
+            Ok(len > 0
+                && match &t.derived {
+                    Some(d) => !d.fresh(txn, len)?,
+                    None => true,
+                })
+        };
+        if !stale(&Env::txn_begin(&self.env)?)? {
+            return Ok(());
+        }
+        let mut txn = Env::mut_txn_begin(&self.env)?;
+        let mut t = Tables::load(&txn).ok_or_else(|| StoreError::Corrupt("no tables".into()))?;
+        let log = LogReader::load(&txn, &t)?;
+        if let Some(d) = &t.derived {
+            // Another process may have brought them up to date since we looked.
+            if d.fresh(&txn, log.len)? {
+                return Ok(());
+            }
+        }
+        let authors = load_authors(&txn, &t)?;
+        let d = derived::rebuild(&mut txn, &t.view, t.derived.take(), &log, &authors, log.len)?;
+        t.derived = Some(d);
+        t.save(&mut txn);
+        txn.commit()?;
+        Ok(())
+    }
+
     /// The store's directory, as given to [`Store::open`].
     pub fn path(&self) -> &Path {
         &self.path
@@ -248,6 +295,7 @@ impl Store {
         let mut txn = Env::mut_txn_begin(&self.env)?;
         let mut t = Tables::load(&txn).ok_or_else(|| StoreError::Corrupt("no tables".into()))?;
         let mut log = LogWriter::new(LogReader::load(&txn, &t)?);
+        let mut upkeep = Upkeep::start(&txn, t.derived.as_ref(), log.reader.len)?;
         let mut authors = load_authors(&txn, &t)?;
         let mut models = Models::load(&txn, &t)?;
         let mut author_idx: HashMap<PublicKey, u32> = authors
@@ -425,16 +473,17 @@ impl Store {
             };
             let model = model_id(&mut txn, &mut t, &mut models, &r.record)?;
             let entry = ViewEntry::new(offset, author, model, &r.record)?;
-            match current {
-                Some((_, cur)) if !supersedes(r, &cur) => {}
-                Some((cur_entry, _)) => {
-                    btree::del(&mut txn, &mut t.view, &patch.index_key(), Some(&cur_entry))?;
-                    btree::put(&mut txn, &mut t.view, &patch.index_key(), &entry)?;
-                }
-                None => {
-                    btree::put(&mut txn, &mut t.view, &patch.index_key(), &entry)?;
-                }
+            let key = patch.index_key();
+            if current.as_ref().is_some_and(|(_, cur)| !supersedes(r, cur)) {
+                continue;
             }
+            upkeep.touch(&txn, &t.view, &log.reader, &authors, key)?;
+            if let Some((cur_entry, _)) = current {
+                btree::del(&mut txn, &mut t.view, &key, Some(&cur_entry))?;
+                upkeep.view_changed(&mut txn, &mut t.derived, &authors, &cur_entry, false)?;
+            }
+            btree::put(&mut txn, &mut t.view, &key, &entry)?;
+            upkeep.view_changed(&mut txn, &mut t.derived, &authors, &entry, true)?;
         }
         let placement = Placement {
             log: &log.reader,
@@ -443,7 +492,14 @@ impl Store {
             membership: new_membership.as_ref(),
         };
         for &author in &rebuild {
-            rebuild_author(&mut txn, &mut t, &mut models, &placement, author)?;
+            rebuild_author(
+                &mut txn,
+                &mut t,
+                &mut models,
+                &placement,
+                &mut upkeep,
+                author,
+            )?;
         }
 
         // Final outcomes, judged against the membership after the whole batch.
@@ -471,6 +527,14 @@ impl Store {
             outcomes[i] = Some(outcome);
         }
 
+        upkeep.finish(
+            &mut txn,
+            &t.view,
+            &mut t.derived,
+            &log.reader,
+            &authors,
+            log.reader.len,
+        )?;
         t.save(&mut txn);
         txn.commit()?;
         Ok(outcomes
@@ -647,6 +711,7 @@ fn rebuild_author(
     t: &mut Tables,
     models: &mut Models,
     p: &Placement<'_>,
+    upkeep: &mut Upkeep,
     author: u32,
 ) -> Result<(), StoreError> {
     let (log, authors, team, membership) = (p.log, p.authors, p.team, p.membership);
@@ -679,13 +744,25 @@ fn rebuild_author(
     for ((patch, kind), winner) in winners {
         let current =
             Reader::new(&*txn, t, log, authors).slot_winner(&patch, author, kind, team)?;
-        if let Some((cur_entry, _)) = current {
-            btree::del(txn, &mut t.view, &patch.index_key(), Some(&cur_entry))?;
+        let key = patch.index_key();
+        let entry = match &winner {
+            Some((off, r)) => {
+                let model = model_id(txn, t, models, &r.record)?;
+                Some(ViewEntry::new(*off, author, model, &r.record)?)
+            }
+            None => None,
+        };
+        if current.as_ref().map(|(e, _)| e) == entry.as_ref() {
+            continue;
         }
-        if let Some((off, r)) = winner {
-            let model = model_id(txn, t, models, &r.record)?;
-            let entry = ViewEntry::new(off, author, model, &r.record)?;
-            btree::put(txn, &mut t.view, &patch.index_key(), &entry)?;
+        upkeep.touch(&*txn, &t.view, log, authors, key)?;
+        if let Some((cur_entry, _)) = current {
+            btree::del(txn, &mut t.view, &key, Some(&cur_entry))?;
+            upkeep.view_changed(txn, &mut t.derived, authors, &cur_entry, false)?;
+        }
+        if let Some(entry) = entry {
+            btree::put(txn, &mut t.view, &key, &entry)?;
+            upkeep.view_changed(txn, &mut t.derived, authors, &entry, true)?;
         }
     }
     Ok(())
@@ -965,6 +1042,92 @@ pub struct AttestationRow {
     pub patch_len: u16,
 }
 
+/// The rows of [`Snapshot::newest_attestations`], newest first.
+pub struct NewestRows<'a, 's> {
+    snap: &'a Snapshot<'s>,
+    #[allow(clippy::type_complexity)]
+    iter: Box<dyn Iterator<Item = Result<(u64, ViewEntry), StoreError>> + 'a>,
+    /// Rows of one index key, sorted so that the next to give is last.
+    run: Vec<AttestationRow>,
+    pending: Option<(u64, ViewEntry)>,
+    author: Option<u32>,
+    ai_only: bool,
+    human_only: bool,
+    models: Option<Vec<u8>>,
+    before: Option<(u64, u64, u64)>,
+    prefixes: Vec<u64>,
+}
+
+impl NewestRows<'_, '_> {
+    fn keeps(&self, v: &ViewEntry) -> bool {
+        v.is_attestation()
+            && self.author.is_none_or(|a| a == v.author())
+            && (!self.ai_only || v.ai_assisted())
+            && (!self.human_only || !v.ai_assisted())
+            && self.models.as_ref().is_none_or(|m| m.contains(&v.model()))
+    }
+
+    /// Reads the next index key's entries (equal keys: the same millisecond and signer prefix)
+    /// into `run`, in listing order. False at the end.
+    fn fill(&mut self) -> Result<bool, StoreError> {
+        let first = match self.pending.take() {
+            Some(e) => e,
+            None => match self.iter.next() {
+                Some(e) => e?,
+                None => return Ok(false),
+            },
+        };
+        let mut group = vec![first.1];
+        for e in self.iter.by_ref() {
+            let e = e?;
+            if e.0 != first.0 {
+                self.pending = Some(e);
+                break;
+            }
+            group.push(e.1);
+        }
+        for v in group {
+            if !self.keeps(&v) {
+                continue;
+            }
+            self.snap.author_key(v.author())?;
+            let row = AttestationRow {
+                offset: v.offset(),
+                timestamp_ms: v.timestamp_ms(),
+                author: v.author(),
+                patch_len: v.patch_len(),
+            };
+            if self
+                .before
+                .is_some_and(|b| listing_key(&self.prefixes, &row) >= b)
+            {
+                continue;
+            }
+            self.run.push(row);
+        }
+        let prefixes = &self.prefixes;
+        self.run.sort_unstable_by_key(|r| listing_key(prefixes, r));
+        Ok(true)
+    }
+}
+
+impl Iterator for NewestRows<'_, '_> {
+    type Item = Result<AttestationRow, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(row) = self.run.pop() {
+                return Some(Ok(row));
+            }
+            match self.fill() {
+                Ok(true) => {}
+                Ok(false) => return None,
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
 /// The total order listings sort by, newest first when reversed: the time, then the signer's
 /// key prefix (`prefixes` from [`Snapshot::author_prefixes`]), then the log offset.
 pub fn listing_key(prefixes: &[u64], r: &AttestationRow) -> (u64, u64, u64) {
@@ -1135,6 +1298,94 @@ impl<'s> Snapshot<'s> {
         let prefixes = self.author_prefixes();
         rows.sort_unstable_by_key(|r| std::cmp::Reverse(listing_key(&prefixes, r)));
         Ok(rows)
+    }
+
+    /// Current attestations matching `q`, newest first in the order of [`listing_key`], read
+    /// from the index by time as they are consumed: a listing that stops after `n` rows reads
+    /// about `n` entries. `models`, when given, keeps only AI claims whose provider/model id
+    /// ([`Snapshot::model_ids`]) is one of them (`q.provider` and `q.model` are not read).
+    /// `before` starts after a row: only rows whose listing key is smaller come. `None` when
+    /// the store has no up-to-date index by time (a store written by an older version, opened
+    /// read-only): the caller scans with [`Snapshot::attestation_rows`].
+    pub fn newest_attestations<'a>(
+        &'a self,
+        q: &AttestationQuery,
+        models: Option<&[u8]>,
+        before: Option<(u64, u64, u64)>,
+    ) -> Result<Option<NewestRows<'a, 's>>, StoreError> {
+        let Some(d) = &self.tables.derived else {
+            return Ok(None);
+        };
+        if !d.fresh(&self.txn, self.log.len)? {
+            return Ok(None);
+        }
+        let author = match q.author {
+            Some(k) => match self.authors.iter().position(|a| *a == k) {
+                Some(a) => Some(a as u32),
+                None => Some(u32::MAX),
+            },
+            None => None,
+        };
+        // Entries at the cursor's time and signer prefix may come before or after it: start
+        // past them and let the key comparison decide.
+        let start = before.and_then(|(ts, prefix, _)| {
+            ((ts.min((1 << 48) - 1) << 16) | (prefix >> 48)).checked_add(1)
+        });
+        let origin = start.as_ref().map(|k| (k, None));
+        let iter = btree::rev_iter(&self.txn, &d.by_time, origin)?
+            .map(|e| e.map(|(k, v)| (*k, *v)).map_err(StoreError::from));
+        let iter = iter.skip_while(move |e| match (e, start) {
+            (Ok((k, _)), Some(s)) => *k >= s,
+            _ => false,
+        });
+        Ok(Some(NewestRows {
+            snap: self,
+            iter: Box::new(iter),
+            run: Vec::new(),
+            pending: None,
+            author,
+            ai_only: q.ai_only,
+            human_only: q.human_only,
+            models: models.map(|m| m.to_vec()),
+            before,
+            prefixes: self.author_prefixes(),
+        }))
+    }
+
+    /// The ids the view index names provider/model pairs under, for the pairs `accept`s (see
+    /// [`Snapshot::newest_attestations`]); `None` past the 254 pairs the index can tell apart.
+    pub fn model_ids(&self, mut accept: impl FnMut(&str, &str) -> bool) -> Option<Vec<u8>> {
+        if self.models.names.len() >= OTHER_MODEL as usize - 1 {
+            return None;
+        }
+        Some(
+            self.models
+                .names
+                .iter()
+                .enumerate()
+                .filter(|(_, (p, m))| accept(p, m))
+                .map(|(i, _)| i as u8 + 1)
+                .collect(),
+        )
+    }
+
+    /// The sums `stats` reads outside a repository, by everything but the author
+    /// ([`derived`]); `None` when the store has none up to date (written by an older version
+    /// and opened read-only) or they are incomplete: the caller scans the view.
+    pub fn stat_groups(&self) -> Result<Option<StatGroups>, StoreError> {
+        match &self.tables.derived {
+            Some(d) => d.patch_groups(&self.txn, self.log.len),
+            None => Ok(None),
+        }
+    }
+
+    /// The sums by author and month (a patch counts once for each attesting author); `None`
+    /// as for [`Snapshot::stat_groups`].
+    pub fn stat_author_groups(&self) -> Result<Option<Vec<AuthorGroup>>, StoreError> {
+        match &self.tables.derived {
+            Some(d) => d.author_groups(&self.txn, self.log.len),
+            None => Ok(None),
+        }
     }
 
     /// The first eight bytes of each author's key, big-endian, by author index: what

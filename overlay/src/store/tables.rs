@@ -23,7 +23,9 @@
 //! table at least a page of its own, and most of these kinds hold a few dozen bytes.
 //!
 //! Why roots 8 and 9: stores of schema 3 and older kept eight tables in roots 0..=7. A file
-//! whose root 8 is unset is either new or old, never misread as the other.
+//! whose root 8 is unset is either new or old, never misread as the other. Roots 10 and 11 hold
+//! the tables derived from the view ([`super::derived`]), which a store of schema 4 made by an
+//! earlier version lacks: they are built on open.
 
 use sanakirja::btree::{self, Db, UDb};
 use sanakirja::{direct_repr, LoadPage, MutTxn, RootDb, Storable, UnsizedStorable};
@@ -39,6 +41,9 @@ pub(crate) const SCHEMA_VERSION: u64 = 4;
 
 const CATALOG_ROOT: usize = 8;
 const VIEW_ROOT: usize = 9;
+/// The derived tables ([`super::derived`]); a store of an earlier version has neither.
+const STATS_ROOT: usize = 10;
+const BY_TIME_ROOT: usize = 11;
 
 /// What a catalog entry is about: the top byte of its key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,15 +149,22 @@ impl ViewEntry {
 pub(crate) struct Tables {
     pub catalog: UDb<u64, [u8]>,
     pub view: Db<u64, ViewEntry>,
+    /// The tables derived from the view, when the store has them ([`super::derived`]).
+    pub derived: Option<super::derived::Derived>,
 }
 
 impl Tables {
     /// Loads the tables of a committed store; `None` when the file is new or of schema 3 or
     /// older (see [`super::legacy`]).
     pub fn load<T: RootDb>(txn: &T) -> Option<Tables> {
+        let derived = match (txn.root_db(STATS_ROOT), txn.root_db(BY_TIME_ROOT)) {
+            (Some(stats), Some(by_time)) => Some(super::derived::Derived { stats, by_time }),
+            _ => None,
+        };
         Some(Tables {
             catalog: txn.root_db(CATALOG_ROOT)?,
             view: txn.root_db(VIEW_ROOT)?,
+            derived,
         })
     }
 
@@ -164,6 +176,7 @@ impl Tables {
             Tables {
                 catalog: btree::create_db_(txn)?,
                 view: btree::create_db(txn)?,
+                derived: None,
             }
         };
         meta_put(txn, &mut t, META_SCHEMA, SCHEMA_VERSION)?;
@@ -173,6 +186,10 @@ impl Tables {
     pub fn save<E: std::borrow::Borrow<sanakirja::Env>, X>(&self, txn: &mut MutTxn<E, X>) {
         txn.set_root(CATALOG_ROOT, self.catalog.db.into());
         txn.set_root(VIEW_ROOT, self.view.db.into());
+        if let Some(d) = &self.derived {
+            txn.set_root(STATS_ROOT, d.stats.db.into());
+            txn.set_root(BY_TIME_ROOT, d.by_time.db.into());
+        }
     }
 }
 

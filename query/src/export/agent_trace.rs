@@ -4,7 +4,7 @@
 
 use anyhow::{anyhow, Result};
 use attrib_overlay::{AttestationQuery, Payload, Snapshot};
-use attrib_vcs_adapter::{Pijul, VcsError};
+use attrib_vcs_adapter::{Vcs, VcsError};
 
 use crate::agent_trace::{added_ranges, trace_of};
 use crate::progress::Progress;
@@ -25,7 +25,7 @@ pub struct Exported {
 /// Pijul repository), its ranges are the lines the change added (`pijul change`).
 pub fn export(
     snap: &Snapshot<'_>,
-    changes: Option<&Pijul>,
+    changes: Option<&dyn Vcs>,
     progress: &dyn Progress,
 ) -> Result<Exported> {
     let m = snap.membership();

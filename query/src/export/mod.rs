@@ -3,6 +3,7 @@
 
 pub mod agent_trace;
 pub mod csv;
+pub mod in_toto;
 
 use anyhow::Result;
 use attrib_overlay::exchange::to_json_line;

@@ -89,6 +89,7 @@ fn change_stats(entry: &ChangeEntry, u: &Unit, names: &Names) -> ChangeStats {
         let parts = if u.parts.is_empty() {
             vec![Part {
                 model: u.model,
+                spelling: u.spelling,
                 agent: NO_AGENT,
                 lines: u.ai_lines,
             }]
@@ -156,7 +157,7 @@ fn classify(entry: &ChangeEntry, names: &mut Names) -> (Unit, Budget) {
         return (u, Budget::None);
     };
     u.kind = Kind::Ai;
-    u.model = names.model(&ai.provider, &ai.model);
+    (u.model, u.spelling) = names.intern(&ai.provider, &ai.model);
     u.suggestion = Some(ai.suggestion_type);
     u.confidence = ai.confidence_permille;
     u.self_review = ai.review_seconds;
@@ -174,8 +175,10 @@ fn classify(entry: &ChangeEntry, names: &mut Names) -> (Unit, Budget) {
     }
     let mut per_file: HashMap<String, Vec<(usize, u64)>> = HashMap::new();
     for (i, c) in a.contributions.iter().enumerate() {
+        let (model, spelling) = names.intern(&c.provider, &c.model);
         u.parts.push(Part {
-            model: names.model(&c.provider, &c.model),
+            model,
+            spelling,
             agent: names.agent(&c.agent),
             lines: 0,
         });

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use attrib_overlay::PatchId;
-use attrib_vcs_adapter::{CreditEntry, Pijul};
+use attrib_vcs_adapter::{CreditEntry, Vcs};
 use serde::{Deserialize, Serialize};
 
 use attrib_overlay::files::write_atomic;
@@ -32,7 +32,7 @@ pub(super) struct LineCredit {
 /// The current tree's lines per inserting change, from the file kept for this channel state or
 /// by crediting every tracked file (two at a time).
 pub(super) fn line_credit(
-    pijul: &Pijul,
+    pijul: &dyn Vcs,
     store_dir: &Path,
     record: &attrib_vcs_adapter::ChannelRecord,
 ) -> Result<LineCredit> {

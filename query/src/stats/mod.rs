@@ -30,11 +30,12 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 use attrib_overlay::{Snapshot, SuggestionType};
-use attrib_vcs_adapter::{ChannelRecord, Pijul};
+use attrib_vcs_adapter::{ChannelRecord, Vcs};
 use serde::Serialize;
 
 use crate::csv::{ratio, CsvOut};
 use crate::members::name_of;
+use crate::models::ModelRegistry;
 use crate::time::{month_label, TimeRange};
 use aggregate::{Agg, Groups, Names, HUMAN, NO_AGENT, SPECIAL, UNATTESTED};
 
@@ -87,6 +88,9 @@ pub struct StatsQuery {
     pub range: TimeRange,
     /// Also report each change's lines (a Pijul repository only).
     pub per_change: bool,
+    /// The registry that names models: groups, `by_model` and the provider dimension use the
+    /// canonical `provider/model` of each recorded spelling (default: the built-in table).
+    pub models: ModelRegistry,
 }
 
 /// The current channel, for stats in a Pijul repository.
@@ -96,7 +100,7 @@ pub struct StatsChannel<'a> {
     /// What attrib knows of the channel.
     pub record: &'a ChannelRecord,
     /// The repository's driver, to credit the tree's lines.
-    pub pijul: &'a Pijul,
+    pub vcs: &'a dyn Vcs,
     /// Where the line counts are kept between runs (the store's directory).
     pub cache_dir: &'a Path,
 }
@@ -278,14 +282,34 @@ pub struct LinesSummary {
 /// AI-assisted patches and lines of one model.
 #[derive(Clone, Debug, Serialize)]
 pub struct ModelCount {
-    /// The provider.
+    /// The provider (canonical).
     pub provider: String,
-    /// The model.
+    /// The model (canonical).
     pub model: String,
     /// AI-assisted patches the model wrote part of.
     pub patches: u64,
     /// AI-written lines (Pijul only).
     pub lines: Option<u64>,
+    /// The spellings the records use for it (`provider/model` as recorded), sorted; absent
+    /// when the only one is the canonical id itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub spellings: Vec<String>,
+}
+
+/// A model name the registry does not know, as recorded (`stats --unknown-models`): it is
+/// grouped under its own name, trimmed and lowercased.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnknownModel {
+    /// `provider/model` as recorded.
+    pub spelling: String,
+    /// The recorded provider.
+    pub provider: String,
+    /// The recorded model.
+    pub model: String,
+    /// The `provider/model` stats groups it under.
+    pub grouped_as: String,
+    /// AI-assisted patches in range that name it (as `by_model` counts them).
+    pub patches: u64,
 }
 
 /// AI-assisted patches and lines of one agent tool.
@@ -361,6 +385,9 @@ pub struct StatsReport {
     pub by_model: Vec<ModelCount>,
     /// AI-assisted patches and lines per agent tool, the claims that name none last.
     pub by_agent: Vec<AgentCount>,
+    /// The model names the registry does not know, most patches first; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_models: Vec<UnknownModel>,
     /// Each change in range, newest first (`--per-change`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changes: Option<Vec<ChangeStats>>,
@@ -402,11 +429,11 @@ pub fn stats(
     q: &StatsQuery,
 ) -> Result<StatsReport> {
     if q.per_change && channel.is_none() {
-        bail!("--per-change counts the lines of the current tree: run it in a Pijul repository");
+        bail!("--per-change counts the lines of the current tree: run it in a repository (Pijul, Atomic or git)");
     }
     let counted = match channel {
         Some(c) => {
-            let credit = lines::line_credit(c.pijul, c.cache_dir, c.record)?;
+            let credit = lines::line_credit(c.vcs, c.cache_dir, c.record)?;
             Some((c.name, c.record, credit))
         }
         None => None,
@@ -421,6 +448,17 @@ fn count(
     channel: Option<(&str, &ChannelRecord, lines::LineCredit)>,
     q: &StatsQuery,
 ) -> Result<StatsReport> {
+    count_with(snap, channel, q, true)
+}
+
+/// [`count`], reading the store's sums outside a repository when `sums` and they can answer,
+/// else scanning the view (the tests compare the two).
+fn count_with(
+    snap: &Snapshot<'_>,
+    channel: Option<(&str, &ChannelRecord, lines::LineCredit)>,
+    q: &StatsQuery,
+    sums: bool,
+) -> Result<StatsReport> {
     let mut dims: Vec<StatsBy> = Vec::new();
     for d in &q.by {
         if !dims.contains(d) {
@@ -433,11 +471,12 @@ fn count(
     let mut agg = Agg {
         dims: &dims,
         range: q.range,
-        names: Names::default(),
+        names: Names::new(q.models.clone()),
         total: Counts::default(),
         groups: Groups::default(),
         by_model: BTreeMap::new(),
         by_agent: BTreeMap::new(),
+        by_spelling: Vec::new(),
     };
     let (counted, changes) = match channel {
         Some((name, record, credit)) => {
@@ -445,7 +484,9 @@ fn count(
             (Some((name.to_string(), credit)), changes)
         }
         None => {
-            overlay::overlay_units(snap, &mut agg)?;
+            if !(sums && overlay::overlay_sums(snap, &mut agg)?) {
+                overlay::overlay_units(snap, &mut agg)?;
+            }
             (None, Vec::new())
         }
     };
@@ -500,6 +541,7 @@ fn report(
         groups,
         by_model,
         by_agent,
+        by_spelling,
         ..
     } = agg;
     let with_lines = channel.is_some();
@@ -516,9 +558,13 @@ fn report(
         })
         .collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0));
-    let by_model: BTreeMap<&(String, String), (u64, u64)> = by_model
+    let (spellings, unknown_models) = spellings(&names, &by_spelling);
+    let by_model: BTreeMap<&(String, String), (u64, u64, Vec<String>)> = by_model
         .into_iter()
-        .filter_map(|(m, v)| Some((names.models.get(m as usize)?, v)))
+        .filter_map(|(m, (np, nl))| {
+            let list = spellings.get(&m).cloned().unwrap_or_default();
+            Some((names.models.get(m as usize)?, (np, nl, list)))
+        })
         .collect();
     // Agents by name, the claims that name none last.
     let mut by_agent: Vec<(Option<&String>, (u64, u64))> = by_agent
@@ -553,11 +599,12 @@ fn report(
         lines,
         by_model: by_model
             .into_iter()
-            .map(|((p, m), (np, nl))| ModelCount {
+            .map(|((p, m), (np, nl, spellings))| ModelCount {
                 provider: p.clone(),
                 model: m.clone(),
                 patches: np,
                 lines: with_lines.then_some(nl),
+                spellings,
             })
             .collect(),
         by_agent: by_agent
@@ -568,6 +615,7 @@ fn report(
                 lines: with_lines.then_some(nl),
             })
             .collect(),
+        unknown_models,
         changes: None,
         total: GroupStats::of(total, with_lines),
         groups: rows
@@ -580,7 +628,82 @@ fn report(
     }
 }
 
+/// `provider/model`, or the model alone without a provider.
+fn joined(provider: &str, model: &str) -> String {
+    if provider.is_empty() {
+        model.to_string()
+    } else {
+        format!("{provider}/{model}")
+    }
+}
+
+/// From the patches counted per recorded spelling: each canonical model's spellings (left
+/// empty when the only one is the canonical id), and the spellings the registry does not know.
+fn spellings(
+    names: &Names,
+    by_spelling: &[u64],
+) -> (BTreeMap<u32, Vec<String>>, Vec<UnknownModel>) {
+    let mut per_model: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    let mut unknown = Vec::new();
+    for (s, &patches) in names.spellings.iter().zip(by_spelling) {
+        if patches == 0 {
+            continue;
+        }
+        let spelling = joined(&s.provider, &s.model);
+        let grouped_as = names
+            .models
+            .get(s.canonical as usize)
+            .map(|(p, m)| joined(p, m))
+            .unwrap_or_default();
+        if !s.known {
+            unknown.push(UnknownModel {
+                spelling: spelling.clone(),
+                provider: s.provider.clone(),
+                model: s.model.clone(),
+                grouped_as: grouped_as.clone(),
+                patches,
+            });
+        }
+        per_model.entry(s.canonical).or_default().push(spelling);
+    }
+    for (m, list) in per_model.iter_mut() {
+        list.sort();
+        list.dedup();
+        let id = names
+            .models
+            .get(*m as usize)
+            .map(|(p, m)| joined(p, m))
+            .unwrap_or_default();
+        if list.iter().all(|s| *s == id) {
+            list.clear();
+        }
+    }
+    unknown.sort_by(|a, b| {
+        b.patches
+            .cmp(&a.patches)
+            .then_with(|| a.spelling.cmp(&b.spelling))
+    });
+    (per_model, unknown)
+}
+
 impl StatsReport {
+    /// `stats --unknown-models --csv`: a row per model name the registry does not know.
+    pub fn unknown_models_csv(&self) -> Result<Vec<u8>> {
+        let mut out = CsvOut::new();
+        out.record(["spelling", "provider", "model", "grouped_as", "patches"])?;
+        for u in &self.unknown_models {
+            let patches = u.patches.to_string();
+            out.record([
+                u.spelling.as_str(),
+                u.provider.as_str(),
+                u.model.as_str(),
+                u.grouped_as.as_str(),
+                patches.as_str(),
+            ])?;
+        }
+        out.finish()
+    }
+
     /// True when line figures were counted (a Pijul repository).
     pub fn with_lines(&self) -> bool {
         self.lines.is_some()

@@ -7,7 +7,10 @@ use anyhow::Result;
 use attrib_overlay::view::speaks_before;
 use attrib_overlay::{Payload, Snapshot, ViewKind, ViewRow};
 
-use super::aggregate::{Agg, Kind, Names, Part, Unit, NO_AGENT};
+use std::collections::HashMap;
+
+use super::aggregate::{Agg, Kind, Names, Part, Unit, NO_AGENT, UNATTESTED};
+use super::{Counts, StatsBy};
 use crate::records::main_contribution;
 use crate::reviews::PatchKey;
 
@@ -61,7 +64,7 @@ impl Building {
         }
         self.ai_signer = signer;
         u.kind = Kind::Ai;
-        u.model = names.model(ai.provider, ai.model);
+        (u.model, u.spelling) = names.intern(ai.provider, ai.model);
         u.suggestion = Some(ai.suggestion_type);
         u.confidence = ai.confidence_permille;
         u.self_review = ai.review_seconds;
@@ -74,8 +77,10 @@ impl Building {
                 u.agent = names.agent(&main.agent);
             }
             for c in &a.contributions {
+                let (model, spelling) = names.intern(&c.provider, &c.model);
                 u.parts.push(Part {
-                    model: names.model(&c.provider, &c.model),
+                    model,
+                    spelling,
                     agent: names.agent(&c.agent),
                     lines: 0,
                 });
@@ -95,6 +100,120 @@ impl Building {
         u.reviews += 1;
         u.reviewer_seconds += u64::from(seconds);
     }
+}
+
+/// Outside a repository, from the sums the store keeps up to date at ingest
+/// ([`Snapshot::stat_groups`]): O(groups), whatever the size of the store. False (nothing
+/// added) when they cannot answer and the caller must scan: the store has no up-to-date sums
+/// (written by an older version, opened read-only), the dimensions mix the author with
+/// anything but the month or ask for the agent, week or day, or the time range cuts a month
+/// (the sums are kept per month).
+pub(super) fn overlay_sums(snap: &Snapshot<'_>, agg: &mut Agg<'_>) -> Result<bool> {
+    use attrib_overlay::store::{month_start_ms, KIND_AI, KIND_HUMAN, NONE};
+    use attrib_overlay::SuggestionType;
+    let by_author = agg.dims.contains(&StatsBy::Author);
+    let supported = agg.dims.iter().all(|d| match d {
+        StatsBy::Month => true,
+        StatsBy::Author => by_author,
+        StatsBy::Provider | StatsBy::Model | StatsBy::SuggestionType => !by_author,
+        StatsBy::Agent | StatsBy::Week | StatsBy::Day => false,
+    });
+    if !supported {
+        return Ok(false);
+    }
+    let Some(sums) = snap.stat_groups()? else {
+        return Ok(false);
+    };
+    let authors = if by_author {
+        match snap.stat_author_groups()? {
+            Some(a) => a,
+            None => return Ok(false),
+        }
+    } else {
+        Vec::new()
+    };
+    // Each month wholly in range or wholly out of it; a month the range cuts needs the scan.
+    let range = agg.range;
+    let month_in = |m: u32| -> Option<bool> {
+        let (start, end) = (month_start_ms(m), month_start_ms(m + 1).saturating_sub(1));
+        if range.contains(start) && range.contains(end) {
+            Some(true)
+        } else if range.until.is_some_and(|u| u < start) || range.since.is_some_and(|s| s > end) {
+            Some(false)
+        } else {
+            None
+        }
+    };
+    let months = sums
+        .groups
+        .iter()
+        .map(|g| g.month)
+        .chain(authors.iter().map(|a| a.month));
+    let mut cut = false;
+    for m in months {
+        cut |= month_in(m).is_none();
+    }
+    if cut {
+        return Ok(false);
+    }
+    let mut spellings: HashMap<u32, (u32, u32)> = HashMap::new();
+    let mut agents: HashMap<u32, u32> = HashMap::new();
+    let name = |id: u32| sums.names.get(id as usize).map_or("", String::as_str);
+    for g in &sums.groups {
+        if month_in(g.month) != Some(true) {
+            continue;
+        }
+        let kind = match g.kind {
+            KIND_AI => Kind::Ai,
+            KIND_HUMAN => Kind::Human,
+            _ => Kind::Unattested,
+        };
+        let mut u = Unit::new(month_start_ms(g.month), kind);
+        let mut spelling = |id: u32, names: &mut Names| {
+            *spellings.entry(id).or_insert_with(|| {
+                let (p, m) = name(id).split_once('\0').unwrap_or((name(id), ""));
+                names.intern(p, m)
+            })
+        };
+        if kind == Kind::Ai && g.spelling != NONE {
+            (u.model, u.spelling) = spelling(g.spelling, &mut agg.names);
+            u.suggestion = SuggestionType::ALL.get(g.suggestion as usize).copied();
+        }
+        let parts: Vec<(u32, u32)> = g
+            .part_spellings
+            .iter()
+            .map(|&id| spelling(id, &mut agg.names))
+            .collect();
+        let part_agents: Vec<u32> = g
+            .part_agents
+            .iter()
+            .map(|&id| {
+                *agents
+                    .entry(id)
+                    .or_insert_with(|| agg.names.agent(name(id)))
+            })
+            .collect();
+        agg.add_sums(
+            &u,
+            &Counts::of_sums(&g.counts),
+            &parts,
+            &part_agents,
+            !by_author,
+        );
+    }
+    for a in &authors {
+        if month_in(a.month) != Some(true) {
+            continue;
+        }
+        let mut u = Unit::new(month_start_ms(a.month), Kind::Human);
+        u.author = if a.author == NONE {
+            UNATTESTED
+        } else {
+            a.author
+        };
+        agg.add_group_sums(&u, &Counts::of_sums(&a.counts));
+    }
+    Ok(true)
 }
 
 /// Outside a Pijul repository: the overlay's patches, in one pass over the view index (a

@@ -61,6 +61,7 @@ fn query(by: &[StatsBy], per_change: bool) -> StatsQuery {
         by: by.to_vec(),
         range: Default::default(),
         per_change,
+        models: Default::default(),
     }
 }
 
@@ -222,5 +223,164 @@ fn outside_a_repository_contributions_count_patches_by_agent_without_lines() {
         .collect();
     assert_eq!(labels, ["claude-code", "(human)", "(no agent)"]);
     let err = stats(&snap, None, &query(&[], true)).unwrap_err();
-    assert!(err.to_string().contains("Pijul repository"), "{err}");
+    assert!(err.to_string().contains("run it in a repository"), "{err}");
+}
+
+#[test]
+fn spellings_of_one_model_fall_in_one_group_and_unknown_names_are_listed() {
+    let f = crate::testing::with_spellings();
+    let snap = f.store.snapshot().unwrap();
+    let report = stats(&snap, None, &query(&[StatsBy::Model], false)).unwrap();
+    let v = serde_json::to_value(&report).unwrap();
+    let groups: Vec<(&str, u64)> = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["group"]["model"].as_str().unwrap(),
+                g["patches"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            ("acme/coder-x", 1),
+            ("anthropic/claude-opus-4", 4),
+            ("anthropic/claude-sonnet-4", 1),
+            ("openai/gpt-5", 1),
+            ("(human)", 1),
+        ]
+    );
+    let opus = v["by_model"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["model"] == "claude-opus-4")
+        .unwrap();
+    assert_eq!(
+        opus,
+        &json!({
+            "provider": "anthropic",
+            "model": "claude-opus-4",
+            "patches": 4,
+            "lines": null,
+            "spellings": [
+                "anthropic/Claude Opus 4 (1M context)",
+                "anthropic/claude-opus-4",
+                "anthropic/claude-opus-4-20250514",
+                "openrouter/anthropic/claude-opus-4",
+            ],
+        })
+    );
+    // A model recorded under its canonical id alone lists no spellings.
+    let gpt = v["by_model"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["model"] == "gpt-5")
+        .unwrap();
+    assert!(gpt.get("spellings").is_none(), "{gpt}");
+    assert_eq!(
+        v["unknown_models"],
+        json!([{
+            "spelling": "acme/Coder-X",
+            "provider": "acme",
+            "model": "Coder-X",
+            "grouped_as": "acme/coder-x",
+            "patches": 1,
+        }])
+    );
+    let csv = String::from_utf8(report.unknown_models_csv().unwrap()).unwrap();
+    assert_eq!(
+        csv,
+        "spelling,provider,model,grouped_as,patches\r\nacme/Coder-X,acme,Coder-X,acme/coder-x,1\r\n"
+    );
+    // By provider, the canonical provider: openrouter's claim is anthropic's.
+    let report = stats(&snap, None, &query(&[StatsBy::Provider], false)).unwrap();
+    let providers: Vec<(String, u64)> = report
+        .groups
+        .iter()
+        .map(|g| (g.group[0].1.clone(), g.stats.patches))
+        .collect();
+    assert_eq!(
+        providers,
+        [
+            ("acme".to_string(), 1),
+            ("anthropic".to_string(), 5),
+            ("openai".to_string(), 1),
+            ("(human)".to_string(), 1),
+        ]
+    );
+    // A config alias names the unknown model: nothing is unknown any more.
+    let mut q = query(&[StatsBy::Model], false);
+    q.models =
+        crate::models::ModelRegistry::builtin().with_aliases([("coder-x", "acme/coder-x-1")]);
+    let report = stats(&snap, None, &q).unwrap();
+    assert!(report.unknown_models.is_empty());
+    assert!(report
+        .groups
+        .iter()
+        .any(|g| g.group[0].1 == "acme/coder-x-1" && g.stats.patches == 1));
+}
+
+#[test]
+fn the_stores_sums_answer_as_the_scan_does() {
+    use crate::time::TimeRange;
+    use attrib_overlay::store::month_start_ms;
+    let dims: &[&[StatsBy]] = &[
+        &[],
+        &[StatsBy::Model],
+        &[StatsBy::Provider],
+        &[StatsBy::SuggestionType],
+        &[StatsBy::Month],
+        &[StatsBy::Author],
+        &[StatsBy::Author, StatsBy::Month],
+        &[StatsBy::Month, StatsBy::Author],
+        &[StatsBy::Provider, StatsBy::Month, StatsBy::SuggestionType],
+        &[StatsBy::Model, StatsBy::Model],
+        // Not from the sums: the scan answers both ways.
+        &[StatsBy::Agent],
+        &[StatsBy::Author, StatsBy::Model],
+        &[StatsBy::Day],
+    ];
+    let month = attrib_overlay::store::month_of(T0);
+    let ranges = [
+        TimeRange::default(),
+        TimeRange {
+            since: Some(month_start_ms(month)),
+            until: None,
+        },
+        TimeRange {
+            since: None,
+            until: Some(month_start_ms(month) - 1),
+        },
+        // Cuts the fixture's month: scanned.
+        TimeRange {
+            since: Some(T0 + 15 * 60_000),
+            until: Some(T0 + 35 * 60_000),
+        },
+    ];
+    for f in [fixture(), crate::testing::with_spellings()] {
+        let snap = f.store.snapshot().unwrap();
+        assert!(
+            snap.stat_groups().unwrap().is_some(),
+            "the fixture keeps sums"
+        );
+        for by in dims {
+            for range in ranges {
+                let mut q = query(by, false);
+                q.range = range;
+                let a = super::count_with(&snap, None, &q, true).unwrap();
+                let b = super::count_with(&snap, None, &q, false).unwrap();
+                let (ja, jb) = (
+                    serde_json::to_string(&a).unwrap(),
+                    serde_json::to_string(&b).unwrap(),
+                );
+                assert_eq!(ja, jb, "--by {by:?} over {range:?}");
+                assert_eq!(a.csv().unwrap(), b.csv().unwrap());
+            }
+        }
+    }
 }

@@ -148,6 +148,7 @@ impl QueryRoot {
                     model,
                     suggestion_type,
                     min_confidence,
+                    models: app(ctx).models()?,
                 },
                 author,
                 range,
@@ -220,12 +221,13 @@ impl QueryRoot {
         crate::metrics::timed("stats", async move {
             let range = TimeRange::new(when("since", since)?, when("until", until)?, now_ms())
                 .map_err(user_error)?;
+            let app = app(ctx).clone();
             let query = attrib_query::stats::StatsQuery {
                 by: by.into_iter().map(Into::into).collect(),
                 range,
                 per_change: false,
+                models: app.models()?,
             };
-            let app = app(ctx).clone();
             blocking(move || app.stats(&query).map(|r| Stats::of(&r))).await
         })
         .await

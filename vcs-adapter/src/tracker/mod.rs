@@ -23,7 +23,7 @@
 
 mod file;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -33,7 +33,8 @@ use attrib_overlay::PatchId;
 use serde::{Deserialize, Serialize};
 
 use crate::error::VcsError;
-use crate::pijul::{ChangeInfo, Pijul};
+use crate::pijul::ChangeInfo;
+use crate::vcs::Vcs;
 use crate::reconcile::{Event, Hint, Seen};
 use file::{BinaryStamp, Body};
 
@@ -209,9 +210,9 @@ impl Tracker {
     /// Brings the tracker up to date with the repository's current channel and says what
     /// happened. `hints` are what a wrapped command knows first-hand; with hints, the channel is
     /// always read again.
-    pub fn scan(&mut self, pijul: &Pijul, hints: &[Hint]) -> Result<Scan, VcsError> {
+    pub fn scan(&mut self, pijul: &dyn Vcs, hints: &[Hint]) -> Result<Scan, VcsError> {
         // Read before asking Pijul anything: see the module's invariant.
-        let fingerprint = pristine_fingerprint(pijul.repo());
+        let fingerprint = pijul.fingerprint();
         let unchanged = Scan {
             freshness: Freshness::Unchanged,
             events: Vec::new(),
@@ -432,12 +433,12 @@ impl Tracker {
         Ok(())
     }
 
-    /// Takes the pristine's fingerprint after a [`Tracker::note_recorded`], once the process
-    /// that recorded has exited; `repo` is the repository root. After a
+    /// Takes the store's fingerprint after a [`Tracker::note_recorded`], once the process
+    /// that recorded has exited. After a
     /// [`Tracker::save_before_pristine`] with nothing changed since, the fingerprint is
     /// written into the file at once; otherwise the next [`Tracker::save`] writes it.
-    pub fn note_pristine(&mut self, repo: &Path) -> Result<(), VcsError> {
-        self.fingerprint = pristine_fingerprint(repo);
+    pub fn note_pristine(&mut self, vcs: &dyn Vcs) -> Result<(), VcsError> {
+        self.fingerprint = vcs.fingerprint();
         if let (Some(saved), false, Some(fingerprint)) =
             (self.fingerprint_owed.take(), self.dirty, &self.fingerprint)
         {
@@ -452,7 +453,7 @@ impl Tracker {
     /// Reads the headers (authors, timestamp) that wrapped records left pending on the current
     /// channel, for a command about to show them: one short `pijul log --limit N` over the
     /// newest changes, and nothing at all when none is pending.
-    pub fn read_headers(&mut self, pijul: &Pijul) -> Result<(), VcsError> {
+    pub fn read_headers(&mut self, pijul: &dyn Vcs) -> Result<(), VcsError> {
         let Some(name) = self.current.clone() else {
             return Ok(());
         };
@@ -484,7 +485,7 @@ impl Tracker {
 
     /// Checks the binary's version once per installed binary: the answer is remembered against
     /// the file's path, size and modification time, so later commands spawn nothing for it.
-    pub fn check_version(&mut self, pijul: &Pijul) -> Result<String, VcsError> {
+    pub fn check_version(&mut self, pijul: &dyn Vcs) -> Result<String, VcsError> {
         let stamp = binary_identity(pijul.binary_os());
         if let (Some((path, len, modified_ns)), Some(known)) = (&stamp, &self.checked_binary) {
             if &known.path == path && known.len == *len && known.modified_ns == *modified_ns {
@@ -540,9 +541,16 @@ fn stamp_departed_pending(seen: &mut Seen, record: &ChannelRecord, now: &[Change
             continue;
         }
         let mut inside = now.iter().filter(|c| {
-            c.timestamp_ms
-                .is_some_and(|t| (p.from_ms..=p.to_ms).contains(&t))
-                && !seen.on_channel.contains(&c.hash)
+            c.timestamp_ms.is_some_and(|t| {
+                // git stamps whole seconds: a stamp without milliseconds stands for the whole
+                // second it names, which may have begun before the record did.
+                let from = if t % 1000 == 0 {
+                    p.from_ms / 1000 * 1000
+                } else {
+                    p.from_ms
+                };
+                (from..=p.to_ms).contains(&t)
+            }) && !seen.on_channel.contains(&c.hash)
         });
         if let (Some(amend), None) = (inside.next(), inside.next()) {
             seen.stamps.insert(p.hash.clone(), amend.stamp());
@@ -552,8 +560,10 @@ fn stamp_departed_pending(seen: &mut Seen, record: &ChannelRecord, now: &[Change
 
 /// blake3 of the pristine's length and first 64 KiB (`FINGERPRINT_BYTES`); `None` when there
 /// is no readable pristine (a fork with another layout), which makes every scan ask the VCS.
-pub fn pristine_fingerprint(repo: &Path) -> Option<[u8; 32]> {
-    let path = repo.join(".pijul").join("pristine").join("db");
+///
+/// `dot` is the repository's metadata directory (`.pijul`, or Atomic's `.atomic`).
+pub fn pristine_fingerprint(dot: &Path) -> Option<[u8; 32]> {
+    let path = dot.join("pristine").join("db");
     let mut f = fs::File::open(path).ok()?;
     let len = f.metadata().ok()?.len();
     let mut head = vec![0u8; FINGERPRINT_BYTES];
@@ -598,6 +608,13 @@ fn io_error(path: &Path, what: &str, e: std::io::Error) -> VcsError {
         what: format!("{what} {}", path.display()),
         cause: e,
     }
+}
+
+/// A tracker file's bytes read as [`Tracker::load`] reads them, the body decoded too; `None`
+/// for a damaged file. For the fuzz target (`fuzz/`); not an API.
+#[doc(hidden)]
+pub fn parse_file(bytes: &[u8]) -> Option<(Option<String>, BTreeMap<String, ChannelRecord>)> {
+    file::parse(bytes).map(|l| (l.head.current, l.body.get().clone()))
 }
 
 #[cfg(test)]
@@ -720,10 +737,10 @@ mod tests {
         assert_eq!(between.current().unwrap().1.changes.len(), 2);
 
         fs::write(&db, b"after the record").unwrap();
-        t.note_pristine(dir.path()).unwrap();
+        t.note_pristine(&crate::Pijul::new(dir.path())).unwrap();
         assert!(!t.dirty, "written in place, nothing left to save");
         let after = Tracker::load(&t.path).unwrap();
-        assert_eq!(after.fingerprint, pristine_fingerprint(dir.path()));
+        assert_eq!(after.fingerprint, pristine_fingerprint(&dir.path().join(".pijul")));
         assert!(after.fingerprint.is_some());
         assert_eq!(after.current(), t.current());
 
@@ -731,11 +748,11 @@ mod tests {
         t.note_recorded(change(4, "").hash, "more", (300, 400), None);
         t.save_before_pristine().unwrap();
         t.note_recorded(change(5, "").hash, "and more", (500, 600), None);
-        t.note_pristine(dir.path()).unwrap();
+        t.note_pristine(&crate::Pijul::new(dir.path())).unwrap();
         assert!(t.dirty);
         t.save().unwrap();
         let last = Tracker::load(&t.path).unwrap();
-        assert_eq!(last.fingerprint, pristine_fingerprint(dir.path()));
+        assert_eq!(last.fingerprint, pristine_fingerprint(&dir.path().join(".pijul")));
         assert_eq!(last.current().unwrap().1.changes.len(), 4);
 
         // Another command replaced the file in between: the fingerprint is not written into
@@ -746,13 +763,13 @@ mod tests {
         other.fingerprint = Some([9; 32]);
         other.dirty = true;
         other.save().unwrap();
-        t.note_pristine(dir.path()).unwrap();
+        t.note_pristine(&crate::Pijul::new(dir.path())).unwrap();
         assert!(t.dirty);
         assert_eq!(Tracker::load(&t.path).unwrap().fingerprint, Some([9; 32]));
         t.save().unwrap();
         assert_eq!(
             Tracker::load(&t.path).unwrap().fingerprint,
-            pristine_fingerprint(dir.path())
+            pristine_fingerprint(&dir.path().join(".pijul"))
         );
     }
 
@@ -816,15 +833,15 @@ mod tests {
     #[test]
     fn the_fingerprint_follows_the_pristine() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(pristine_fingerprint(dir.path()), None);
+        assert_eq!(pristine_fingerprint(&dir.path().join(".pijul")), None);
         let db = dir.path().join(".pijul/pristine/db");
         fs::create_dir_all(db.parent().unwrap()).unwrap();
         fs::write(&db, vec![0u8; 100_000]).unwrap();
-        let a = pristine_fingerprint(dir.path()).unwrap();
-        assert_eq!(pristine_fingerprint(dir.path()), Some(a));
+        let a = pristine_fingerprint(&dir.path().join(".pijul")).unwrap();
+        assert_eq!(pristine_fingerprint(&dir.path().join(".pijul")), Some(a));
         let mut bytes = vec![0u8; 100_000];
         bytes[4096] = 1;
         fs::write(&db, &bytes).unwrap();
-        assert_ne!(pristine_fingerprint(dir.path()), Some(a));
+        assert_ne!(pristine_fingerprint(&dir.path().join(".pijul")), Some(a));
     }
 }

@@ -34,10 +34,19 @@ impl Scope {
     }
 }
 
-/// The documented key `key`, or an error naming it and the keys there are.
+/// The documented key `key`, or an error naming it and the keys there are. An entry of a
+/// table key (`models.opus`) is that table's.
 pub fn lookup(key: &str) -> Result<&'static KeyDoc> {
     if let Some(d) = KEYS.iter().find(|d| d.key == key) {
         return Ok(d);
+    }
+    if let Some((section, name)) = key.split_once('.') {
+        let table = KEYS
+            .iter()
+            .find(|d| d.kind == KeyType::Table && d.key == section);
+        if let (Some(d), false) = (table, name.trim().is_empty()) {
+            return Ok(d);
+        }
     }
     let section = key.split('.').next().unwrap_or(key);
     let near: Vec<&str> = KEYS
@@ -100,6 +109,42 @@ fn item<'d>(doc: &'d DocumentMut, key: &str) -> Option<&'d Item> {
         .filter(|i| !i.is_none())
 }
 
+/// The entries of a table key in one file, in the file's order.
+fn table_entries(doc: &DocumentMut, table: &str) -> Vec<(String, Item)> {
+    doc.get(table)
+        .and_then(Item::as_table_like)
+        .map(|t| {
+            t.iter()
+                .filter(|(_, i)| !i.is_none())
+                .map(|(k, i)| (k.to_string(), i.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A table key's entries over `files` (the repository's first, as [`both`] gives them): an
+/// entry the repository sets wins; also which files set any.
+fn merged_table(
+    files: &[(Scope, PathBuf, DocumentMut)],
+    table: &str,
+) -> (Vec<(String, Item)>, Vec<Scope>) {
+    let mut entries: Vec<(String, Item)> = Vec::new();
+    let mut from = Vec::new();
+    for (scope, _, d) in files {
+        let found = table_entries(d, table);
+        if !found.is_empty() {
+            from.push(*scope);
+        }
+        for (k, i) in found {
+            if !entries.iter().any(|(e, _)| *e == k) {
+                entries.push((k, i));
+            }
+        }
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    (entries, from)
+}
+
 /// A value as `get` prints it: strings bare, lists one item a line.
 fn plain(item: &Item) -> Vec<String> {
     match item.as_value() {
@@ -159,18 +204,42 @@ pub fn get(ws: &Workspace, key: &str, only: Option<Scope>) -> Result<Vec<String>
         ws.store_dir()
             .context("`--repo` reads the config beside the repository's store")?;
     }
+    if doc.kind == KeyType::Table && key == doc.key {
+        // The whole table: an entry a line, `name = value`.
+        let files: Vec<_> = files
+            .into_iter()
+            .filter(|f| only.is_none_or(|o| o == f.0))
+            .collect();
+        let (entries, _) = merged_table(&files, doc.key);
+        if entries.is_empty() {
+            match only {
+                Some(scope) => bail!("{} is not set in the {} config", doc.key, scope.as_str()),
+                None => bail!("{} is not set (and has no default)", doc.key),
+            }
+        }
+        return Ok(entries
+            .iter()
+            .map(|(k, i)| format!("{k} = {}", plain(i).join(", ")))
+            .collect());
+    }
+    // A table's entry is read by its own name.
+    let path = if doc.kind == KeyType::Table {
+        key
+    } else {
+        doc.key
+    };
     for (scope, _, d) in &files {
         if only.is_some_and(|o| o != *scope) {
             continue;
         }
-        if let Some(i) = item(d, doc.key) {
+        if let Some(i) = item(d, path) {
             return Ok(plain(i));
         }
     }
     match (only, doc.default) {
         (None, Some(default)) => Ok(vec![default.to_string()]),
-        (Some(scope), _) => bail!("{} is not set in the {} config", doc.key, scope.as_str()),
-        (None, None) => bail!("{} is not set (and has no default)", doc.key),
+        (Some(scope), _) => bail!("{path} is not set in the {} config", scope.as_str()),
+        (None, None) => bail!("{path} is not set (and has no default)"),
     }
 }
 
@@ -193,7 +262,18 @@ pub fn set(ws: &Workspace, key: &str, value: Option<&str>, scope: Scope) -> Resu
     let path = path_of(ws, scope)?;
     let mut doc = read_doc(&path)?;
     let (section, name) = split(key);
+    let whole_table = documented
+        .as_ref()
+        .is_ok_and(|kd| kd.kind == KeyType::Table && kd.key == key);
     match value {
+        Some(_) if whole_table => {
+            bail!("{key} is a table: set one entry, `attrib config set {key}.NAME VALUE`")
+        }
+        None if whole_table => {
+            if doc.remove(key).is_none() {
+                return Ok(Change::NotSet(path));
+            }
+        }
         Some(v) => {
             let kd = documented?;
             let item = parse_value(kd, v)?;
@@ -255,7 +335,7 @@ fn parse_value(kd: &KeyDoc, v: &str) -> Result<Item> {
             "false" => toml_edit::value(false),
             other => bail!("{key} takes true or false, not {other:?}"),
         },
-        KeyType::String | KeyType::Path => {
+        KeyType::String | KeyType::Path | KeyType::Table => {
             if v.trim().is_empty() {
                 bail!(
                     "{key} takes a non-empty {}",
@@ -309,6 +389,7 @@ impl KeyType {
             KeyType::String => "string",
             KeyType::StringList => "list of strings",
             KeyType::Path => "path",
+            KeyType::Table => "table of strings",
         }
     }
 }
@@ -352,12 +433,54 @@ pub struct Listing {
     pub files: Vec<ConfigFile>,
 }
 
+/// A table key as [`list`] shows it: its entries merged over both files, as a JSON object.
+fn table_state(kd: &'static KeyDoc, files: &[(Scope, PathBuf, DocumentMut)]) -> KeyState {
+    let (entries, from) = merged_table(files, kd.key);
+    let value = if entries.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(
+            entries
+                .iter()
+                .map(|(k, i)| (k.clone(), as_json(i)))
+                .collect(),
+        )
+    };
+    let text = if entries.is_empty() {
+        "-".to_string()
+    } else {
+        entries
+            .iter()
+            .map(|(k, i)| format!("{k} = {}", plain(i).join(", ")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let source = match from.as_slice() {
+        [] => "unset",
+        [Scope::Repo] => "repo",
+        [Scope::User] => "user",
+        _ => "repo+user",
+    };
+    KeyState {
+        key: kd.key,
+        value,
+        text,
+        source,
+        kind: kd.kind.name(),
+        default: kd.default,
+        description: kd.doc,
+    }
+}
+
 /// Every documented key: its value, where the value comes from, and what it does.
 pub fn list(ws: &Workspace) -> Result<Listing> {
     let files = both(ws)?;
     let keys = KEYS
         .iter()
         .map(|kd| {
+            if kd.kind == KeyType::Table {
+                return table_state(kd, &files);
+            }
             let found = files
                 .iter()
                 .find_map(|(scope, _, d)| item(d, kd.key).map(|i| (*scope, i)));
@@ -417,7 +540,12 @@ mod tests {
         assert!(!sections.is_empty());
         let mut from_struct: Vec<String> = Vec::new();
         for s in &sections {
-            for f in expected_fields(&format!("[{s}]\nzz_probe = 1\n")) {
+            let fields = expected_fields(&format!("[{s}]\nzz_probe = 1\n"));
+            // A table of free names (`[models]`) names no fields: it is one key.
+            if fields.is_empty() {
+                from_struct.push(s.clone());
+            }
+            for f in fields {
                 from_struct.push(format!("{s}.{f}"));
             }
         }
@@ -438,10 +566,16 @@ mod tests {
                 KeyType::String => "x",
                 KeyType::StringList => "a,b",
                 KeyType::Path => "some/file",
+                KeyType::Table => "p/m",
             };
             let item = parse_value(kd, sample).unwrap();
             let mut doc = DocumentMut::new();
-            let (s, n) = split(kd.key);
+            let entry = format!("{}.sample", kd.key);
+            let (s, n) = split(if kd.kind == KeyType::Table {
+                &entry
+            } else {
+                kd.key
+            });
             doc[s] = Item::Table(toml_edit::Table::new());
             doc[s][n] = item;
             toml::from_str::<Config>(&doc.to_string())
@@ -469,6 +603,15 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("p2p.peers"));
+        // A table's entries are its own keys; the table itself takes no value.
+        let models = lookup("models.claude-opus-4.6").unwrap();
+        assert_eq!(models.key, "models");
+        assert_eq!(
+            plain(&parse_value(models, "anthropic/claude-opus-4-6").unwrap()),
+            vec!["anthropic/claude-opus-4-6"]
+        );
+        assert!(lookup("models.").is_err());
+        assert!(lookup("vcs.binary.x").is_err());
         let err = lookup("ai.modle").unwrap_err().to_string();
         assert!(
             err.contains("ai.modle") && err.contains("ai.model"),

@@ -11,6 +11,9 @@ pub enum KeyType {
     StringList,
     /// A file path; a relative one is taken from the directory of the file that names it.
     Path,
+    /// A table of strings: the key is the table (`models`), and each entry is set as
+    /// `table.NAME` (`attrib config set models.opus anthropic/claude-opus-4-6`).
+    Table,
 }
 
 /// One documented key: what `attrib config list` shows and `get`/`set` accept.
@@ -82,5 +85,11 @@ pub const KEYS: &[KeyDoc] = &[
         kind: KeyType::Path,
         default: None,
         doc: "a pre-shared swarm key file (TCP only); relative to the config file naming it",
+    },
+    KeyDoc {
+        key: "models",
+        kind: KeyType::Table,
+        default: None,
+        doc: "model-name aliases, models.ALIAS = provider/model, over the built-in table (stats and log --model)",
     },
 ];

@@ -16,7 +16,14 @@
 //! listen = ["/ip4/0.0.0.0/tcp/4001"]   # default: every interface, a free TCP and QUIC port
 //! mdns = true               # find members on the LAN (--no-mdns wins)
 //! swarm_key_file = "swarm.key"   # a pre-shared key (TCP only, no QUIC); relative to this file
+//!
+//! [models]                  # model-name aliases over the built-in table (query/models.toml)
+//! "opus" = "anthropic/claude-opus-4-6"     # alias = canonical provider/model
+//! "acme-coder" = "acme/coder-2"            # a model the table does not know
 //! ```
+//!
+//! `[models]` merges entry by entry: the repository's aliases over the user's, both over the
+//! built-in table ([`Config::model_registry`]).
 //!
 //! Unknown keys are refused with the key's name, so a typo never silently does nothing.
 //! [`KEYS`] documents every key; [`edit`] reads and writes single keys with comments kept.
@@ -27,9 +34,11 @@ mod keys;
 pub use edit::{get, list, lookup, set, Change, KeyState, Listing, Scope};
 pub use keys::{KeyDoc, KeyType, KEYS};
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
+use attrib_query::models::ModelRegistry;
 use serde::Deserialize;
 
 /// The file name, in both places.
@@ -48,6 +57,9 @@ pub struct Config {
     /// `[p2p]`: how the node reaches the team's other devices.
     #[serde(default)]
     pub p2p: P2pConfig,
+    /// `[models]`: model-name aliases, `alias = "provider/model"`, over the built-in table.
+    #[serde(default)]
+    pub models: BTreeMap<String, String>,
 }
 
 /// `[ai]`: the capture defaults, below flags and the `ATTRIB_AI_*` / `ATOMIC_AI_*` environment.
@@ -99,6 +111,16 @@ impl Config {
             let what = e.message().trim().to_string();
             anyhow!("{}: {what}", path.display())
         })?;
+        if let Some((alias, _)) = config
+            .models
+            .iter()
+            .find(|(a, t)| a.trim().is_empty() || t.trim().is_empty())
+        {
+            bail!(
+                "{}: models.{alias:?} needs a non-empty alias and a provider/model",
+                path.display()
+            );
+        }
         if let (Some(key), Some(dir)) = (&mut config.p2p.swarm_key_file, path.parent()) {
             if key.is_relative() {
                 *key = dir.join(&*key);
@@ -131,6 +153,13 @@ impl Config {
         take(&mut self.p2p.listen, over.p2p.listen);
         take(&mut self.p2p.mdns, over.p2p.mdns);
         take(&mut self.p2p.swarm_key_file, over.p2p.swarm_key_file);
+        self.models.extend(over.models);
+    }
+
+    /// The model registry `stats` and `log --model` name models by: the built-in table with
+    /// this config's `[models]` aliases over it.
+    pub fn model_registry(&self) -> ModelRegistry {
+        ModelRegistry::builtin().with_aliases(&self.models)
     }
 }
 
@@ -195,6 +224,36 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("`peer`"), "{err}");
+    }
+
+    #[test]
+    fn model_aliases_merge_entry_by_entry_over_the_builtin_table() {
+        let user = tempfile::tempdir().unwrap();
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::write(
+            user.path().join(CONFIG_FILE),
+            "[models]\nopus = \"anthropic/claude-opus-4-5\"\nhouse = \"acme/house-1\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            repo.path().join(CONFIG_FILE),
+            "[models]\nopus = \"claude-opus-4.6\"\n",
+        )
+        .unwrap();
+        let c = Config::load(user.path(), Some(repo.path())).unwrap();
+        assert_eq!(c.models.len(), 2);
+        let r = c.model_registry();
+        assert_eq!(r.canonical("", "Opus").id(), "anthropic/claude-opus-4-6");
+        assert_eq!(r.canonical("acme", "house").id(), "acme/house-1");
+        assert_eq!(
+            r.canonical("anthropic", "claude-opus-4-6-20260101").id(),
+            "anthropic/claude-opus-4-6"
+        );
+        std::fs::write(repo.path().join(CONFIG_FILE), "[models]\nx = \" \"\n").unwrap();
+        let err = Config::load(user.path(), Some(repo.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("models.\"x\""), "{err}");
     }
 
     #[test]

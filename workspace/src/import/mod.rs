@@ -1,8 +1,11 @@
 //! Imports: another member's signed export (JSON Lines, each record checked on its own), or
 //! Agent Trace records from another tool, which this device attests as imported claims
-//! ([`agent_trace`]).
+//! ([`agent_trace`]), or the attribution Atomic keeps in its own changes ([`atomic`]), or
+//! git-ai's notes in a git repository ([`git_ai`]).
 
 pub mod agent_trace;
+pub mod atomic;
+pub mod git_ai;
 
 use std::path::Path;
 
