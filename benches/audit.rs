@@ -6,6 +6,8 @@
 //! `ATTRIB_BENCH_CHANGES` scale the two parts).
 
 mod common;
+#[path = "common/cli.rs"]
+mod common_cli;
 
 use std::fs;
 use std::process::{Command, Stdio};
@@ -13,11 +15,9 @@ use std::time::{Duration, Instant};
 
 use attrib_overlay::exchange::to_json_line;
 use attrib_vcs_adapter::testing::PijulEnv;
-use ed25519_dalek::{Signature, VerifyingKey};
 
-use common::{
-    env_usize, header, median, ms, row, signed_attestations, workload, Workload, AUTHORS,
-};
+use common::{env_usize, header, median, ms, row, workload, Workload, AUTHORS};
+use common_cli::{write_signed_attestations, RawBatch, VerifyRuns};
 
 /// Wall time of a whole process, which must succeed.
 fn run(cmd: &mut Command, what: &str) -> Duration {
@@ -58,37 +58,10 @@ pub fn main() {
     let empty = base.join("auditor");
     fs::create_dir_all(&empty).expect("auditor dir");
 
-    let messages: Vec<Vec<u8>> = records.iter().map(|r| r.message()).collect();
-    let sigs: Vec<Signature> = records
-        .iter()
-        .map(|r| Signature::from_bytes(&r.signature))
-        .collect();
-    let keys: Vec<VerifyingKey> = records
-        .iter()
-        .map(|r| VerifyingKey::from_bytes(&r.signer.0).expect("key"))
-        .collect();
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let per = n.div_ceil(threads);
     // The reference: the same signatures, batch-verified in chunks of 256 on every core with
     // keys already decompressed and messages already built: the library's best case.
-    let raw_batch = || {
-        let start = Instant::now();
-        std::thread::scope(|scope| {
-            for t in 0..threads {
-                let range = (t * per).min(n)..((t + 1) * per).min(n);
-                let (m, s, k) = (&messages[range.clone()], &sigs[range.clone()], &keys[range]);
-                scope.spawn(move || {
-                    for ((m, s), k) in m.chunks(256).zip(s.chunks(256)).zip(k.chunks(256)) {
-                        let m: Vec<&[u8]> = m.iter().map(|x| x.as_slice()).collect();
-                        ed25519_dalek::verify_batch(&m, s, k).expect("valid batch");
-                    }
-                });
-            }
-        });
-        start.elapsed()
-    };
+    let raw = RawBatch::of(&records);
+    let threads = raw.threads;
     let verify_file = || {
         run(
             Command::new(bin)
@@ -100,19 +73,14 @@ pub fn main() {
             "attrib verify FILE",
         )
     };
-    raw_batch();
-    verify_file();
-    let pairs: Vec<(Duration, Duration)> = (0..5).map(|_| (raw_batch(), verify_file())).collect();
-    let mut ratios: Vec<f64> = pairs
-        .iter()
-        .map(|(r, a)| r.as_secs_f64() / a.as_secs_f64())
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    let raw_time = median(pairs.iter().map(|p| p.0).collect());
-    let verify_time = median(pairs.iter().map(|p| p.1).collect());
-    let ours = n as f64 / verify_time.as_secs_f64();
-    let theirs = n as f64 / raw_time.as_secs_f64();
-    let ratio = ratios[ratios.len() / 2];
+    let VerifyRuns {
+        raw_time,
+        verify_time,
+        ours,
+        theirs,
+        ratios,
+        ratio,
+    } = raw.against(verify_file);
 
     println!(
         "attrib audit benchmark: an export of {} records ({} MiB), a Pijul history of {changes} attested changes",
@@ -138,7 +106,7 @@ pub fn main() {
             .collect::<Vec<_>>()
             .join(" ")
     );
-    drop((messages, sigs, keys, records));
+    drop((raw, records));
 
     // 2. attrib check over a real Pijul history of `changes` attested changes.
     let repo = base.join("repo");
@@ -182,17 +150,12 @@ pub fn main() {
         "attrib init",
     );
     let attestations = base.join("attestations.jsonl");
-    fs::write(
+    write_signed_attestations(
         &attestations,
-        signed_attestations(
-            &attrib_workspace::identity::load(&config)
-                .expect("the store's identity")
-                .key,
-            &repo.join(".pijul").join("attrib"),
-            &hashes,
-        ),
-    )
-    .expect("write attestations");
+        &config,
+        &repo.join(".pijul").join("attrib"),
+        &hashes,
+    );
     run(
         &mut attrib(&["import", attestations.to_str().expect("utf-8 path")]),
         "attrib import",

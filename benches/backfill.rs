@@ -20,7 +20,7 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{header, median, row, Rng};
+use common::{env_usize, header, median, row, timed_output, Rng};
 
 /// The bar: a 10,000-commit history backfilled within this.
 const BAR: Duration = Duration::from_secs(10);
@@ -37,13 +37,6 @@ const TRAILERS: [&str; 6] = [
     "Co-authored-by: openai-codex <codex@openai.com>",
     "Co-authored-by: Claude Sonnet 4.5 <noreply@anthropic.com>",
 ];
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
 
 fn secs(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
@@ -90,24 +83,6 @@ fn history(commits: usize) -> (Vec<u8>, usize) {
     (out.into_bytes(), planted)
 }
 
-/// Runs `cmd` to completion; panics with its stderr if it fails. Returns the time and stdout.
-fn timed(cmd: &mut Command, what: &str) -> (Duration, Vec<u8>) {
-    let start = Instant::now();
-    let out = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
-    let took = start.elapsed();
-    assert!(
-        out.status.success(),
-        "{what} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (took, out.stdout)
-}
-
 pub fn main() {
     let commits = env_usize("ATTRIB_BENCH_COMMITS", 10_000).max(AI_EVERY);
     let runs = env_usize("ATTRIB_BENCH_RUNS", 3).max(1);
@@ -133,7 +108,7 @@ pub fn main() {
     // 1. The history, in one fast-import.
     eprintln!("building a {commits}-commit git history with git fast-import...");
     let start = Instant::now();
-    timed(&mut git(&["init", "-q", "-b", "main"]), "git init");
+    timed_output(&mut git(&["init", "-q", "-b", "main"]), "git init");
     let (stream, planted) = history(commits);
     let mut child = git(&["fast-import", "--quiet"])
         .stdin(Stdio::piped())
@@ -150,7 +125,7 @@ pub fn main() {
         child.wait().expect("wait for git fast-import").success(),
         "git fast-import failed"
     );
-    timed(&mut git(&["reset", "-q", "--hard", "main"]), "git reset");
+    timed_output(&mut git(&["reset", "-q", "--hard", "main"]), "git reset");
     eprintln!(
         "history built in {:.1} s ({planted} commits with an AI trailer)",
         start.elapsed().as_secs_f64()
@@ -177,13 +152,13 @@ pub fn main() {
         let _ = fs::remove_dir_all(&store_dir);
         let _ = fs::remove_dir_all(config.join("seq"));
         let init = ["init", "--team", &format!("bench-{i}"), "--name", "Bench"];
-        timed(&mut attrib(&init), "attrib init");
-        let (reference, text) = timed(
+        timed_output(&mut attrib(&init), "attrib init");
+        let (reference, text) = timed_output(
             &mut git(&["log", "--format=%H %an <%ae> %at%n%B%x00"]),
             "git log",
         );
         assert!(text.len() > commits * 20, "git log printed the history");
-        let (took, out) = timed(&mut attrib(&["backfill", "--json"]), "attrib backfill");
+        let (took, out) = timed_output(&mut attrib(&["backfill", "--json"]), "attrib backfill");
         let report: serde_json::Value =
             serde_json::from_slice(&out).expect("attrib backfill --json is JSON");
         assert_eq!(report["changes"], commits, "{}", report["changes"]);
@@ -195,7 +170,7 @@ pub fn main() {
         assert_eq!(signed, planted, "one claim per planted trailer");
         pairs.push((reference, took));
         // A second run: everything is attested, nothing to sign.
-        let (took, out) = timed(
+        let (took, out) = timed_output(
             &mut attrib(&["backfill", "--json"]),
             "attrib backfill again",
         );

@@ -1,5 +1,6 @@
 //! Every bar of docs/ARCHITECTURE.md in one run: the overlay benchmark (100k attestations by 20 authors),
-//! the Pijul benchmark (a 1,000-change history), the agent-checkpoint benchmark, the network benchmark (10k-record catch-up,
+//! the Pijul benchmark (a 1,000-change history), the git benchmark (blame and record), the
+//! backfill benchmark (a 10,000-commit history), the audit benchmark (`verify FILE`, `check`), the agent-checkpoint benchmark, the network benchmark (10k-record catch-up,
 //! a reconnect into a 100k-record store, 20-node gossip, node memory) and the serve benchmark
 //! (`attrib serve` over 100k attestations: page latency under load, throughput, subscription
 //! delay, memory), one after the other.
@@ -15,8 +16,17 @@
 #![allow(clippy::duplicate_mod)]
 
 #[allow(dead_code)]
+#[path = "audit.rs"]
+mod audit;
+#[allow(dead_code)]
+#[path = "backfill.rs"]
+mod backfill;
+#[allow(dead_code)]
 #[path = "checkpoints.rs"]
 mod checkpoints;
+#[allow(dead_code)]
+#[path = "git.rs"]
+mod git;
 #[allow(dead_code)]
 #[path = "../p2p-node/benches/network.rs"]
 mod network;
@@ -39,6 +49,12 @@ fn main() {
     overlay::main();
     println!();
     pijul::main();
+    println!();
+    git::main();
+    println!();
+    backfill::main();
+    println!();
+    audit::main();
     println!();
     checkpoints::main();
     println!();

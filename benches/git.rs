@@ -17,18 +17,21 @@
 //! them.
 
 mod common;
+#[path = "common/cli.rs"]
+mod common_cli;
 
 use std::fs;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use attrib_overlay::PatchId;
 
 use common::{
-    copy_tree, env_usize, header, ms, row, signed_attestations, spread, summarise, timed, Rng,
+    alternating, bench_dir, copy_tree, env_usize, header, ms, row, spread, summarise, timed, Rng,
 };
+use common_cli::write_signed_attestations;
 
 const BLAME_FILE: &str = "blame.txt";
 const WORDS: [&str; 8] = [
@@ -102,13 +105,10 @@ pub fn main() {
     let pairs = env_usize("ATTRIB_BENCH_PAIRS", 21).max(1);
     let bin = env!("CARGO_BIN_EXE_attrib");
     let work = tempfile::tempdir().expect("tempdir");
-    let base = std::env::var_os("ATTRIB_BENCH_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| work.path().to_path_buf());
-    for d in ["a", "b", "c", "home", "config", "attestations.jsonl"] {
-        let p = base.join(d);
-        let _ = fs::remove_dir_all(&p).or_else(|_| fs::remove_file(&p));
-    }
+    let base = bench_dir(
+        work.path(),
+        &["a", "b", "c", "home", "config", "attestations.jsonl"],
+    );
     let (a, b, c, home, config) = (
         base.join("a"),
         base.join("b"),
@@ -175,17 +175,7 @@ pub fn main() {
     assert_eq!(hashes.len(), commits, "one patch id per commit");
     let export = base.join("attestations.jsonl");
     let store_dir = b.join(".git").join("attrib");
-    fs::write(
-        &export,
-        signed_attestations(
-            &attrib_workspace::identity::load(&config)
-                .expect("read the store's identity")
-                .key,
-            &store_dir,
-            &hashes,
-        ),
-    )
-    .expect("write the export");
+    write_signed_attestations(&export, &config, &store_dir, &hashes);
     output(attrib(&b).arg("import").arg(&export), "attrib import");
     eprintln!("history built in {:.0} s", start.elapsed().as_secs_f64());
 
@@ -212,17 +202,7 @@ pub fn main() {
     let blame = || timed(attrib(&b).args(["blame", BLAME_FILE]), "attrib blame");
     git_blame();
     blame();
-    let runs: Vec<(Duration, Duration)> = (0..pairs)
-        .map(|i| {
-            if i % 2 == 0 {
-                let r = git_blame();
-                (r, blame())
-            } else {
-                let ours = blame();
-                (git_blame(), ours)
-            }
-        })
-        .collect();
+    let runs = alternating(pairs, git_blame, blame);
     let (ratio, reference, ours, ratios) = summarise(&runs);
     row(
         &format!("attrib blame ({} lines)", lines.len()),

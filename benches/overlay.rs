@@ -6,15 +6,17 @@
 //! Whole-process figures spawn the release `attrib` binary, warm, and report the median.
 
 mod common;
+#[path = "common/cli.rs"]
+mod common_cli;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use attrib_overlay::*;
-use ed25519_dalek::{Signature, VerifyingKey};
 
 use common::{header, median, ms, patch_id, row, workload, Workload, AUTHORS};
+use common_cli::{RawBatch, VerifyRuns};
 
 const RUNS: usize = 11;
 
@@ -131,37 +133,10 @@ pub fn main() {
     }
 
     // 3. Verify throughput against raw ed25519-dalek batch verification of the same signatures.
-    let messages: Vec<Vec<u8>> = records.iter().map(|r| r.message()).collect();
-    let sigs: Vec<Signature> = records
-        .iter()
-        .map(|r| Signature::from_bytes(&r.signature))
-        .collect();
-    let keys: Vec<VerifyingKey> = records
-        .iter()
-        .map(|r| VerifyingKey::from_bytes(&r.signer.0).expect("key"))
-        .collect();
     // The reference gets the same threads `attrib verify` uses, each batch-verifying chunks of
     // 256 with keys already decompressed: the library's best case.
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let per = n.div_ceil(threads);
-    let raw_batch = || {
-        let start = Instant::now();
-        std::thread::scope(|scope| {
-            for t in 0..threads {
-                let range = (t * per).min(n)..((t + 1) * per).min(n);
-                let (m, s, k) = (&messages[range.clone()], &sigs[range.clone()], &keys[range]);
-                scope.spawn(move || {
-                    for ((m, s), k) in m.chunks(256).zip(s.chunks(256)).zip(k.chunks(256)) {
-                        let m: Vec<&[u8]> = m.iter().map(|x| x.as_slice()).collect();
-                        ed25519_dalek::verify_batch(&m, s, k).expect("valid batch");
-                    }
-                });
-            }
-        });
-        start.elapsed()
-    };
+    let raw = RawBatch::of(&records);
+    let threads = raw.threads;
     let attrib_verify = || {
         let start = Instant::now();
         let st = Command::new(bin)
@@ -174,21 +149,13 @@ pub fn main() {
         assert!(st.success(), "attrib verify failed");
         start.elapsed()
     };
-    // Paired runs, reference then attrib, five times; the ratio is taken pair by pair so a
-    // machine that drifts during the run does not tilt it.
-    raw_batch();
-    attrib_verify();
-    let pairs: Vec<(Duration, Duration)> = (0..5).map(|_| (raw_batch(), attrib_verify())).collect();
-    let mut ratios: Vec<f64> = pairs
-        .iter()
-        .map(|(r, a)| r.as_secs_f64() / a.as_secs_f64())
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    let raw_time = median(pairs.iter().map(|p| p.0).collect());
-    let verify_time = median(pairs.iter().map(|p| p.1).collect());
-    let ours = n as f64 / verify_time.as_secs_f64();
-    let theirs = n as f64 / raw_time.as_secs_f64();
-    let ratio = ratios[ratios.len() / 2];
+    let VerifyRuns {
+        ours,
+        theirs,
+        ratios,
+        ratio,
+        ..
+    } = raw.against(attrib_verify);
     row(
         "attrib verify throughput",
         &format!("{ours:.0} rec/s"),

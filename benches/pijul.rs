@@ -27,10 +27,12 @@
 //! not tilt it; the times shown are the medians of each side.
 
 mod common;
+#[path = "common/cli.rs"]
+mod common_cli;
 
 use std::collections::HashSet;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -38,9 +40,10 @@ use attrib_overlay::*;
 use attrib_vcs_adapter::testing::PijulEnv;
 
 use common::{
-    copy_tree, env_usize, header, median, ms, row, signed_attestations, spread, summarise, timed,
-    Rng,
+    alternating, bench_dir, copy_tree, env_usize, header, median, ms, row, spread, summarise,
+    timed, Rng,
 };
+use common_cli::write_signed_attestations;
 
 /// Side files the other changes edit.
 const SIDE_FILES: usize = 20;
@@ -133,13 +136,10 @@ pub fn main() {
     let blame_pairs = env_usize("ATTRIB_BENCH_PAIRS", 21).max(1);
     let bin = env!("CARGO_BIN_EXE_attrib");
     let work = tempfile::tempdir().expect("tempdir");
-    let base = std::env::var_os("ATTRIB_BENCH_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| work.path().to_path_buf());
-    for d in ["a", "b", "c", "env", "config", "attestations.jsonl"] {
-        let p = base.join(d);
-        let _ = fs::remove_dir_all(&p).or_else(|_| fs::remove_file(&p));
-    }
+    let base = bench_dir(
+        work.path(),
+        &["a", "b", "c", "env", "config", "attestations.jsonl"],
+    );
     let (a, b, c, config) = (
         base.join("a"),
         base.join("b"),
@@ -218,17 +218,7 @@ pub fn main() {
     );
     let store_dir = b.join(".pijul").join("attrib");
     let export = base.join("attestations.jsonl");
-    fs::write(
-        &export,
-        signed_attestations(
-            &attrib_workspace::identity::load(&config)
-                .expect("read the store's identity")
-                .key,
-            &store_dir,
-            &hashes,
-        ),
-    )
-    .expect("write the export");
+    write_signed_attestations(&export, &config, &store_dir, &hashes);
     let out = attrib(&b)
         .arg("import")
         .arg(&export)
@@ -297,17 +287,7 @@ pub fn main() {
     let blame = || timed(attrib(&b).args(["blame", BLAME_FILE]), "attrib blame");
     credit();
     blame();
-    let blame_runs: Vec<(Duration, Duration)> = (0..blame_pairs)
-        .map(|i| {
-            if i % 2 == 0 {
-                let r = credit();
-                (r, blame())
-            } else {
-                let a = blame();
-                (credit(), a)
-            }
-        })
-        .collect();
+    let blame_runs = alternating(blame_pairs, credit, blame);
 
     // 5. Record: the same edit in a, b and c: bare `pijul record` in a, `attrib record` in b,
     //    and in c `pijul record` under coreutils' `timeout`, a process that does nothing but
@@ -399,19 +379,11 @@ pub fn main() {
 
     // Start-up: `attrib --version` against `/bin/true`, the cost of starting any process here.
     let version_pairs = record_pairs.max(21);
-    let start_up: Vec<(Duration, Duration)> = (0..version_pairs)
-        .map(|i| {
-            let t = || timed(&mut Command::new("/bin/true"), "/bin/true");
-            let v = || timed(Command::new(bin).arg("--version"), "attrib --version");
-            if i % 2 == 0 {
-                let r = t();
-                (r, v())
-            } else {
-                let a = v();
-                (t(), a)
-            }
-        })
-        .collect();
+    let start_up = alternating(
+        version_pairs,
+        || timed(&mut Command::new("/bin/true"), "/bin/true"),
+        || timed(Command::new(bin).arg("--version"), "attrib --version"),
+    );
     let (ratio, reference, ours, ratios) = summarise(&start_up);
     row(
         "attrib --version (whole process)",

@@ -4,16 +4,15 @@
 // Each benchmark uses its own part of this module.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use attrib_overlay::exchange::to_json_line;
 use attrib_overlay::signed::GENESIS_TEAM;
 use attrib_overlay::{
-    now_ms, Store,
-    AiAssistance, Attestation, Identity, Origin, PatchId, Payload, PromptCommitment, Record,
-    SignedRecord, SuggestionType,
+    now_ms, AiAssistance, Attestation, Identity, Origin, PatchId, Payload, PromptCommitment,
+    Record, SignedRecord, Store, SuggestionType,
 };
 
 /// splitmix64: a tiny deterministic generator, so every run builds the same workload.
@@ -218,10 +217,20 @@ pub fn proc_memory(pid: u32) -> (u64, u64, u64, u64) {
 
 /// Runs `cmd` to completion, stdout discarded; panics with its stderr if it fails.
 pub fn timed(cmd: &mut Command, what: &str) -> Duration {
+    run_timed(cmd, what, Stdio::null()).0
+}
+
+/// Runs `cmd` to completion; panics with its stderr if it fails. Returns the time and stdout.
+pub fn timed_output(cmd: &mut Command, what: &str) -> (Duration, Vec<u8>) {
+    run_timed(cmd, what, Stdio::piped())
+}
+
+/// Runs `cmd` to completion with `stdout`; panics with its stderr if it fails.
+fn run_timed(cmd: &mut Command, what: &str, stdout: Stdio) -> (Duration, Vec<u8>) {
     let start = Instant::now();
     let out = cmd
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(stdout)
         .stderr(Stdio::piped())
         .output()
         .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
@@ -231,7 +240,27 @@ pub fn timed(cmd: &mut Command, what: &str) -> Duration {
         "{what} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    took
+    (took, out.stdout)
+}
+
+/// `pairs` timings of `reference` and `ours`, `(reference, ours)` each, the one that runs first
+/// alternating from pair to pair.
+pub fn alternating(
+    pairs: usize,
+    mut reference: impl FnMut() -> Duration,
+    mut ours: impl FnMut() -> Duration,
+) -> Vec<(Duration, Duration)> {
+    (0..pairs)
+        .map(|i| {
+            if i % 2 == 0 {
+                let r = reference();
+                (r, ours())
+            } else {
+                let o = ours();
+                (reference(), o)
+            }
+        })
+        .collect()
 }
 
 /// Per-pair ratios and per-side medians of `pairs` = (reference, attrib).
@@ -260,6 +289,19 @@ pub fn spread(ratios: &[f64], reference: Duration, ours: Duration) -> String {
         q(1.0),
         ours.as_secs_f64() / reference.as_secs_f64()
     )
+}
+
+/// Where a benchmark builds its workload: `ATTRIB_BENCH_DIR` (kept, for profiling), else
+/// `work`; the entries `clear` names are removed from it first, directories or files.
+pub fn bench_dir(work: &Path, clear: &[&str]) -> PathBuf {
+    let base = std::env::var_os("ATTRIB_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| work.to_path_buf());
+    for d in clear {
+        let p = base.join(d);
+        let _ = std::fs::remove_dir_all(&p).or_else(|_| std::fs::remove_file(&p));
+    }
+    base
 }
 
 /// A count from the environment, or `default`.

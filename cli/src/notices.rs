@@ -36,7 +36,10 @@ pub fn print_attested(done: &Reconciled) {
                 Cause::Checkpoints => "from agents' checkpoints".to_string(),
                 Cause::Squashed { from } => format!(
                     "squashing {}",
-                    from.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
+                    from.iter()
+                        .map(|p| p.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             };
             eprintln!(

@@ -636,11 +636,22 @@ fn store_holds_the_merged_view_whatever_the_delivery() {
 fn sums_of(
     store: &Store,
 ) -> (
-    Vec<(u32, u8, String, u8, Vec<String>, Vec<String>, store::StatCounts)>,
+    Vec<(
+        u32,
+        u8,
+        String,
+        u8,
+        Vec<String>,
+        Vec<String>,
+        store::StatCounts,
+    )>,
     Vec<(Option<PublicKey>, u32, store::StatCounts)>,
 ) {
     let snap = store.snapshot().unwrap();
-    let p = snap.stat_groups().unwrap().expect("the store keeps its sums");
+    let p = snap
+        .stat_groups()
+        .unwrap()
+        .expect("the store keeps its sums");
     let name = |id: u32| p.names.get(id as usize).cloned().unwrap_or_default();
     let mut groups: Vec<_> = p
         .groups
@@ -663,7 +674,13 @@ fn sums_of(
         .unwrap()
         .expect("the store keeps its sums")
         .iter()
-        .map(|a| (snap.authors().get(a.author as usize).copied(), a.month, a.counts))
+        .map(|a| {
+            (
+                snap.authors().get(a.author as usize).copied(),
+                a.month,
+                a.counts,
+            )
+        })
         .collect();
     authors.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
     (groups, authors)
@@ -710,7 +727,11 @@ fn derived_sums_and_time_index_match_a_recomputation_whatever_the_delivery() {
         let mut ordered = all.clone();
         ordered.sort_by_key(|r| !matches!(r.record.payload, Payload::Genesis { .. }));
         b.ingest(&ordered, NOW).unwrap();
-        prop_assert_eq!(sums_of(&a), sums_of(&b), "sums kept by delta differ from a rebuild");
+        prop_assert_eq!(
+            sums_of(&a),
+            sums_of(&b),
+            "sums kept by delta differ from a rebuild"
+        );
         for q in [
             AttestationQuery::default(),
             AttestationQuery {

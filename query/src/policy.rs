@@ -16,12 +16,11 @@
 //! at least `min_review_seconds`.
 
 use std::collections::HashSet;
-use std::ffi::OsStr;
-use std::process::Command;
 
 use anyhow::{anyhow, bail, Context as _, Result};
+use attrib_overlay::Snapshot;
 use attrib_overlay::{Attestation, Membership, PatchId, PatchView, Payload, PublicKey, Verdict};
-use attrib_vcs_adapter::{ChangeInfo, Vcs, VcsKind};
+use attrib_vcs_adapter::{ChangeInfo, ChannelRecord, Vcs};
 use serde::{Deserialize, Serialize};
 
 use crate::records::span_lines;
@@ -397,67 +396,76 @@ impl Range {
     }
 }
 
-/// The changes of `range`, oldest first, read through `vcs` with their descriptions (one
-/// `pijul log --description`, or git's log of the range).
-pub fn changes_in_range(vcs: &dyn Vcs, range: &Range) -> Result<Vec<ChangeInfo>> {
+/// The changes of `range`, oldest first, read through `vcs`.
+///
+/// `known` is the channel as reconciliation left it (the tracker's record): when the policy
+/// reads no trailers (`require_trailer_for_ai`), a range of the current channel is taken from
+/// it and no VCS process runs; otherwise one `pijul log --description` (or git's log of the
+/// range) gives the descriptions too.
+pub fn changes_in_range(
+    vcs: &dyn Vcs,
+    range: &Range,
+    known: Option<&ChannelRecord>,
+    policy: &Policy,
+) -> Result<Vec<ChangeInfo>> {
+    let channel = || -> Result<Vec<ChangeInfo>> {
+        match known {
+            Some(record) if !policy.require_trailer_for_ai => Ok(record.changes.clone()),
+            _ => Ok(vcs.channel_log()?.changes),
+        }
+    };
     match range {
-        Range::All => Ok(vcs.channel_log()?.changes),
-        Range::Time(t) => Ok(vcs
-            .channel_log()?
-            .changes
+        Range::All => channel(),
+        Range::Time(t) => Ok(channel()?
             .into_iter()
             .filter(|c| c.timestamp_ms.is_none_or(|ms| t.contains(ms)))
             .collect()),
-        Range::NotOn(channel) => {
-            if !vcs.kind().is_pijul_family() {
-                bail!("--not-on names a Pijul or Atomic channel; in a git repository give a range, BASE..HEAD");
-            }
-            let theirs = run(vcs, ["log", "--channel", channel.as_str(), "--hash-only"])
-                .with_context(|| format!("cannot read channel {channel:?}"))?;
-            let theirs: HashSet<&str> = theirs.split_whitespace().collect();
-            Ok(vcs
-                .channel_log()?
-                .changes
+        Range::NotOn(other) => {
+            let theirs: HashSet<PatchId> = vcs
+                .hashes_on(other)
+                .with_context(|| format!("cannot read channel {other:?}"))?
                 .into_iter()
-                .filter(|c| !theirs.contains(c.hash.as_str()))
+                .collect();
+            Ok(channel()?
+                .into_iter()
+                .filter(|c| !theirs.contains(&c.hash))
                 .collect())
         }
         Range::Since(base) => {
-            if vcs.kind() != VcsKind::Git {
-                bail!("BASE..HEAD is a git range; in a {} repository give --since DATE or --not-on CHANNEL", vcs.kind());
-            }
-            let spec = format!("{base}^{{commit}}");
-            let commit = run(vcs, ["rev-parse", "--verify", "--quiet", spec.as_str()])
-                .ok()
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
+            let commit = vcs
+                .resolve_state(base)?
                 .ok_or_else(|| anyhow!("{base:?} is not a commit of this repository"))?;
             Ok(vcs.changes_since(Some(&commit))?)
         }
     }
 }
 
-/// Runs the repository's own binary and returns its standard output.
-fn run<const N: usize>(vcs: &dyn Vcs, args: [&str; N]) -> Result<String> {
-    let out = Command::new(vcs.binary_os())
-        .args(args.iter().map(OsStr::new))
-        .current_dir(vcs.repo())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .with_context(|| format!("cannot run {}", vcs.binary()))?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        bail!(
-            "{} {} failed: {}",
-            vcs.binary(),
-            args.join(" "),
-            err.lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("no message")
-                .trim()
-        );
+/// What the overlay (and, for `max_ai_line_share`, the VCS: one read of each change's added
+/// lines) says of each change of the range.
+pub fn gather(
+    policy: &Policy,
+    vcs: &dyn Vcs,
+    snap: &Snapshot<'_>,
+    changes: Vec<ChangeInfo>,
+) -> Result<Vec<ChangeFacts>> {
+    let mut facts = Vec::with_capacity(changes.len());
+    for change in changes {
+        let view = snap.patch(&change.hash)?;
+        let added_lines = match policy.max_ai_line_share {
+            Some(_) => Some(
+                vcs.added_lines(&change.hash)
+                    .with_context(|| format!("cannot read the lines {} added", change.hash))?
+                    .len() as u64,
+            ),
+            None => None,
+        };
+        facts.push(ChangeFacts {
+            change,
+            view,
+            added_lines,
+        });
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    Ok(facts)
 }
 
 #[cfg(test)]

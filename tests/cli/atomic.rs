@@ -18,6 +18,8 @@ use std::process::{Command, Stdio};
 use attrib_vcs_adapter::testing::Requirement;
 use serde_json::Value;
 
+use crate::pijul_flow::{self, find, only_attestation, row};
+use crate::pijul_world::{attrib_in, attrib_record, log_with_stderr, record_json, VcsWorld};
 use crate::support::{Output, Sandbox, User};
 
 /// `ATTRIB_REQUIRE_ATOMIC=1`: the tests that drive the real `atomic` must run.
@@ -229,11 +231,7 @@ impl AtomicWorld {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let env = self.env();
-        let mut all: Vec<(&str, &str)> =
-            env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        all.extend_from_slice(extra);
-        u.run_env(args, &all)
+        attrib_in(self, u, args, extra)
     }
 
     /// `attrib export -o FILE` as `u`; returns the file.
@@ -279,81 +277,28 @@ impl AtomicWorld {
             self.atomic(u, ["add", file]);
         }
     }
+}
 
-    /// `attrib record --json CAPTURE -- ATOMIC_ARGS` as `u`: the attestation written.
-    #[track_caller]
-    fn record_json(&self, u: &User, capture: &[&str], atomic_args: &[&str]) -> Value {
-        let mut args = vec!["record", "--json"];
-        args.extend_from_slice(capture);
-        args.push("--");
-        args.extend_from_slice(atomic_args);
-        let v = self.attrib(u, args, &[]).ok().json();
-        assert_eq!(v["kind"], "attestation", "{v}");
-        v
+impl VcsWorld for AtomicWorld {
+    const NAME: &'static str = "Atomic";
+
+    fn vars(&self) -> Vec<(String, String)> {
+        self.env()
     }
 
-    /// Records everything with `attrib record … -- -m MESSAGE`; returns the new hash, checked
-    /// to be the newest change of `u`'s channel.
-    #[track_caller]
-    fn attrib_record(&self, u: &User, capture: &[&str], message: &str) -> String {
-        let v = self.record_json(u, capture, &["-m", message]);
-        let hash = v["patch"].as_str().unwrap().to_string();
-        assert_eq!(
-            hash,
-            self.newest_hash(u),
-            "the attested hash is Atomic's newest"
-        );
-        hash
-    }
-
-    /// `attrib log --json EXTRA` as `u`: the rows and the command's stderr.
-    fn log(&self, u: &User, extra: &[&str]) -> (Vec<Value>, String) {
-        let mut args = vec!["log", "--json"];
-        args.extend_from_slice(extra);
-        let out = self.attrib(u, args, &[]).ok();
-        match out.json() {
-            Value::Array(rows) => (rows, out.stderr),
-            other => panic!("log --json is not an array: {other}"),
-        }
+    fn newest(&self, u: &User) -> String {
+        self.newest_hash(u)
     }
 }
 
 const OPENAI: &[&str] = &["--ai-provider", "openai", "--ai-model", "gpt-5"];
 const HUMAN: &[&str] = &["--no-ai"];
 
-/// `(change, place, status)` of every row.
+/// `(change, place, status)` of every row, sorted.
 fn summary(rows: &[Value]) -> Vec<(String, String, String)> {
-    let mut out: Vec<(String, String, String)> = rows
-        .iter()
-        .map(|r| {
-            let s = |k: &str| r[k].as_str().unwrap_or_else(|| panic!("{k} in {r}"));
-            (
-                s("change").to_string(),
-                s("place").to_string(),
-                s("status").to_string(),
-            )
-        })
-        .collect();
+    let mut out = pijul_flow::summary(rows);
     out.sort();
     out
-}
-
-fn row(change: &str, place: &str, status: &str) -> (String, String, String) {
-    (change.to_string(), place.to_string(), status.to_string())
-}
-
-#[track_caller]
-fn find<'a>(rows: &'a [Value], change: &str) -> &'a Value {
-    rows.iter()
-        .find(|r| r["change"] == change)
-        .unwrap_or_else(|| panic!("{change} is not in the log: {rows:#?}"))
-}
-
-#[track_caller]
-fn only_attestation(r: &Value) -> &Value {
-    let list = r["attestations"].as_array().expect("attestations");
-    assert_eq!(list.len(), 1, "{r:#}");
-    &list[0]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -395,11 +340,11 @@ fn init_records_through_atomic_and_log_blame_stats_answer() {
     let ai = w.newest_hash(&u);
     assert!(out.stdout.contains(&ai), "{}", out.stdout);
     w.edit(&u, "a.txt", "one\ntwo\nthree by hand\n");
-    let human = w.attrib_record(&u, HUMAN, "by hand");
+    let human = attrib_record(&w, &u, HUMAN, "by hand");
     w.edit(&u, "b.txt", "plain\n");
     let plain = w.plain_record(&u, &["-m", "plain"]);
 
-    let (rows, _) = w.log(&u, &[]);
+    let (rows, _) = log_with_stderr(&w, &u, &[]);
     assert_eq!(summary(&rows), {
         let mut want = vec![
             row(&ai, "channel", "attested"),
@@ -420,7 +365,7 @@ fn init_records_through_atomic_and_log_blame_stats_answer() {
             .contains("ada@example.org"),
         "Atomic's author: {rows:#?}"
     );
-    let (ai_only, _) = w.log(&u, &["--ai-only"]);
+    let (ai_only, _) = log_with_stderr(&w, &u, &["--ai-only"]);
     assert_eq!(ai_only.len(), 1);
 
     // blame reads `atomic credit`'s text: each line to the change that inserted it.
@@ -466,7 +411,7 @@ fn init_records_through_atomic_and_log_blame_stats_answer() {
     .fails()
     .mentions("create one with `atomic identity new`");
     // Nothing to record is said as such.
-    w.attrib_record(&u, HUMAN, "more");
+    attrib_record(&w, &u, HUMAN, "more");
     w.attrib(&u, ["record", "--no-ai", "--", "-m", "again"], &[])
         .fails()
         .mentions("nothing to record");
@@ -480,7 +425,7 @@ fn a_plain_atomic_record_is_found_and_the_hook_attests_it() {
     let u = w.user("ann");
     w.edit(&u, "a.txt", "a\n");
     let h0 = w.plain_record(&u, &["-m", "before the hook"]);
-    let (rows, _) = w.log(&u, &["--unattested"]);
+    let (rows, _) = log_with_stderr(&w, &u, &["--unattested"]);
     assert_eq!(summary(&rows), [row(&h0, "channel", "unattested")]);
 
     // Atomic reads its hooks from `.atomic/config` (not `config.toml`).
@@ -525,7 +470,7 @@ fn a_plain_atomic_record_is_found_and_the_hook_attests_it() {
     assert!(out.success(), "{}", out.stderr);
     let h2 = w.newest_hash(&u);
 
-    let (rows, stderr) = w.log(&u, &[]);
+    let (rows, stderr) = log_with_stderr(&w, &u, &[]);
     assert!(
         stderr.contains(&format!("note: attested {h1}")) && stderr.contains("pre-record hook"),
         "{stderr}"
@@ -538,7 +483,7 @@ fn a_plain_atomic_record_is_found_and_the_hook_attests_it() {
     let a = only_attestation(find(&rows, &h2));
     assert_eq!(a["ai"]["model"], "claude-opus-4");
     assert_eq!(find(&rows, &h0)["status"], "unattested");
-    let (_, stderr) = w.log(&u, &[]);
+    let (_, stderr) = log_with_stderr(&w, &u, &[]);
     assert!(stderr.is_empty(), "attested once: {stderr}");
 }
 
@@ -551,23 +496,23 @@ fn pull_and_apply_move_changes_and_export_import_moves_their_attestations() {
     };
     let ann = w.user("ann");
     w.edit(&ann, "base.txt", "base\n");
-    let h0 = w.attrib_record(&ann, HUMAN, "base");
+    let h0 = attrib_record(&w, &ann, HUMAN, "base");
     let bob = w.clone_member(&ann, "bob");
-    let (rows, _) = w.log(&bob, &[]);
+    let (rows, _) = log_with_stderr(&w, &bob, &[]);
     assert_eq!(summary(&rows), [row(&h0, "channel", "attested")]);
 
     // Bob records with attrib; Ann pulls the change, and gets the attestation by import.
     w.edit(&bob, "bob.txt", "from bob\n");
-    let h1 = w.attrib_record(&bob, OPENAI, "from bob");
+    let h1 = attrib_record(&w, &bob, OPENAI, "from bob");
     w.atomic(
         &ann,
         [OsStr::new("pull"), OsStr::new("-a"), bob.repo.as_os_str()],
     );
     assert_eq!(w.newest_hash(&ann), h1);
-    let (rows, _) = w.log(&ann, &[]);
+    let (rows, _) = log_with_stderr(&w, &ann, &[]);
     assert_eq!(find(&rows, &h1)["status"], "unattested");
     w.import(&ann, &w.export(&bob));
-    let (rows, _) = w.log(&ann, &[]);
+    let (rows, _) = log_with_stderr(&w, &ann, &[]);
     let a = only_attestation(find(&rows, &h1));
     assert_eq!(a["author"]["name"], "bob");
     assert_eq!(a["ai"]["model"], "gpt-5");
@@ -576,7 +521,7 @@ fn pull_and_apply_move_changes_and_export_import_moves_their_attestations() {
     // have: atomic 1.1.0 applies a change that only adds a file to the channel without
     // writing the file into the working copy, until `atomic reset --force`.)
     w.edit(&ann, "base.txt", "base\nfrom ann\n");
-    let h2 = w.attrib_record(&ann, HUMAN, "from ann");
+    let h2 = attrib_record(&w, &ann, HUMAN, "from ann");
     let file = ann
         .repo
         .join(".atomic/changes")
@@ -593,10 +538,10 @@ fn pull_and_apply_move_changes_and_export_import_moves_their_attestations() {
         fs::read_to_string(bob.repo.join("base.txt")).unwrap(),
         "base\nfrom ann\n"
     );
-    let (rows, _) = w.log(&bob, &[]);
+    let (rows, _) = log_with_stderr(&w, &bob, &[]);
     assert_eq!(find(&rows, &h2)["status"], "unattested");
     w.import(&bob, &w.export(&ann));
-    let (rows, _) = w.log(&bob, &[]);
+    let (rows, _) = log_with_stderr(&w, &bob, &[]);
     assert_eq!(summary(&rows), {
         let mut want = vec![
             row(&h0, "channel", "attested"),
@@ -611,7 +556,7 @@ fn pull_and_apply_move_changes_and_export_import_moves_their_attestations() {
     // An attestation of a change this repository does not have: `show` answers from the
     // overlay, with nothing to say of Atomic's attribution (and no warning).
     w.edit(&ann, "base.txt", "base\nfrom ann\nonly here\n");
-    let h3 = w.attrib_record(&ann, OPENAI, "only in ann's");
+    let h3 = attrib_record(&w, &ann, OPENAI, "only in ann's");
     w.import(&bob, &w.export(&ann));
     let out = w.attrib(&bob, ["show", &h3], &[]).ok();
     assert!(out.stdout.contains("openai/gpt-5"), "{}", out.stdout);
@@ -632,13 +577,13 @@ fn unrecord_and_amend() {
     };
     let u = w.user("ann");
     w.edit(&u, "a.txt", "one\n");
-    let h0 = w.attrib_record(&u, HUMAN, "base");
+    let h0 = attrib_record(&w, &u, HUMAN, "base");
     w.edit(&u, "a.txt", "one\ntwo\n");
-    let h1 = w.attrib_record(&u, OPENAI, "two");
+    let h1 = attrib_record(&w, &u, OPENAI, "two");
 
     // Unrecorded: off the channel, its attestation kept; the working copy keeps the edit.
     w.atomic(&u, ["unrecord", &h1]);
-    let (rows, _) = w.log(&u, &["--all"]);
+    let (rows, _) = log_with_stderr(&w, &u, &["--all"]);
     assert_eq!(summary(&rows), {
         let mut want = vec![
             row(&h0, "channel", "attested"),
@@ -653,9 +598,9 @@ fn unrecord_and_amend() {
     );
 
     // A wrapped amend: the new hash is attested as replacing the old.
-    let h2 = w.attrib_record(&u, OPENAI, "two again");
+    let h2 = attrib_record(&w, &u, OPENAI, "two again");
     w.edit(&u, "a.txt", "one\ntwo\nthree\n");
-    let v = w.record_json(&u, &[], &["--amend", "-m", "two, amended"]);
+    let v = record_json(&w, &u, &[], &["--amend", "-m", "two, amended"]);
     let h3 = v["patch"].as_str().unwrap().to_string();
     assert_ne!(h3, h2);
     assert_eq!(h3, w.newest_hash(&u));
@@ -669,7 +614,7 @@ fn unrecord_and_amend() {
     w.atomic(&u, ["record", "--amend", "-m", "amended by atomic"]);
     let h4 = w.newest_hash(&u);
     assert_ne!(h4, h3);
-    let (rows, stderr) = w.log(&u, &[]);
+    let (rows, stderr) = log_with_stderr(&w, &u, &[]);
     assert!(
         stderr.contains(&format!("carried over from {h3}, which it amends")),
         "{stderr}"
@@ -687,12 +632,12 @@ fn a_conflicting_pull_blames_with_marker_rows() {
     };
     let ann = w.user("ann");
     w.edit(&ann, "a.txt", "base\n");
-    w.attrib_record(&ann, HUMAN, "base");
+    attrib_record(&w, &ann, HUMAN, "base");
     let bob = w.clone_member(&ann, "bob");
     w.edit(&ann, "a.txt", "ann's line\n");
-    let mine = w.attrib_record(&ann, OPENAI, "ann edits");
+    let mine = attrib_record(&w, &ann, OPENAI, "ann edits");
     w.edit(&bob, "a.txt", "bob's line\n");
-    let theirs = w.attrib_record(&bob, HUMAN, "bob edits");
+    let theirs = attrib_record(&w, &bob, HUMAN, "bob edits");
     w.atomic(
         &ann,
         [OsStr::new("pull"), OsStr::new("-a"), bob.repo.as_os_str()],
@@ -783,7 +728,7 @@ fn atomics_own_attribution_is_imported_and_its_default_confidence_marked() {
         "{v:#}"
     );
 
-    let (rows, _) = w.log(&u, &[]);
+    let (rows, _) = log_with_stderr(&w, &u, &[]);
     let a = only_attestation(find(&rows, &stated));
     assert_eq!(a["origin"], "imported");
     assert_eq!(a["author"]["name"], "ann");
@@ -875,7 +820,8 @@ fn show_says_where_atomics_claim_and_the_attestation_disagree() {
     let u = w.user("ann");
     // The person attests openai/gpt-5 while telling Atomic anthropic/claude-sonnet-4.
     w.edit(&u, "a.txt", "a\n");
-    let v = w.record_json(
+    let v = record_json(
+        &w,
         &u,
         OPENAI,
         &[
@@ -918,7 +864,8 @@ fn show_says_where_atomics_claim_and_the_attestation_disagree() {
 
     // Human by attrib, AI by Atomic.
     w.edit(&u, "b.txt", "b\n");
-    let v = w.record_json(
+    let v = record_json(
+        &w,
         &u,
         HUMAN,
         &[
@@ -940,7 +887,7 @@ fn show_says_where_atomics_claim_and_the_attestation_disagree() {
 
     // Atomic's default "No" disagrees with nothing.
     w.edit(&u, "c.txt", "c\n");
-    let ai = w.attrib_record(&u, OPENAI, "AI, atomic not told");
+    let ai = attrib_record(&w, &u, OPENAI, "AI, atomic not told");
     let out = w.attrib(&u, ["show", &ai], &[]).ok();
     assert!(
         out.stdout
@@ -966,6 +913,6 @@ fn show_says_where_atomics_claim_and_the_attestation_disagree() {
     want.sort();
     assert_eq!(kept, want, "{v:#}");
     assert_eq!(v["attested"], serde_json::json!([]));
-    let (rows, _) = w.log(&u, &[]);
+    let (rows, _) = log_with_stderr(&w, &u, &[]);
     assert_eq!(only_attestation(find(&rows, &both))["origin"], "person");
 }

@@ -6,63 +6,29 @@
 
 use std::ffi::OsStr;
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 
+use crate::git_world::Git;
 use crate::support::{Output, Sandbox, User};
 
 /// The git the tests run (and make attrib run).
-const GIT: &str = "/usr/local/bin/git";
-
-/// Runs the real `git` in `dir` with the sandbox's HOME and no system config; its stdout.
-#[track_caller]
-fn git<I, S>(sb: &Sandbox, dir: &Path, args: I) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-    let out = Command::new(GIT)
-        .args(&args)
-        .current_dir(dir)
-        .env("HOME", sb.path().join("home"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("git is installed");
-    assert!(
-        out.status.success(),
-        "git {:?} failed: {}",
-        args,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+const GIT: Git = Git("/usr/local/bin/git");
 
 /// `attrib ARGS` as `u`, with the test's git and no system git config.
 fn attrib(u: &User, args: &[&str]) -> Output {
     u.run_env(
         args,
-        &[("ATTRIB_GIT_BINARY", GIT), ("GIT_CONFIG_NOSYSTEM", "1")],
+        &[("ATTRIB_GIT_BINARY", GIT.0), ("GIT_CONFIG_NOSYSTEM", "1")],
     )
 }
 
 /// A sandbox whose HOME's git config names an author, and one user whose repository is a
 /// fresh git repository with the store in `.git/attrib`.
 fn git_user(name: &str) -> (Sandbox, User) {
-    let sb = Sandbox::new();
-    let home = sb.path().join("home");
-    for (k, v) in [
-        ("user.name", "Ada"),
-        ("user.email", "ada@example.org"),
-        ("init.defaultBranch", "main"),
-    ] {
-        git(&sb, &home, ["config", "--global", k, v]);
-    }
+    let sb = GIT.sandbox();
     let u = sb.user(name);
-    git(&sb, &u.repo, ["init", "-q"]);
+    GIT.run(&sb, &u.repo, ["init", "-q"]);
     attrib(&u, &["init", "--team", "t", "--name", name]).ok();
     assert!(u.repo.join(".git/attrib").is_dir());
     (sb, u)
@@ -75,14 +41,14 @@ fn commit(sb: &Sandbox, u: &User, file: &str, text: &str) -> String {
         fs::create_dir_all(dir).unwrap();
     }
     fs::write(&path, text).unwrap();
-    git(sb, &u.repo, ["add", file]);
-    git(sb, &u.repo, ["commit", "-q", "-m", file]);
-    git(sb, &u.repo, ["rev-parse", "HEAD"])
+    GIT.run(sb, &u.repo, ["add", file]);
+    GIT.run(sb, &u.repo, ["commit", "-q", "-m", file]);
+    GIT.run(sb, &u.repo, ["rev-parse", "HEAD"])
 }
 
 /// Adds the note `text` on `refs/notes/ai` to `rev`, the way git-ai's own note is stored.
 fn note(sb: &Sandbox, u: &User, rev: &str, text: &str) {
-    git(
+    GIT.run(
         sb,
         &u.repo,
         ["notes", "--ref=ai", "add", "-f", "-m", text, rev],
@@ -93,7 +59,7 @@ fn note(sb: &Sandbox, u: &User, rev: &str, text: &str) {
 fn note_from_file(sb: &Sandbox, u: &User, rev: &str, text: &str) {
     let file = sb.path().join("note.txt");
     fs::write(&file, text).unwrap();
-    git(
+    GIT.run(
         sb,
         &u.repo,
         [
@@ -106,32 +72,6 @@ fn note_from_file(sb: &Sandbox, u: &User, rev: &str, text: &str) {
             OsStr::new(rev),
         ],
     );
-}
-
-/// The stable patch id git itself gives the commit `rev`.
-fn patch_id(sb: &Sandbox, dir: &Path, rev: &str) -> String {
-    let diff = Command::new(GIT)
-        .args(["diff-tree", "-p", "--root", rev])
-        .current_dir(dir)
-        .env("HOME", sb.path().join("home"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
-    let mut child = Command::new(GIT)
-        .args(["patch-id", "--stable"])
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(&diff.stdout).unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap_or_else(|| panic!("no patch id for {rev}"))
-        .to_string()
 }
 
 /// A note in the sessions format: two sessions (one over two checkpoints) and a known human.
@@ -266,7 +206,10 @@ fn git_ai_notes_become_imported_claims_once() {
     note_from_file(&sb, &ada, &c2, &legacy_note(&c2));
     note(&sb, &ada, &c3, "this is not an authorship log");
     note(&sb, &ada, &c4, &human_note(&c4));
-    let (p1, p2) = (patch_id(&sb, &ada.repo, &c1), patch_id(&sb, &ada.repo, &c2));
+    let (p1, p2) = (
+        GIT.patch_id(&sb, &ada.repo, &c1),
+        GIT.patch_id(&sb, &ada.repo, &c2),
+    );
 
     // A dry run says what would be signed and signs nothing; the corrupt note fails it.
     let before = ada.export_lines();
@@ -382,7 +325,7 @@ fn git_ai_notes_become_imported_claims_once() {
         &c5,
         &sessions_note(&c5).replace("a.txt", "d.txt"),
     );
-    let p5 = patch_id(&sb, &ada.repo, &c5);
+    let p5 = GIT.patch_id(&sb, &ada.repo, &c5);
     attrib(&ada, &["annotate", &p5, "--no-ai"]).ok();
     let v = attrib(&ada, &["import", "--from", "git-ai", "--json"])
         .ok()
@@ -428,13 +371,13 @@ fn repositories_without_notes_pruned_commits_and_shallow_clones() {
         &gone,
         &sessions_note(&gone).replace("a.txt", "c.txt"),
     );
-    git(&sb, &ada.repo, ["reset", "-q", "--hard", &kept]);
-    git(
+    GIT.run(&sb, &ada.repo, ["reset", "-q", "--hard", &kept]);
+    GIT.run(
         &sb,
         &ada.repo,
         ["reflog", "expire", "--expire=now", "--all"],
     );
-    git(&sb, &ada.repo, ["gc", "-q", "--prune=now"]);
+    GIT.run(&sb, &ada.repo, ["gc", "-q", "--prune=now"]);
     let out = attrib(&ada, &["import", "--from", "git-ai"]).ok();
     assert!(
         out.stdout.starts_with(
@@ -453,19 +396,16 @@ fn repositories_without_notes_pruned_commits_and_shallow_clones() {
 
     // An amend keeps the change (its patch id) and leaves the old commit and its note behind;
     // the newer commit's note (as git-ai copies it, here with other lines) speaks for it.
-    let amended = Command::new(GIT)
-        .args(["commit", "-q", "--amend", "-m", "reworded"])
-        .current_dir(&ada.repo)
-        .env("HOME", sb.path().join("home"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_COMMITTER_DATE", "2090000000 +0000")
-        .output()
-        .unwrap();
-    assert!(amended.status.success(), "{amended:?}");
-    let amended = git(&sb, &ada.repo, ["rev-parse", "HEAD"]);
+    GIT.run_env(
+        &sb,
+        &ada.repo,
+        &[("GIT_COMMITTER_DATE", "2090000000 +0000")],
+        ["commit", "-q", "--amend", "-m", "reworded"],
+    );
+    let amended = GIT.run(&sb, &ada.repo, ["rev-parse", "HEAD"]);
     assert_ne!(amended, kept);
-    let p_kept = patch_id(&sb, &ada.repo, &kept);
-    assert_eq!(patch_id(&sb, &ada.repo, &amended), p_kept);
+    let p_kept = GIT.patch_id(&sb, &ada.repo, &kept);
+    assert_eq!(GIT.patch_id(&sb, &ada.repo, &amended), p_kept);
     note(
         &sb,
         &ada,
@@ -495,22 +435,10 @@ fn repositories_without_notes_pruned_commits_and_shallow_clones() {
         &newest,
         &sessions_note(&newest).replace("a.txt", "d.txt"),
     );
-    let url = format!("file://{}", ada.repo.display());
     let bob = sb.user("bob");
     fs::remove_dir_all(&bob.repo).unwrap();
-    git(
-        &sb,
-        sb.path(),
-        [
-            OsStr::new("clone"),
-            OsStr::new("-q"),
-            OsStr::new("--depth"),
-            OsStr::new("1"),
-            OsStr::new(&url),
-            bob.repo.as_os_str(),
-        ],
-    );
-    git(
+    GIT.shallow_clone(&sb, &ada.repo, &bob.repo);
+    GIT.run(
         &sb,
         &bob.repo,
         ["fetch", "-q", "origin", "refs/notes/ai:refs/notes/ai"],

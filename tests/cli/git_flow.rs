@@ -6,55 +6,21 @@
 use std::ffi::OsStr;
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+use crate::git_world::Git;
 use crate::support::{Sandbox, User};
 
-/// Runs the real `git` in `dir` with the sandbox's HOME (its global config names the author)
-/// and no system config; panics with git's stderr when it fails.
-#[track_caller]
-fn git<I, S>(sb: &Sandbox, dir: &Path, args: I) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-    let out = Command::new("git")
-        .args(&args)
-        .current_dir(dir)
-        .env("HOME", sb.path().join("home"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_EDITOR", "true")
-        .env("GIT_SEQUENCE_EDITOR", "true")
-        .stdin(Stdio::null())
-        .output()
-        .expect("git is installed");
-    assert!(
-        out.status.success(),
-        "git {:?} failed: {}",
-        args,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+/// The git on PATH, which attrib runs too.
+const GIT: Git = Git("git");
 
 /// A sandbox whose HOME's git config names an author, and a team of `names` whose first
 /// member's repository is a fresh git repository with the store inside `.git/attrib`.
 fn git_team(names: &[&str]) -> (Sandbox, Vec<User>) {
-    let sb = Sandbox::new();
-    let home = sb.path().join("home");
-    for (k, v) in [
-        ("user.name", "Ada"),
-        ("user.email", "ada@example.org"),
-        ("init.defaultBranch", "main"),
-        ("advice.detachedHead", "false"),
-    ] {
-        git(&sb, &home, ["config", "--global", k, v]);
-    }
+    let sb = GIT.sandbox();
     let users: Vec<User> = names.iter().map(|n| sb.user(n)).collect();
-    git(&sb, &users[0].repo, ["init", "-q"]);
+    GIT.run(&sb, &users[0].repo, ["init", "-q"]);
     users[0]
         .run(["init", "--team", "t", "--name", names[0]])
         .ok();
@@ -65,7 +31,7 @@ fn git_team(names: &[&str]) -> (Sandbox, Vec<User>) {
 /// Writes `text` to `file` in the user's repository and stages it.
 fn write(sb: &Sandbox, u: &User, file: &str, text: &str) {
     fs::write(u.repo.join(file), text).unwrap();
-    git(sb, &u.repo, ["add", file]);
+    GIT.run(sb, &u.repo, ["add", file]);
 }
 
 /// `attrib record` wrapping `git commit -m MESSAGE` with AI flags; returns the new patch id.
@@ -83,36 +49,25 @@ fn record(u: &User, model: Option<&str>, message: &str) -> String {
         .to_string()
 }
 
-/// The stable patch id git itself gives the commit `rev`.
-fn patch_id(sb: &Sandbox, dir: &Path, rev: &str) -> String {
-    let diff = Command::new("git")
-        .args(["diff-tree", "-p", "--root", rev])
-        .current_dir(dir)
-        .env("HOME", sb.path().join("home"))
-        .output()
-        .unwrap();
-    let mut child = Command::new("git")
-        .args(["patch-id", "--stable"])
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(&diff.stdout).unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap_or_else(|| panic!("no patch id for {rev}"))
-        .to_string()
+/// `git pull -q FROM main` in `dir`.
+fn pull_main(sb: &Sandbox, dir: &Path, from: &Path) {
+    GIT.run(
+        sb,
+        dir,
+        [
+            OsStr::new("pull"),
+            OsStr::new("-q"),
+            from.as_os_str(),
+            OsStr::new("main"),
+        ],
+    );
 }
 
 /// `name` clones `owner`'s repository, gets an identity, is admitted by `owner` and joins the
 /// team from `owner`'s export: the clone's directory and the new member.
 fn clone_and_join(sb: &Sandbox, owner: &User, name: &str) -> (std::path::PathBuf, User) {
     let dir = sb.path().join(format!("{name}-clone"));
-    git(
+    GIT.run(
         sb,
         sb.path(),
         [
@@ -155,15 +110,15 @@ fn a_wrapped_commit_is_attested_under_its_stable_patch_id() {
     let ada = &users[0];
     write(&sb, ada, "a.txt", "one\ntwo\n");
     let patch = record(ada, Some("claude-sonnet-4"), "first");
-    assert_eq!(patch, patch_id(&sb, &ada.repo, "HEAD"));
+    assert_eq!(patch, GIT.patch_id(&sb, &ada.repo, "HEAD"));
     let rows = ada.log_json(&[]);
     assert_eq!(rows.len(), 1, "{rows:#?}");
     assert!(model_of(row(&rows, &patch)).contains("claude-sonnet-4"));
 
     // A plain `git commit` is picked up by the next command, unattested.
     write(&sb, ada, "b.txt", "three\n");
-    git(&sb, &ada.repo, ["commit", "-q", "-m", "plain"]);
-    let plain = patch_id(&sb, &ada.repo, "HEAD");
+    GIT.run(&sb, &ada.repo, ["commit", "-q", "-m", "plain"]);
+    let plain = GIT.patch_id(&sb, &ada.repo, "HEAD");
     let rows = ada.log_json(&[]);
     assert_eq!(rows.len(), 2, "{rows:#?}");
     assert_eq!(row(&rows, &plain)["status"], "unattested");
@@ -175,7 +130,7 @@ fn amend_and_rebase_and_cherry_pick_keep_the_attestation() {
     let ada = &users[0];
     write(&sb, ada, "base.txt", "base\n");
     record(ada, None, "base");
-    git(&sb, &ada.repo, ["checkout", "-q", "-b", "feature"]);
+    GIT.run(&sb, &ada.repo, ["checkout", "-q", "-b", "feature"]);
     write(&sb, ada, "f.txt", "feature line\n");
     let first = record(ada, Some("claude-opus-4"), "feature");
 
@@ -193,29 +148,29 @@ fn amend_and_rebase_and_cherry_pick_keep_the_attestation() {
 
     // A plain `git commit --amend` is recognised too (git keeps author and date).
     write(&sb, ada, "g.txt", "more\n");
-    git(&sb, &ada.repo, ["commit", "-q", "--amend", "--no-edit"]);
-    let plain_amend = patch_id(&sb, &ada.repo, "HEAD");
+    GIT.run(&sb, &ada.repo, ["commit", "-q", "--amend", "--no-edit"]);
+    let plain_amend = GIT.patch_id(&sb, &ada.repo, "HEAD");
     let rows = ada.log_json(&[]);
     assert_eq!(row(&rows, &plain_amend)["status"], "attested", "{rows:#?}");
 
     // Rebase onto a moved main: the patch ids stay, so do the attestations.
-    git(&sb, &ada.repo, ["checkout", "-q", "main"]);
+    GIT.run(&sb, &ada.repo, ["checkout", "-q", "main"]);
     write(&sb, ada, "other.txt", "elsewhere\n");
-    git(&sb, &ada.repo, ["commit", "-q", "-m", "on main"]);
-    git(&sb, &ada.repo, ["checkout", "-q", "feature"]);
-    git(&sb, &ada.repo, ["rebase", "-q", "main"]);
-    assert_eq!(patch_id(&sb, &ada.repo, "HEAD"), plain_amend);
+    GIT.run(&sb, &ada.repo, ["commit", "-q", "-m", "on main"]);
+    GIT.run(&sb, &ada.repo, ["checkout", "-q", "feature"]);
+    GIT.run(&sb, &ada.repo, ["rebase", "-q", "main"]);
+    assert_eq!(GIT.patch_id(&sb, &ada.repo, "HEAD"), plain_amend);
     let rows = ada.log_json(&[]);
     assert_eq!(row(&rows, &plain_amend)["status"], "attested", "{rows:#?}");
 
     // Cherry-pick onto another branch: the same patch, the same attestation.
-    git(
+    GIT.run(
         &sb,
         &ada.repo,
         ["checkout", "-q", "-b", "release", "main~1"],
     );
-    git(&sb, &ada.repo, ["cherry-pick", "feature"]);
-    assert_eq!(patch_id(&sb, &ada.repo, "HEAD"), plain_amend);
+    GIT.run(&sb, &ada.repo, ["cherry-pick", "feature"]);
+    assert_eq!(GIT.patch_id(&sb, &ada.repo, "HEAD"), plain_amend);
     let rows = ada.log_json(&[]);
     assert_eq!(row(&rows, &plain_amend)["status"], "attested", "{rows:#?}");
 }
@@ -230,9 +185,9 @@ fn a_squash_holds_the_contributions_of_what_it_squashed() {
     let a = record(ada, Some("claude-opus-4"), "a");
     write(&sb, ada, "b.txt", "from sonnet 1\nfrom sonnet 2\n");
     let b = record(ada, Some("claude-sonnet-4"), "b");
-    git(&sb, &ada.repo, ["reset", "-q", "--soft", "HEAD~2"]);
-    git(&sb, &ada.repo, ["commit", "-q", "-m", "a and b"]);
-    let squashed = patch_id(&sb, &ada.repo, "HEAD");
+    GIT.run(&sb, &ada.repo, ["reset", "-q", "--soft", "HEAD~2"]);
+    GIT.run(&sb, &ada.repo, ["commit", "-q", "-m", "a and b"]);
+    let squashed = GIT.patch_id(&sb, &ada.repo, "HEAD");
     let rows = ada.log_json(&[]);
     let r = row(&rows, &squashed);
     assert_eq!(r["status"], "attested", "{rows:#?}");
@@ -290,18 +245,9 @@ fn two_clones_exchange_attestations_by_export() {
 
     // Bo commits with AI; Ada fetches the commit and Bo's attestation.
     fs::write(bo_dir.join("b.txt"), "two\n").unwrap();
-    git(&sb, &bo_dir, ["add", "b.txt"]);
+    GIT.run(&sb, &bo_dir, ["add", "b.txt"]);
     let theirs = record(&bo, Some("gpt-5"), "two");
-    git(
-        &sb,
-        &ada.repo,
-        [
-            OsStr::new("pull"),
-            OsStr::new("-q"),
-            bo_dir.as_os_str(),
-            OsStr::new("main"),
-        ],
-    );
+    pull_main(&sb, &ada.repo, &bo_dir);
     ada.pull(&sb, &bo);
     let rows = ada.log_json(&[]);
     assert_eq!(row(&rows, &theirs)["status"], "attested", "{rows:#?}");
@@ -320,26 +266,14 @@ fn awkward_repositories_get_answers_not_panics() {
     record(ada, None, "two");
 
     // A detached HEAD still answers.
-    git(&sb, &ada.repo, ["checkout", "-q", "--detach", "HEAD~1"]);
+    GIT.run(&sb, &ada.repo, ["checkout", "-q", "--detach", "HEAD~1"]);
     let rows = ada.log_json(&[]);
     assert_eq!(row(&rows, &first)["status"], "attested", "{rows:#?}");
-    git(&sb, &ada.repo, ["checkout", "-q", "main"]);
+    GIT.run(&sb, &ada.repo, ["checkout", "-q", "main"]);
 
     // A shallow clone answers for the commits it has.
     let shallow = sb.path().join("shallow");
-    let url = format!("file://{}", ada.repo.display());
-    git(
-        &sb,
-        sb.path(),
-        [
-            OsStr::new("clone"),
-            OsStr::new("-q"),
-            OsStr::new("--depth"),
-            OsStr::new("1"),
-            OsStr::new(&url),
-            shallow.as_os_str(),
-        ],
-    );
+    GIT.shallow_clone(&sb, &ada.repo, &shallow);
     let reader = sb.user("reader").at(&shallow);
     let export = ada.export_file(&sb);
     reader
@@ -365,23 +299,14 @@ fn attestations_of_git_commits_move_between_two_nodes() {
 
     // Bo writes while Ada's node runs; one sync carries both ways.
     fs::write(bo_dir.join("b.txt"), "two\n").unwrap();
-    git(&sb, &bo_dir, ["add", "b.txt"]);
+    GIT.run(&sb, &bo_dir, ["add", "b.txt"]);
     let theirs = record(&bo, Some("gpt-5"), "two");
     let node = Node::start(ada, &[]);
     bo.run(["sync", "--peer", node.addr(), "--once"]).ok();
     let rows = bo.log_json(&[]);
     assert_eq!(row(&rows, &patch)["status"], "attested", "{rows:#?}");
     let (_, _, _) = node.terminate();
-    git(
-        &sb,
-        &ada.repo,
-        [
-            OsStr::new("pull"),
-            OsStr::new("-q"),
-            bo_dir.as_os_str(),
-            OsStr::new("main"),
-        ],
-    );
+    pull_main(&sb, &ada.repo, &bo_dir);
     let rows = ada.log_json(&[]);
     assert_eq!(row(&rows, &theirs)["status"], "attested", "{rows:#?}");
 }
@@ -392,12 +317,12 @@ fn check_gates_a_git_range() {
     let ada = &users[0];
     write(&sb, ada, "base.txt", "base\n");
     record(ada, None, "base");
-    git(&sb, &ada.repo, ["branch", "base"]);
+    GIT.run(&sb, &ada.repo, ["branch", "base"]);
     write(&sb, ada, "a.txt", "ai\n");
     let ai = record(ada, Some("claude-sonnet-4"), "ai");
     write(&sb, ada, "b.txt", "plain\n");
-    git(&sb, &ada.repo, ["commit", "-q", "-m", "plain"]);
-    let plain = patch_id(&sb, &ada.repo, "HEAD");
+    GIT.run(&sb, &ada.repo, ["commit", "-q", "-m", "plain"]);
+    let plain = GIT.patch_id(&sb, &ada.repo, "HEAD");
     fs::write(
         ada.repo.join("attrib-policy.toml"),
         "require_attestation = true\nallowed_providers = [\"openai\"]\n",
@@ -425,7 +350,7 @@ fn check_gates_a_git_range() {
     expected.sort();
     assert_eq!(found, expected, "{v}");
     // A branch whose one commit keeps every rule passes the gate.
-    git(&sb, &ada.repo, ["checkout", "-q", "-b", "good", "base"]);
+    GIT.run(&sb, &ada.repo, ["checkout", "-q", "-b", "good", "base"]);
     write(&sb, ada, "c.txt", "from gpt\n");
     ada.run([
         "record",

@@ -17,6 +17,7 @@ mod exchange;
 mod formats;
 mod git_ai;
 mod git_flow;
+mod git_world;
 mod network;
 mod pijul_flow;
 mod pijul_world;

@@ -21,7 +21,7 @@ use crate::support::{Output, User};
 // Helpers
 
 /// `(change, place, status)` of every row, in the order listed.
-fn summary(rows: &[Value]) -> Vec<(String, String, String)> {
+pub(crate) fn summary(rows: &[Value]) -> Vec<(String, String, String)> {
     rows.iter()
         .map(|r| {
             let s = |k: &str| r[k].as_str().unwrap_or_else(|| panic!("{k} in {r}"));
@@ -50,13 +50,13 @@ fn summary_all(rows: &[Value]) -> Vec<(String, String, String)> {
     out
 }
 
-fn row(change: &str, place: &str, status: &str) -> (String, String, String) {
+pub(crate) fn row(change: &str, place: &str, status: &str) -> (String, String, String) {
     (change.to_string(), place.to_string(), status.to_string())
 }
 
 /// The row of `change` in a log.
 #[track_caller]
-fn find<'a>(rows: &'a [Value], change: &str) -> &'a Value {
+pub(crate) fn find<'a>(rows: &'a [Value], change: &str) -> &'a Value {
     rows.iter()
         .find(|r| r["change"] == change)
         .unwrap_or_else(|| panic!("{change} is not in the log: {rows:#?}"))
@@ -163,7 +163,7 @@ fn clone_member(w: &PijulWorld, founder: &User, name: &str) -> User {
 
 /// The one attestation of a log row.
 #[track_caller]
-fn only_attestation(r: &Value) -> &Value {
+pub(crate) fn only_attestation(r: &Value) -> &Value {
     let list = r["attestations"].as_array().expect("attestations");
     assert_eq!(list.len(), 1, "{r:#}");
     &list[0]

@@ -70,11 +70,7 @@ impl PijulWorld {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let env = self.env();
-        let mut all: Vec<(&str, &str)> =
-            env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        all.extend_from_slice(extra);
-        u.run_env(args, &all)
+        attrib_in(self, u, args, extra)
     }
 
     /// The newest change hash of `u`'s channel, from `pijul log --output-format json`.
@@ -106,6 +102,42 @@ impl PijulWorld {
     }
 }
 
+/// A world that drives a real VCS attrib reads changes from (Pijul here, Atomic in
+/// [`crate::atomic`]): what the helpers below need of it.
+pub(crate) trait VcsWorld {
+    /// The VCS's name, in messages.
+    const NAME: &'static str;
+    /// What both `attrib` and the VCS need to run in this world.
+    fn vars(&self) -> Vec<(String, String)>;
+    /// The newest change hash of `u`'s channel.
+    fn newest(&self, u: &User) -> String;
+}
+
+impl VcsWorld for PijulWorld {
+    const NAME: &'static str = "Pijul";
+
+    fn vars(&self) -> Vec<(String, String)> {
+        self.env()
+    }
+
+    fn newest(&self, u: &User) -> String {
+        self.newest_hash(u)
+    }
+}
+
+/// `attrib ARGS` as `u`, with `w`'s environment and `extra` variables.
+pub(crate) fn attrib_in<W, I, S>(w: &W, u: &User, args: I, extra: &[(&str, &str)]) -> Output
+where
+    W: VcsWorld,
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let env = w.vars();
+    let mut all: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    all.extend_from_slice(extra);
+    u.run_env(args, &all)
+}
+
 /// The hash in `recorded HASH as …`.
 pub fn recorded_hash(out: &Output) -> String {
     let rest = out
@@ -116,10 +148,10 @@ pub fn recorded_hash(out: &Output) -> String {
 }
 
 /// `attrib log --json EXTRA` as `u`: the rows, and the command's stderr (notes, warnings).
-pub fn log_with_stderr(w: &PijulWorld, u: &User, extra: &[&str]) -> (Vec<Value>, String) {
+pub fn log_with_stderr(w: &impl VcsWorld, u: &User, extra: &[&str]) -> (Vec<Value>, String) {
     let mut args = vec!["log", "--json"];
     args.extend_from_slice(extra);
-    let out = w.attrib(u, args, &[]).ok();
+    let out = attrib_in(w, u, args, &[]).ok();
     match out.json() {
         Value::Array(rows) => (rows, out.stderr),
         other => panic!("log --json is not an array: {other}"),
@@ -127,18 +159,18 @@ pub fn log_with_stderr(w: &PijulWorld, u: &User, extra: &[&str]) -> (Vec<Value>,
 }
 
 /// `attrib log --json EXTRA` as `u`.
-pub fn log(w: &PijulWorld, u: &User, extra: &[&str]) -> Vec<Value> {
+pub fn log(w: &impl VcsWorld, u: &User, extra: &[&str]) -> Vec<Value> {
     log_with_stderr(w, u, extra).0
 }
 
-/// `attrib record --json CAPTURE -- PIJUL_ARGS` as `u`: the attestation written.
+/// `attrib record --json CAPTURE -- VCS_ARGS` as `u`: the attestation written.
 #[track_caller]
-pub fn record_json(w: &PijulWorld, u: &User, capture: &[&str], pijul_args: &[&str]) -> Value {
+pub fn record_json(w: &impl VcsWorld, u: &User, capture: &[&str], vcs_args: &[&str]) -> Value {
     let mut args = vec!["record", "--json"];
     args.extend_from_slice(capture);
     args.push("--");
-    args.extend_from_slice(pijul_args);
-    let v = w.attrib(u, args, &[]).ok().json();
+    args.extend_from_slice(vcs_args);
+    let v = attrib_in(w, u, args, &[]).ok().json();
     assert_eq!(v["kind"], "attestation", "{v}");
     v
 }
@@ -146,13 +178,14 @@ pub fn record_json(w: &PijulWorld, u: &User, capture: &[&str], pijul_args: &[&st
 /// Records everything in `u`'s working copy with `attrib record` and returns the new hash,
 /// checked to be the newest change of `u`'s channel.
 #[track_caller]
-pub fn attrib_record(w: &PijulWorld, u: &User, capture: &[&str], message: &str) -> String {
+pub fn attrib_record<W: VcsWorld>(w: &W, u: &User, capture: &[&str], message: &str) -> String {
     let v = record_json(w, u, capture, &["-m", message]);
     let hash = v["patch"].as_str().unwrap().to_string();
     assert_eq!(
         hash,
-        w.newest_hash(u),
-        "the attested hash is Pijul's newest"
+        w.newest(u),
+        "the attested hash is {}'s newest",
+        W::NAME
     );
     hash
 }

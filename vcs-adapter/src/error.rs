@@ -63,6 +63,10 @@ pub enum VcsError {
         /// What the operating system said (part of the message, so not also a `source`).
         cause: std::io::Error,
     },
+    /// The store has no such thing (a git repository has no named channels to compare, a
+    /// Pijul one no revisions to name).
+    #[error("{0}")]
+    Unsupported(String),
     /// The command succeeded but its output did not have the expected shape.
     #[error("could not read the output of `{cmd}`: {reason}")]
     Parse {

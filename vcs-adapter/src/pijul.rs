@@ -848,6 +848,13 @@ impl Vcs for Pijul {
     fn credit(&self, file: &Path) -> Result<Vec<CreditEntry>, VcsError> {
         Pijul::credit(self, file)
     }
+    fn hashes_on(&self, channel: &str) -> Result<Vec<PatchId>, VcsError> {
+        let args = ["log", "--channel", channel, "--hash-only"];
+        let text = self.stdout(&args)?;
+        text.split_whitespace()
+            .map(|h| parse_hash(&self.shown(&args), h))
+            .collect()
+    }
 }
 
 /// The first non-empty line of a command's stderr, without Pijul's `Error: ` prefix.

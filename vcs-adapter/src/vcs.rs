@@ -244,6 +244,24 @@ pub trait Vcs: Send + Sync + fmt::Debug {
     /// changes that touched them; [`CreditEntry::inserter`] picks the one that inserted them.
     fn credit(&self, file: &Path) -> Result<Vec<CreditEntry>, VcsError>;
 
+    /// The changes on another channel of the repository (Pijul/Atomic: `log --channel NAME
+    /// --hash-only`). A store without named channels says so.
+    fn hashes_on(&self, channel: &str) -> Result<Vec<PatchId>, VcsError> {
+        Err(VcsError::Unsupported(format!(
+            "{} has no channel named {channel:?} to compare with; give a range of its own",
+            self.kind()
+        )))
+    }
+
+    /// The state (git: the commit id) a revision the user named resolves to, `None` when it
+    /// names nothing. Stores whose states are not named by users say so.
+    fn resolve_state(&self, revision: &str) -> Result<Option<String>, VcsError> {
+        Err(VcsError::Unsupported(format!(
+            "{revision:?} names a git revision (BASE..HEAD is a git range); in a {} repository give --since DATE or --not-on CHANNEL",
+            self.kind()
+        )))
+    }
+
     /// Which of `departed` (changes that left the channel in the same scan in which `new`
     /// arrived) `new` squashes: a run of them whose combined diff is exactly `new`'s, oldest
     /// first; empty when `new` is no squash of them. Only git rewrites history this way: Pijul

@@ -135,6 +135,12 @@ impl Repo<'_> {
         fs::write(path, text).unwrap();
     }
 
+    /// Writes `text` to `file` and commits all (`git add -A`) with `msg`; the new commit's id.
+    fn commit_file(&self, file: &str, text: &str, msg: &str) -> String {
+        self.write(file, text);
+        self.commit(msg)
+    }
+
     /// `git add -A && git commit -m MSG`; the new commit's id.
     fn commit(&self, msg: &str) -> String {
         self.git(&["add", "-A"]);
@@ -267,14 +273,11 @@ fn patch_ids_equal_git_patch_id_stable_in_a_sha256_repository() {
 fn merges_and_empty_commits_go_by_their_commit_id() {
     let sb = Sandbox::new();
     let r = sb.repo("r");
-    r.write("f", "base\n");
-    r.commit("base");
+    r.commit_file("f", "base\n", "base");
     r.git(&["checkout", "-q", "-b", "side"]);
-    r.write("g", "side\n");
-    let side = r.commit("side");
+    let side = r.commit_file("g", "side\n", "side");
     r.git(&["checkout", "-q", "main"]);
-    r.write("h", "main\n");
-    let main = r.commit("main");
+    let main = r.commit_file("h", "main\n", "main");
     r.git(&["merge", "-q", "--no-edit", "side"]);
     let merge = r.head();
     let empty = r.commit("empty");
@@ -308,15 +311,12 @@ fn rebase_and_cherry_pick_keep_the_patch_id() {
     r.write("b", "x\n");
     r.commit("base");
     r.git(&["checkout", "-q", "-b", "feature"]);
-    r.write("a", "1\n2\n3\n4\n");
-    let f1 = r.commit("feature one");
-    r.write("a", "0\n1\n2\n3\n4\n");
-    let f2 = r.commit("feature two");
+    let f1 = r.commit_file("a", "1\n2\n3\n4\n", "feature one");
+    let f2 = r.commit_file("a", "0\n1\n2\n3\n4\n", "feature two");
     let before = r.driver().patch_ids(&[f1.clone(), f2.clone()]).unwrap();
 
     r.git(&["checkout", "-q", "main"]);
-    r.write("b", "x\ny\n");
-    r.commit("main moves on");
+    r.commit_file("b", "x\ny\n", "main moves on");
     r.git(&["checkout", "-q", "feature"]);
     r.git(&["rebase", "-q", "main"]);
     let g = r.driver();
@@ -329,8 +329,7 @@ fn rebase_and_cherry_pick_keep_the_patch_id() {
 
     // Cherry-picked onto another branch, the second change keeps its id too.
     r.git(&["checkout", "-q", "-b", "other", "main"]);
-    r.write("a", "1\n2\n3\n4\n");
-    r.commit("same as feature one, by hand");
+    r.commit_file("a", "1\n2\n3\n4\n", "same as feature one, by hand");
     r.git(&["cherry-pick", &f2]);
     assert_ne!(r.head(), f2);
     assert_eq!(r.id_of(&r.head()), before[&f2]);
@@ -398,8 +397,7 @@ fn amend_keeps_the_stamp_and_renames_a_changed_diff() {
     let sb = Sandbox::new();
     let r = sb.repo("r");
     let g = r.driver();
-    r.write("f", "one\n");
-    r.commit("first");
+    r.commit_file("f", "one\n", "first");
     r.write("g", "two\n");
     r.git(&["add", "g"]);
     let old = g
@@ -527,10 +525,12 @@ fn the_channel_log_and_its_windows() {
 fn blame_credits_old_lines_to_their_commit_and_a_new_line_to_its_own() {
     let sb = Sandbox::new();
     let r = sb.repo("r");
-    r.write("f.txt", "alpha\nbeta\ngamma\n");
-    let c1 = r.commit("three lines");
-    r.write("f.txt", "alpha\ninserted\nbeta\ngamma\n");
-    let c2 = r.commit("insert above beta");
+    let c1 = r.commit_file("f.txt", "alpha\nbeta\ngamma\n", "three lines");
+    let c2 = r.commit_file(
+        "f.txt",
+        "alpha\ninserted\nbeta\ngamma\n",
+        "insert above beta",
+    );
     let g = r.driver();
     let (p1, p2) = (r.id_of(&c1), r.id_of(&c2));
     let line = |start: usize, count: usize, p: Option<&PatchId>, content: &str| CreditEntry::Line {
@@ -560,8 +560,7 @@ fn blame_credits_old_lines_to_their_commit_and_a_new_line_to_its_own() {
     assert_eq!(credit[2], line(3, 2, Some(&p1), "beta\ngamma\n"));
 
     // In a subdirectory, by its path from the root.
-    r.write("sub/dir/g.txt", "x\n");
-    let c3 = r.commit("nested");
+    let c3 = r.commit_file("sub/dir/g.txt", "x\n", "nested");
     assert_eq!(
         g.credit(Path::new("sub/dir/g.txt")).unwrap(),
         vec![line(1, 1, Some(&r.id_of(&c3)), "x\n")]
@@ -617,12 +616,9 @@ fn added_lines_are_numbered_in_the_new_file() {
 fn unrecord_takes_only_head_off() {
     let sb = Sandbox::new();
     let r = sb.repo("r");
-    r.write("f", "1\n");
-    let c1 = r.commit("one");
-    r.write("f", "1\n2\n");
-    let c2 = r.commit("two");
-    r.write("f", "1\n2\n3\n");
-    let c3 = r.commit("three");
+    let c1 = r.commit_file("f", "1\n", "one");
+    let c2 = r.commit_file("f", "1\n2\n", "two");
+    let c3 = r.commit_file("f", "1\n2\n3\n", "three");
     let g = r.driver();
     let (p1, p2, p3) = (r.id_of(&c1), r.id_of(&c2), r.id_of(&c3));
 
@@ -680,10 +676,8 @@ fn a_repository_without_commits_has_an_empty_log() {
 fn a_detached_head_is_a_channel_too() {
     let sb = Sandbox::new();
     let r = sb.repo("r");
-    r.write("f", "1\n");
-    let c1 = r.commit("one");
-    r.write("f", "1\n2\n");
-    r.commit("two");
+    let c1 = r.commit_file("f", "1\n", "one");
+    r.commit_file("f", "1\n2\n", "two");
     r.git(&["checkout", "-q", "--detach", &c1]);
     let g = r.driver();
     assert_eq!(g.current_channel().unwrap(), "HEAD");
@@ -709,12 +703,9 @@ fn a_detached_head_is_a_channel_too() {
 fn a_shallow_clone_works() {
     let sb = Sandbox::new();
     let r = sb.repo("origin");
-    r.write("f", "1\n");
-    r.commit("one");
-    r.write("f", "1\n2\n");
-    r.commit("two");
-    r.write("f", "1\n2\n3\n");
-    let c3 = r.commit("three");
+    r.commit_file("f", "1\n", "one");
+    r.commit_file("f", "1\n2\n", "two");
+    let c3 = r.commit_file("f", "1\n2\n3\n", "three");
     let url = format!("file://{}", r.root.display());
     let clone = sb.path("clone");
     sb.git_in(
@@ -754,13 +745,11 @@ fn a_shallow_clone_works() {
 fn combined_patch_id_names_a_squash() {
     let sb = Sandbox::new();
     let r = sb.repo("r");
-    r.write("f", "1\n");
-    let c1 = r.commit("one");
+    let c1 = r.commit_file("f", "1\n", "one");
     r.write("f", "1\n2\n");
     r.write("g", "new\n");
     let c2 = r.commit("two");
-    r.write("f", "0\n1\n2\n");
-    let c3 = r.commit("three");
+    let c3 = r.commit_file("f", "0\n1\n2\n", "three");
     let g = r.driver();
     let combined = g.combined_patch_id(&c2, &c3).unwrap().unwrap();
     let from_root = g.combined_patch_id(&c1, &c3).unwrap().unwrap();
@@ -815,8 +804,7 @@ fn the_map_cache_survives_a_reload_and_a_damaged_one_is_rebuilt() {
     );
 
     // A commit made by plain git is computed at the next read (a batch of one, journaled).
-    r.write("plain.txt", "plain\n");
-    let plain = r.commit("plain git commit");
+    let plain = r.commit_file("plain.txt", "plain\n", "plain git commit");
     let log = r.driver().with_cache_dir(&cache).channel_log().unwrap();
     let plain_id = log.changes.last().unwrap().hash.clone();
     assert_eq!(
@@ -864,8 +852,7 @@ fn the_fingerprint_moves_with_head_only() {
     let r = sb.repo("r");
     let g = r.driver();
     let empty = g.fingerprint().unwrap();
-    r.write("f", "1\n");
-    r.commit("one");
+    r.commit_file("f", "1\n", "one");
     let one = g.fingerprint().unwrap();
     assert_ne!(empty, one);
     // Reads, a status, a new untracked file, a tag: HEAD did not move.
@@ -874,8 +861,7 @@ fn the_fingerprint_moves_with_head_only() {
     r.write("untracked", "x\n");
     r.git(&["tag", "v1"]);
     assert_eq!(g.fingerprint(), Some(one));
-    r.write("f", "1\n2\n");
-    r.commit("two");
+    r.commit_file("f", "1\n2\n", "two");
     let two = g.fingerprint().unwrap();
     assert_ne!(two, one);
     // Packing the refs moves the branch into `packed-refs`; going back to one, then forward.
@@ -895,8 +881,7 @@ fn the_fingerprint_moves_with_head_only() {
 fn a_linked_worktree_is_its_own_channel() {
     let sb = Sandbox::new();
     let r = sb.repo("r");
-    r.write("f", "1\n");
-    r.commit("one");
+    r.commit_file("f", "1\n", "one");
     let wt = sb.path("wt");
     r.git(&["worktree", "add", "-q", "-b", "topic", wt.to_str().unwrap()]);
     let g = sb.driver(&wt);
@@ -943,8 +928,7 @@ fn bad_repositories_are_one_line_errors() {
 
     // A blob gone missing: reading the history fails with one line, no panic.
     let r = sb.repo("r");
-    r.write("f", "content that will go missing\n");
-    let c1 = r.commit("one");
+    let c1 = r.commit_file("f", "content that will go missing\n", "one");
     let blob = r.git(&["rev-parse", &format!("{c1}:f")]).trim().to_string();
     let object = r
         .root

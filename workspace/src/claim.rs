@@ -210,7 +210,7 @@ pub fn merge_squashed(claims: Vec<(PatchId, Claim)>) -> Option<Claim> {
                     agent: claim_agent(claim.origin).to_string(),
                     session: None,
                     suggestion_type: ai.suggestion_type,
-                    prompt_commitment: ai.prompt_commitment.clone(),
+                    prompt_commitment: ai.prompt_commitment,
                     line_spans: claim.line_spans.clone(),
                 });
             }
@@ -244,10 +244,15 @@ pub fn merge_squashed(claims: Vec<(PatchId, Claim)>) -> Option<Claim> {
         }
     }
     // A person's word outranks a hook's, a hook's a detector's.
-    merged.origin = [Origin::Person, Origin::AgentHook, Origin::Imported, Origin::Detected]
-        .into_iter()
-        .find(|o| origins.contains(o))
-        .unwrap_or(Origin::Person);
+    merged.origin = [
+        Origin::Person,
+        Origin::AgentHook,
+        Origin::Imported,
+        Origin::Detected,
+    ]
+    .into_iter()
+    .find(|o| origins.contains(o))
+    .unwrap_or(Origin::Person);
     merged.description = (!descriptions.is_empty()).then(|| descriptions.join("\n"));
     Some(merged)
 }
@@ -298,9 +303,12 @@ mod tests {
             ..Claim::new(Origin::AgentHook)
         };
         let human = Claim::new(Origin::Person);
-        let merged =
-            merge_squashed(vec![(p(1), opus), (p(2), sonnet), (p(3), human)]).unwrap();
-        let models: Vec<&str> = merged.contributions.iter().map(|c| c.model.as_str()).collect();
+        let merged = merge_squashed(vec![(p(1), opus), (p(2), sonnet), (p(3), human)]).unwrap();
+        let models: Vec<&str> = merged
+            .contributions
+            .iter()
+            .map(|c| c.model.as_str())
+            .collect();
         assert_eq!(models, ["claude-opus-4", "claude-sonnet-4"]);
         // The main help is the one with the most lines; the claim names no spans of its own.
         assert_eq!(merged.ai.unwrap().model, "claude-sonnet-4");

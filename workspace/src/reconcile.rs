@@ -287,10 +287,7 @@ fn act(
 
 /// The changes that arrived in this scan as a squash of several that left in it, with what
 /// each squashed (see [`Vcs::squashed_into`]). Asking costs nothing unless changes left.
-fn squashes(
-    vcs: &dyn Vcs,
-    events: &[Event],
-) -> std::collections::HashMap<PatchId, Vec<PatchId>> {
+fn squashes(vcs: &dyn Vcs, events: &[Event]) -> std::collections::HashMap<PatchId, Vec<PatchId>> {
     let departed: Vec<PatchId> = events
         .iter()
         .filter_map(|e| match e {

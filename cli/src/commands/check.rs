@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use anyhow::{anyhow, bail, Context as _, Result};
-use attrib_query::policy::{changes_in_range, evaluate, ChangeFacts, Policy, Range, POLICY_FILE};
+use attrib_query::policy::{changes_in_range, evaluate, gather, Policy, Range, POLICY_FILE};
 use attrib_query::time::TimeRange;
 use attrib_workspace::Workspace;
 
@@ -41,24 +41,9 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: CheckArgs) -> Result<()> {
         anyhow!("not in a repository: attrib check reads the range of changes from the VCS")
     })?;
     let vcs = channel.vcs.as_ref();
-    let changes = changes_in_range(vcs, &range)?;
-    let mut facts = Vec::with_capacity(changes.len());
-    for change in changes {
-        let view = snap.patch(&change.hash)?;
-        let added_lines = match policy.max_ai_line_share {
-            Some(_) => Some(
-                vcs.added_lines(&change.hash)
-                    .with_context(|| format!("cannot read the lines {} added", change.hash))?
-                    .len() as u64,
-            ),
-            None => None,
-        };
-        facts.push(ChangeFacts {
-            change,
-            view,
-            added_lines,
-        });
-    }
+    let known = channel.current().map(|(_, record)| record);
+    let changes = changes_in_range(vcs, &range, known, &policy)?;
+    let facts = gather(&policy, vcs, &snap, changes)?;
     let report = evaluate(&policy, &facts, snap.membership());
     if args.json {
         super::print_json(out, &report)?;

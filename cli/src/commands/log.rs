@@ -170,7 +170,10 @@ fn push_ai_peek(out: &mut String, ai: Option<&AiPeek<'_>>) {
 
 fn unattested_table(out: &mut dyn Write, list: &[UnattestedPatch]) -> Result<()> {
     if list.is_empty() {
-        writeln!(out, "no unattested patches match (outside a repository, only reviewed patches are known)")?;
+        writeln!(
+            out,
+            "no unattested patches match (outside a repository, only reviewed patches are known)"
+        )?;
         return Ok(());
     }
     let rows: Vec<Vec<String>> = list

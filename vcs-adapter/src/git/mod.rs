@@ -429,7 +429,12 @@ impl Git {
             let inner = self.map.lock(&shallow);
             departed
                 .iter()
-                .filter_map(|p| inner.commits_of(p).next().map(|c| (c.to_string(), p.clone())))
+                .filter_map(|p| {
+                    inner
+                        .commits_of(p)
+                        .next()
+                        .map(|c| (c.to_string(), p.clone()))
+                })
                 .collect()
         };
         if commits.len() < 2 || commits.len() > MAX_DEPARTED {
@@ -555,6 +560,19 @@ fn path_of(bytes: &[u8]) -> PathBuf {
 impl Vcs for Git {
     fn squashed_into(&self, new: &PatchId, departed: &[PatchId]) -> Result<Vec<PatchId>, VcsError> {
         self.squash_run(new, departed)
+    }
+
+    fn resolve_state(&self, revision: &str) -> Result<Option<String>, VcsError> {
+        if revision.is_empty() || revision.starts_with('-') {
+            return Ok(None);
+        }
+        let spec = format!("{revision}^{{commit}}");
+        let args = ["rev-parse", "--verify", "--quiet", spec.as_str()];
+        let (_, out) = self.run_raw(&[], &args, Access::Read)?;
+        let commit = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .to_ascii_lowercase();
+        Ok((out.status.success() && is_object_id(&commit)).then_some(commit))
     }
 
     fn kind(&self) -> VcsKind {

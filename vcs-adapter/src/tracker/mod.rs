@@ -34,8 +34,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::VcsError;
 use crate::pijul::ChangeInfo;
-use crate::vcs::Vcs;
 use crate::reconcile::{Event, Hint, Seen};
+use crate::vcs::Vcs;
 use file::{BinaryStamp, Body};
 
 /// The tracker's file name inside attrib's directory of the repository.
@@ -740,7 +740,10 @@ mod tests {
         t.note_pristine(&crate::Pijul::new(dir.path())).unwrap();
         assert!(!t.dirty, "written in place, nothing left to save");
         let after = Tracker::load(&t.path).unwrap();
-        assert_eq!(after.fingerprint, pristine_fingerprint(&dir.path().join(".pijul")));
+        assert_eq!(
+            after.fingerprint,
+            pristine_fingerprint(&dir.path().join(".pijul"))
+        );
         assert!(after.fingerprint.is_some());
         assert_eq!(after.current(), t.current());
 
@@ -752,7 +755,10 @@ mod tests {
         assert!(t.dirty);
         t.save().unwrap();
         let last = Tracker::load(&t.path).unwrap();
-        assert_eq!(last.fingerprint, pristine_fingerprint(&dir.path().join(".pijul")));
+        assert_eq!(
+            last.fingerprint,
+            pristine_fingerprint(&dir.path().join(".pijul"))
+        );
         assert_eq!(last.current().unwrap().1.changes.len(), 4);
 
         // Another command replaced the file in between: the fingerprint is not written into

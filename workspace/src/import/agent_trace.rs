@@ -16,8 +16,7 @@ use std::fmt::Write as _;
 use anyhow::{anyhow, bail, Result};
 use attrib_overlay::model::MAX_LIST;
 use attrib_overlay::{
-    now_ms, AiAssistance, Attestation, Contribution, LineSpan, Origin, Outcome, PatchId, Payload,
-    PromptCommitment, Record, SuggestionType,
+    AiAssistance, Attestation, Contribution, LineSpan, PatchId, PromptCommitment, SuggestionType,
 };
 use attrib_query::agent_trace::{
     contribution_of, patch_of, split_model_id, vendor, ContributorType, TraceRecord, WHOLE_CHANGE,
@@ -25,10 +24,10 @@ use attrib_query::agent_trace::{
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::sign::sign_by_patch;
 use super::Progress;
 use crate::identity::DeviceIdentity;
-use crate::signing::check_can_sign;
-use crate::{sequence, Workspace};
+use crate::Workspace;
 
 /// Everything the file says about one patch.
 #[derive(Default)]
@@ -451,61 +450,16 @@ pub fn import(
         ..Summary::default()
     };
     let planned = plan(records, &mut summary)?;
-    check_can_sign(ws, me)?;
-    let store = ws.store()?;
-    let _signing = crate::files::lock(&ws.seq_dir().join(crate::signing::SIGNING_LOCK))?;
-    let snap = store.snapshot()?;
-    let team = snap
-        .team()
-        .ok_or_else(|| anyhow!("this store has no team yet"))?;
-    let mut seq = sequence::next(&ws.seq_dir(), &snap, &me.public())?;
-    let now = now_ms();
-    let mut batch = Vec::new();
-    for a in planned {
-        let p = a.patch.as_str().to_string();
-        if let Some(mine) = snap.patch(&a.patch)?.attestations.get(&me.public()) {
-            if mine.record.origin != Origin::Imported {
-                summary.kept_own.push(p);
-                continue;
-            }
-            if matches!(&mine.record.payload, Payload::Attest(old) if *old == a) {
-                summary.unchanged.push(p);
-                continue;
-            }
-        }
-        let record = Record {
-            seq,
-            timestamp_ms: now,
-            origin: Origin::Imported,
-            payload: Payload::Attest(a),
-        };
-        record
-            .validate()
-            .map_err(|e| anyhow!("patch {p}: cannot be attested: {e}"))?;
-        batch.push(me.key.sign(team, record));
-        summary.attested.push(p);
-        seq = seq
-            .checked_add(1)
-            .ok_or_else(|| anyhow!("your sequence numbers are exhausted"))?;
-    }
-    drop(snap);
-    if batch.is_empty() {
-        return Ok(summary);
-    }
-    progress.set_length(batch.len() as u64);
-    progress.set_message("storing imported claims");
-    let outcomes = store.ingest(&batch, now)?;
-    progress.inc(batch.len() as u64);
-    for (r, o) in batch.iter().zip(outcomes) {
-        match o {
-            Outcome::Accepted => {}
-            Outcome::Duplicate => {}
-            Outcome::Refused(why) => bail!(
-                "the store refused your imported claim of {}: {why}",
-                r.record.payload.patch().map_or("?", PatchId::as_str)
-            ),
-        }
-    }
-    sequence::remember(&ws.seq_dir(), &team.to_hex(), seq - 1)?;
+    let signed = sign_by_patch(
+        ws,
+        me,
+        planned,
+        "storing imported claims",
+        progress,
+        |p, why| anyhow!("patch {p}: cannot be attested: {why}"),
+    )?;
+    summary.attested = signed.attested;
+    summary.unchanged = signed.unchanged;
+    summary.kept_own = signed.kept_own;
     Ok(summary)
 }

@@ -20,17 +20,15 @@
 use std::fmt::Write as _;
 
 use anyhow::{anyhow, bail, Result};
-use attrib_overlay::{
-    now_ms, AiAssistance, Attestation, Origin, Outcome, PatchId, Payload, Record, SuggestionType,
-};
+use attrib_overlay::{AiAssistance, Attestation, SuggestionType};
 use attrib_vcs_adapter::atomic::{driver_of, percent, ATOMIC_DEFAULT_CONFIDENCE};
 use attrib_vcs_adapter::{AtomicChange, AtomicClaim, VcsKind};
 use serde::Serialize;
 
+use super::sign::sign_by_patch;
 use super::Progress;
 use crate::identity::DeviceIdentity;
-use crate::signing::check_can_sign;
-use crate::{sequence, Workspace};
+use crate::Workspace;
 
 /// The source an imported claim names: Atomic's own attribution.
 pub const SOURCE: &str = "atomic";
@@ -199,66 +197,24 @@ pub fn import(
             }
         }
     }
-    check_can_sign(ws, me)?;
-    let store = ws.store()?;
-    let _signing = crate::files::lock(&ws.seq_dir().join(crate::signing::SIGNING_LOCK))?;
-    let snap = store.snapshot()?;
-    let team = snap
-        .team()
-        .ok_or_else(|| anyhow!("this store has no team yet"))?;
-    let mut seq = sequence::next(&ws.seq_dir(), &snap, &me.public())?;
-    let now = now_ms();
-    let mut batch = Vec::new();
-    for a in planned {
-        let p = a.patch.as_str().to_string();
-        if let Some(mine) = snap.patch(&a.patch)?.attestations.get(&me.public()) {
-            if mine.record.origin != Origin::Imported {
-                summary.kept_own.push(p);
-                continue;
-            }
-            if matches!(&mine.record.payload, Payload::Attest(old) if *old == a) {
-                summary.unchanged.push(p);
-                continue;
-            }
-        }
-        let record = Record {
-            seq,
-            timestamp_ms: now,
-            origin: Origin::Imported,
-            payload: Payload::Attest(a),
-        };
-        record
-            .validate()
-            .map_err(|e| anyhow!("change {p}: Atomic's attribution cannot be attested: {e}"))?;
-        batch.push(me.key.sign(team, record));
-        summary.attested.push(p);
-        seq = seq
-            .checked_add(1)
-            .ok_or_else(|| anyhow!("your sequence numbers are exhausted"))?;
-    }
-    drop(snap);
-    if batch.is_empty() {
-        return Ok(summary);
-    }
-    progress.set_length(batch.len() as u64);
-    progress.set_message("storing Atomic's attribution as imported claims");
-    let outcomes = store.ingest(&batch, now)?;
-    progress.inc(batch.len() as u64);
-    for (r, o) in batch.iter().zip(outcomes) {
-        if let Outcome::Refused(why) = o {
-            bail!(
-                "the store refused your imported claim of {}: {why}",
-                r.record.payload.patch().map_or("?", PatchId::as_str)
-            );
-        }
-    }
-    sequence::remember(&ws.seq_dir(), &team.to_hex(), seq - 1)?;
+    let signed = sign_by_patch(
+        ws,
+        me,
+        planned,
+        "storing Atomic's attribution as imported claims",
+        progress,
+        |p, why| anyhow!("change {p}: Atomic's attribution cannot be attested: {why}"),
+    )?;
+    summary.attested = signed.attested;
+    summary.unchanged = signed.unchanged;
+    summary.kept_own = signed.kept_own;
     Ok(summary)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use attrib_overlay::{Origin, Payload, Record};
     use attrib_vcs_adapter::atomic::parse_log_attribution;
 
     /// `atomic log --attribution --output-format json` of atomic 1.1.0: `atomic record

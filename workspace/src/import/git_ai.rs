@@ -26,10 +26,7 @@ use std::fmt::Write as _;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use attrib_overlay::model::{MAX_LIST, MAX_TEXT};
-use attrib_overlay::{
-    now_ms, AiAssistance, Attestation, Contribution, LineSpan, Origin, Outcome, PatchId, Payload,
-    Record, SuggestionType,
-};
+use attrib_overlay::{AiAssistance, Attestation, Contribution, LineSpan, PatchId, SuggestionType};
 use attrib_vcs_adapter::git_notes::{
     AgentId, AuthorshipLog, GitNotes, HumanRecord, LineRange, Lookup, PromptRecord, RepoNotes,
     SessionRecord, Target, NOTES_REF,
@@ -37,11 +34,11 @@ use attrib_vcs_adapter::git_notes::{
 use attrib_vcs_adapter::{Git, VcsKind};
 use serde::Serialize;
 
+use super::sign::{sign_claims, Fate, Signing};
 use super::Progress;
 use crate::checkpoint::payload::provider_of_model;
 use crate::identity::DeviceIdentity;
-use crate::signing::check_can_sign;
-use crate::{sequence, Workspace};
+use crate::Workspace;
 
 /// The note printed when a repository has no git-ai notes.
 pub const NO_NOTES: &str = "no git-ai notes in this repository";
@@ -548,89 +545,31 @@ pub fn import(
     }
 
     // Sign what is new.
-    let store = ws.store()?;
-    let _signing = if options.dry_run {
-        None
-    } else {
-        check_can_sign(ws, me)?;
-        Some(crate::files::lock(
-            &ws.seq_dir().join(crate::signing::SIGNING_LOCK),
-        )?)
+    let how = Signing {
+        dry_run: options.dry_run,
+        keep_person: true,
+        message: "storing imported claims",
     };
-    let snap = store.snapshot()?;
-    let team = snap
-        .team()
-        .ok_or_else(|| anyhow!("this store has no team yet"))?;
-    let mut seq = sequence::next(&ws.seq_dir(), &snap, &me.public())?;
-    let now = now_ms();
-    let mut batch = Vec::new();
-    for (noted, a) in planned {
-        let view = snap.patch(&a.patch)?;
-        if let Some(mine) = view.attestations.get(&me.public()) {
-            if mine.record.origin != Origin::Imported {
-                summary.kept_own.push(noted);
-                continue;
-            }
-        }
-        if view
-            .attestations
-            .values()
-            .any(|r| r.record.origin == Origin::Person)
-        {
-            summary.kept_person.push(noted);
-            continue;
-        }
-        if let Some(mine) = view.attestations.get(&me.public()) {
-            if matches!(&mine.record.payload, Payload::Attest(old) if *old == a) {
-                summary.unchanged.push(noted);
-                continue;
-            }
-        }
-        let record = Record {
-            seq,
-            timestamp_ms: now,
-            origin: Origin::Imported,
-            payload: Payload::Attest(a),
-        };
-        if let Err(e) = record.validate() {
-            summary.bad.push(Problem {
+    sign_claims(ws, me, planned, how, progress, |noted, fate| {
+        match fate {
+            Fate::Attested => summary.attested.push(noted),
+            Fate::Unchanged => summary.unchanged.push(noted),
+            Fate::KeptOwn => summary.kept_own.push(noted),
+            Fate::KeptPerson => summary.kept_person.push(noted),
+            Fate::Invalid(e) => summary.bad.push(Problem {
                 commit: noted.commit,
                 reason: format!("cannot be attested: {e}"),
-            });
-            continue;
+            }),
         }
-        summary.attested.push(noted);
-        if options.dry_run {
-            continue;
-        }
-        batch.push(me.key.sign(team, record));
-        seq = seq
-            .checked_add(1)
-            .ok_or_else(|| anyhow!("your sequence numbers are exhausted"))?;
-    }
-    drop(snap);
-    if batch.is_empty() {
-        return Ok(summary);
-    }
-    progress.set_length(batch.len() as u64);
-    progress.set_message("storing imported claims");
-    let outcomes = store.ingest(&batch, now)?;
-    progress.inc(batch.len() as u64);
-    for (r, o) in batch.iter().zip(outcomes) {
-        if let Outcome::Refused(why) = o {
-            bail!(
-                "the store refused your imported claim of {}: {why}",
-                r.record.payload.patch().map_or("?", PatchId::as_str)
-            );
-        }
-    }
-    sequence::remember(&ws.seq_dir(), &team.to_hex(), seq - 1)?;
+        Ok(())
+    })?;
     Ok(summary)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use attrib_overlay::{Origin, Payload, Record};
     use attrib_vcs_adapter::git_notes::parse;
 
     const NOTE: &str = r#"src/main.rs

@@ -1,11 +1,13 @@
 //! Imports: another member's signed export (JSON Lines, each record checked on its own), or
 //! Agent Trace records from another tool, which this device attests as imported claims
 //! ([`agent_trace`]), or the attribution Atomic keeps in its own changes ([`atomic`]), or
-//! git-ai's notes in a git repository ([`git_ai`]).
+//! git-ai's notes in a git repository ([`git_ai`]). The three imports of foreign attribution sign
+//! their claims the same way ([`sign`]).
 
 pub mod agent_trace;
 pub mod atomic;
 pub mod git_ai;
+mod sign;
 
 use std::path::Path;
 
