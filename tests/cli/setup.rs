@@ -671,14 +671,26 @@ fn a_missing_node_binary_is_one_line_naming_the_install_command() {
     let alone = sb.dir("bin");
     let exe = alone.join("attrib");
     std::fs::copy(BIN, &exe).unwrap();
-    for args in [&["node"][..], &["sync", "--once"], &["peers"]] {
-        let out = std::process::Command::new(&exe)
+    // The copy is exec'd while other tests fork: a child forked while the copy's file was
+    // still open for writing holds it until it execs, and Linux refuses to run a file open for
+    // writing (ETXTBSY). That passes in a moment; retry it.
+    const ETXTBSY: i32 = 26;
+    let run = |args: &[&str]| loop {
+        match std::process::Command::new(&exe)
             .args(args)
             .current_dir(&u.repo)
             .env("ATTRIB_CONFIG_DIR", &u.config)
             .env("PATH", "/usr/bin:/bin")
             .output()
-            .unwrap();
+        {
+            Err(e) if e.raw_os_error() == Some(ETXTBSY) => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            other => break other.unwrap(),
+        }
+    };
+    for args in [&["node"][..], &["sync", "--once"], &["peers"]] {
+        let out = run(args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
@@ -688,12 +700,6 @@ fn a_missing_node_binary_is_one_line_naming_the_install_command() {
             "{args:?}: {stderr}"
         );
     }
-    let out = std::process::Command::new(&exe)
-        .args(["log"])
-        .current_dir(&u.repo)
-        .env("ATTRIB_CONFIG_DIR", &u.config)
-        .env("PATH", "/usr/bin:/bin")
-        .output()
-        .unwrap();
+    let out = run(&["log"]);
     assert!(out.status.success());
 }

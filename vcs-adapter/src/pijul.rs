@@ -203,7 +203,7 @@ pub fn parse_added_lines(text: &str) -> Vec<AddedLine> {
                 text: text.to_string(),
             });
             // A header's line number comes from the change's text: no overflow past u32::MAX
-            // (found by fuzzing; git's diff reader saturates the same way).
+            // (found with its fuzz target; git's diff reader saturates the same way).
             *line = line.saturating_add(1);
         } else if raw == "+" {
             if let Some((file, line)) = current.as_mut() {
@@ -1150,8 +1150,8 @@ mod tests {
 
     #[test]
     fn added_lines_past_the_last_line_number_do_not_overflow() {
-        // Found by fuzzing (fuzz/corpus/pijul_change/regression-line-overflow): a hunk that
-        // starts at u32::MAX and adds two lines panicked on the overflow in debug builds.
+        // Found with the fuzz target (fuzz/corpus/pijul_change/regression-line-overflow): a
+        // hunk that starts at u32::MAX and adds lines panicked on the overflow in debug builds.
         let text = "# Hunks\n\n1. Edit in \"a.txt\":4294967295 2.0 \"UTF-8\"\n+ x\n+\n+ y\n";
         let lines: Vec<u32> = parse_added_lines(text).iter().map(|l| l.line).collect();
         assert_eq!(lines, [u32::MAX; 3]);

@@ -85,7 +85,7 @@ pub(crate) fn credit_entries(
         let mut j = i + 1;
         while j < lines.len()
             && lines[j].commit == first.commit
-            // Checked: the line numbers come from the command's output (found by fuzzing).
+            // Checked: the numbers come from the command's output (found with the fuzz target).
             && lines[j - 1].line.checked_add(1) == Some(lines[j].line)
         {
             j += 1;
@@ -193,8 +193,8 @@ mod tests {
 
     #[test]
     fn the_largest_line_number_does_not_overflow() {
-        // Found by fuzzing (fuzz/corpus/git_blame/regression-line-overflow): two lines numbered
-        // usize::MAX of one commit panicked on the overflow in debug builds.
+        // Found with the fuzz target (fuzz/corpus/git_blame/regression-line-overflow): two
+        // lines numbered usize::MAX of one commit panicked on the overflow in debug builds.
         let out = format!("{C1} 1 {m} 1\n\tx\n{C1} 1 {m} 1\n\ty\n", m = usize::MAX);
         let lines = parse_porcelain("git blame", out.as_bytes()).unwrap();
         let entries = credit_entries(&lines, &HashMap::new(), true);
