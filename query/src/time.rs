@@ -4,6 +4,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use anyhow::{bail, Result};
+use attrib_overlay::store::civil;
 
 /// A time bound as given on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,21 +118,6 @@ impl TimeRange {
 /// `2026-11-22T20:15:47Z`.
 pub fn rfc3339(ms: u64) -> String {
     humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
-}
-
-/// `(year, month 1-12, day 1-31)` of a day counted from 1970-01-01 (Howard Hinnant's civil
-/// date algorithm).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Appends `2026-11-22 20:15` (UTC). Hand-rolled rather than formatted by a date crate: `log`

@@ -203,8 +203,9 @@ pub fn month_start_ms(month: u32) -> u64 {
     (days.max(0) as u64) * 86_400_000
 }
 
-/// `(year, month 1-12, day 1-31)` of a day counted from 1970-01-01.
-fn civil(days: i64) -> (i64, i64, i64) {
+/// `(year, month 1-12, day 1-31)` of a day counted from 1970-01-01 (Howard Hinnant's civil
+/// date algorithm). The one calendar of the store's month buckets and of the read side's dates.
+pub fn civil(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

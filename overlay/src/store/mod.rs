@@ -31,8 +31,8 @@ use crate::team::Membership;
 use crate::view::{supersedes, PatchView, SlotKind};
 use derived::Upkeep;
 pub use derived::{
-    month_of, month_start_ms, AuthorGroup, PatchGroup, StatCounts, StatGroups, KIND_AI, KIND_HUMAN,
-    KIND_UNATTESTED, NONE,
+    civil, month_of, month_start_ms, AuthorGroup, PatchGroup, StatCounts, StatGroups, KIND_AI,
+    KIND_HUMAN, KIND_UNATTESTED, NONE,
 };
 use log::{LogReader, LogWriter};
 use tables::{
