@@ -151,18 +151,30 @@ pub struct Workload {
 /// A genesis, grants for [`AUTHORS`]` - 1` more authors, and `n` attestations spread over
 /// them, about 60 % AI-assisted, half of those with a prompt commitment.
 pub fn workload(n: usize) -> Workload {
+    workload_by(n, AUTHORS)
+}
+
+/// The `i`-th synthetic author's key (the first 256 are `[i + 1; 32]`, as they always were).
+pub fn author_key(i: usize) -> Identity {
+    let mut secret = [(i as u8).wrapping_add(1); 32];
+    secret[31] ^= (i >> 8) as u8;
+    secret[30] ^= (i >> 16) as u8;
+    Identity::from_secret(secret)
+}
+
+/// [`workload`] by `authors` authors (at least one).
+pub fn workload_by(n: usize, authors: usize) -> Workload {
+    let authors = authors.max(1);
     let mut rng = Rng(2026);
-    let keys: Vec<Identity> = (0..AUTHORS)
-        .map(|i| Identity::from_secret([i as u8 + 1; 32]))
-        .collect();
+    let keys: Vec<Identity> = (0..authors).map(author_key).collect();
     let t0 = 1_760_000_000_000u64;
     let setup = team_setup(&keys);
     let team = setup[0].team_id();
-    let mut seqs = vec![1u32; AUTHORS];
-    seqs[0] = AUTHORS as u32 + 1;
+    let mut seqs = vec![1u32; authors];
+    seqs[0] = authors as u32 + 1;
     let mut records = Vec::with_capacity(n);
     for i in 0..n {
-        let a = rng.below(AUTHORS as u64) as usize;
+        let a = rng.below(authors as u64) as usize;
         seqs[a] += 1;
         let ai = synthetic_ai(&mut rng, i);
         records.push(keys[a].sign(

@@ -559,13 +559,20 @@ An attestation with contributions (one per AI session, from agent checkpoints) s
 lines each session wrote: such a line shows its model and agent tool (\"AI anthropic/claude-\n\
 sonnet-4 complete via claude-code\"; --json rows carry provider, model, agent and session,\n\
 null for a line not written by AI), and the change's other lines are its author's.\n\n\
-Conflicts are shown as marker rows, and the lines inside carry the conflict's number."
+Conflicts are shown as marker rows, and the lines inside carry the conflict's number.\n\n\
+The credited lines are kept in an index beside the store (blame-index/): blaming a file again\n\
+while the channel and the file stand still runs no VCS process, and changes to other files\n\
+carry the file's lines forward; --no-index asks the VCS every time."
 )]
 pub struct BlameArgs {
     /// The file, relative to the repository (or the directory given with -C).
     pub file: PathBuf,
     #[arg(long)]
     pub json: bool,
+    /// Ask the VCS to credit the file now, neither reading nor updating the blame index
+    /// (the index answers with no process when nothing moved since the file was last blamed).
+    #[arg(long)]
+    pub no_index: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::error::StoreError;
 use crate::ids::{PatchId, PublicKey, RecordId, TeamId};
 use crate::model::{Payload, Record};
-use crate::signed::{verify_serial, SignedRecord, GENESIS_TEAM};
+use crate::signed::{verify_serial_with, KeyCache, SignedRecord, GENESIS_TEAM};
 use crate::store::{LogEntry, LogView, Snapshot};
 use crate::team::Membership;
 use crate::view::{dedup, slot_winners, Claim, SlotKind};
@@ -124,10 +124,12 @@ pub fn audit(snap: &Snapshot<'_>) -> Result<AuditReport, StoreError> {
                 let (pieces, next, log) = (&pieces, &next, &log);
                 scope.spawn(move || -> Result<Vec<(usize, Checked)>, StoreError> {
                     let mut mine = Vec::new();
+                    let mut keys = KeyCache::default();
+                    let team = team.unwrap_or(GENESIS_TEAM);
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(piece) = pieces.get(i) else { break };
-                        mine.push((i, check_piece(log, piece, team.unwrap_or(GENESIS_TEAM))?));
+                        mine.push((i, check_piece(log, piece, team, &mut keys)?));
                     }
                     Ok(mine)
                 })
@@ -211,7 +213,12 @@ fn sorted_difference<'a>(a: &'a [u64], b: &'a [u64]) -> impl Iterator<Item = &'a
 }
 
 /// Decodes and verifies one piece of the log, keeping a compact claim of each valid record.
-fn check_piece(log: &LogView<'_>, offsets: &[u64], team: TeamId) -> Result<Checked, StoreError> {
+fn check_piece(
+    log: &LogView<'_>,
+    offsets: &[u64],
+    team: TeamId,
+    keys: &mut KeyCache,
+) -> Result<Checked, StoreError> {
     let mut out = Checked::default();
     let mut decoded: Vec<(u64, SignedRecord)> = Vec::with_capacity(offsets.len());
     for &offset in offsets {
@@ -220,7 +227,7 @@ fn check_piece(log: &LogView<'_>, offsets: &[u64], team: TeamId) -> Result<Check
             body,
             signature,
         } = log.entry(offset)?;
-        // `verify_serial` below holds the body to its canonical form and limits.
+        // `verify_serial_with` below holds the body to its canonical form and limits.
         let record = match Record::from_trusted(&body) {
             Ok(r) => r,
             Err(e) => {
@@ -251,7 +258,7 @@ fn check_piece(log: &LogView<'_>, offsets: &[u64], team: TeamId) -> Result<Check
         ));
     }
     let refs: Vec<&SignedRecord> = decoded.iter().map(|(_, r)| r).collect();
-    let flags = verify_serial(&refs);
+    let flags = verify_serial_with(&refs, keys);
     for ((offset, r), ok) in decoded.into_iter().zip(flags) {
         if !ok {
             out.bad.push(BadRecord {

@@ -22,7 +22,7 @@ use crate::exchange::from_json_line;
 use crate::ids::{PublicKey, TeamId};
 use crate::ingest::{admission, precheck, Refusal};
 use crate::model::Payload;
-use crate::signed::{verify_batch, verify_serial, SignedRecord};
+use crate::signed::{verify_batch, verify_serial_with, KeyCache, SignedRecord};
 use crate::team::Membership;
 use crate::view::{dedup, slot_winners};
 
@@ -165,10 +165,11 @@ fn parse_and_verify(lines: &[(usize, &str)], bad: &mut Vec<BadLine>) -> Vec<(usi
                 let (pieces, next) = (&pieces, &next);
                 scope.spawn(move || {
                     let mut mine = Vec::new();
+                    let mut keys = KeyCache::default();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(piece) = pieces.get(i) else { break };
-                        let (good, bad) = check_piece(piece);
+                        let (good, bad) = check_piece(piece, &mut keys);
                         mine.push((i, good, bad));
                     }
                     mine
@@ -191,7 +192,10 @@ fn parse_and_verify(lines: &[(usize, &str)], bad: &mut Vec<BadLine>) -> Vec<(usi
     good
 }
 
-fn check_piece(piece: &[(usize, &str)]) -> (Vec<(usize, SignedRecord)>, Vec<BadLine>) {
+fn check_piece(
+    piece: &[(usize, &str)],
+    keys: &mut KeyCache,
+) -> (Vec<(usize, SignedRecord)>, Vec<BadLine>) {
     let mut bad = Vec::new();
     let mut parsed = Vec::with_capacity(piece.len());
     for &(line, text) in piece {
@@ -201,7 +205,7 @@ fn check_piece(piece: &[(usize, &str)]) -> (Vec<(usize, SignedRecord)>, Vec<BadL
         }
     }
     let refs: Vec<&SignedRecord> = parsed.iter().map(|(_, r)| r).collect();
-    let flags = verify_serial(&refs);
+    let flags = verify_serial_with(&refs, keys);
     let mut good = Vec::with_capacity(parsed.len());
     for ((line, r), ok) in parsed.into_iter().zip(flags) {
         if ok {

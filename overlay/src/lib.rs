@@ -32,8 +32,8 @@ pub use error::{FormatError, StoreError};
 pub use ids::{PatchId, PromptCommitment, PublicKey, RecordId, TeamId};
 pub use ingest::{now_ms, Outcome, Refusal};
 pub use model::{
-    commit_prompt, commit_prompt_with_salt, AiAssistance, Attestation, Contribution, LineSpan,
-    Origin, Payload, Record, Review, SuggestionType, Verdict,
+    commit_prompt, commit_prompt_with_salt, span_lines, AiAssistance, Attestation, Contribution,
+    LineSpan, Origin, Payload, Record, Review, SuggestionType, Verdict,
 };
 pub use signed::{verify_batch, Identity, SignedRecord};
 pub use store::{AttestationQuery, AttestationRow, Snapshot, Store, StoredBody, ViewKind, ViewRow};

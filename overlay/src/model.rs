@@ -246,6 +246,39 @@ impl Attestation {
             .iter()
             .chain(self.contributions.iter().flat_map(|c| c.line_spans.iter()))
     }
+
+    /// The contribution the attestation's `ai` names: of those by the same provider and model,
+    /// the one that wrote the most lines (the first on a tie); `None` without contributions.
+    /// Its agent is the one `stats --by agent` counts the patch for.
+    pub fn main_contribution(&self) -> Option<&Contribution> {
+        let ai = self.ai.as_ref();
+        most_lines(
+            self.contributions
+                .iter()
+                .filter(|c| ai.is_some_and(|ai| ai.provider == c.provider && ai.model == c.model)),
+        )
+        .or_else(|| most_lines(self.contributions.iter()))
+    }
+}
+
+/// The contribution that wrote the most lines, the first of equals.
+fn most_lines<'a>(list: impl Iterator<Item = &'a Contribution>) -> Option<&'a Contribution> {
+    let mut best: Option<(&Contribution, u64)> = None;
+    for c in list {
+        let n = span_lines(&c.line_spans);
+        if best.is_none_or(|(_, most)| n > most) {
+            best = Some((c, n));
+        }
+    }
+    best.map(|(c, _)| c)
+}
+
+/// How many lines spans cover.
+pub fn span_lines(list: &[LineSpan]) -> u64 {
+    // Stored spans are checked (start <= end); saturating keeps a bad one from panicking.
+    list.iter()
+        .map(|s| u64::from(s.end.saturating_sub(s.start)) + 1)
+        .sum()
 }
 
 /// A member's review of a patch.

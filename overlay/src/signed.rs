@@ -186,21 +186,71 @@ pub fn verify_batch(records: &[&SignedRecord]) -> Vec<bool> {
 
 const CHUNK: usize = 256;
 
+/// Decompressed signer keys, kept across calls of [`verify_serial_with`]: decompressing a key
+/// costs about as much as a batched signature check, so a caller that verifies many pieces
+/// (the audit, piece by piece on each thread) decompresses each signer once, not once a piece
+/// (with a thousand authors a piece of a thousand records has hundreds of signers). Behind it,
+/// one table for the whole process keeps them across calls of [`verify_batch`] too (every
+/// ingest, every sync response), read under a lock once per signer and piece.
+#[derive(Default)]
+pub(crate) struct KeyCache(HashMap<PublicKey, Option<VerifyingKey>>);
+
+/// Keys the process-wide table holds at most; past it, it starts again empty (a team has far
+/// fewer keys; a stream of foreign ones must not grow it without bound).
+const SHARED_KEYS_MAX: usize = 1 << 14;
+
+fn shared_keys() -> &'static std::sync::RwLock<HashMap<PublicKey, Option<VerifyingKey>>> {
+    static KEYS: std::sync::OnceLock<std::sync::RwLock<HashMap<PublicKey, Option<VerifyingKey>>>> =
+        std::sync::OnceLock::new();
+    KEYS.get_or_init(Default::default)
+}
+
+impl KeyCache {
+    /// The decompressed key of `signer`, `None` when it is not a valid, strong key.
+    fn get(&mut self, signer: &PublicKey) -> Option<VerifyingKey> {
+        if let Some(k) = self.0.get(signer) {
+            return *k;
+        }
+        let shared = shared_keys();
+        let known = shared
+            .read()
+            .ok()
+            .and_then(|keys| keys.get(signer).copied());
+        let key = known.unwrap_or_else(|| {
+            // Batch verification skips verify_strict's small-order key check, so weak keys
+            // never enter a batch.
+            let key = VerifyingKey::from_bytes(&signer.0)
+                .ok()
+                .filter(|k| !k.is_weak());
+            if let Ok(mut keys) = shared.write() {
+                if keys.len() >= SHARED_KEYS_MAX {
+                    keys.clear();
+                }
+                keys.insert(*signer, key);
+            }
+            key
+        });
+        self.0.insert(*signer, key);
+        key
+    }
+}
+
 /// [`verify_batch`] on the calling thread only.
 pub(crate) fn verify_serial(records: &[&SignedRecord]) -> Vec<bool> {
-    let mut keys: HashMap<PublicKey, Option<VerifyingKey>> = HashMap::new();
+    verify_serial_with(records, &mut KeyCache::default())
+}
+
+/// [`verify_serial`] with the keys decompressed by earlier calls.
+pub(crate) fn verify_serial_with(records: &[&SignedRecord], keys: &mut KeyCache) -> Vec<bool> {
     let mut ok = Vec::with_capacity(records.len());
     for chunk in records.chunks(CHUNK) {
-        ok.extend(verify_chunk(chunk, &mut keys));
+        ok.extend(verify_chunk(chunk, keys));
     }
     ok.resize(records.len(), false);
     ok
 }
 
-fn verify_chunk(
-    chunk: &[&SignedRecord],
-    keys: &mut HashMap<PublicKey, Option<VerifyingKey>>,
-) -> Vec<bool> {
+fn verify_chunk(chunk: &[&SignedRecord], keys: &mut KeyCache) -> Vec<bool> {
     // Re-encoding into one reused buffer: this check runs on every record `attrib verify` reads.
     let mut scratch = vec![0u8; MAX_BODY];
     let canonical: Vec<bool> = chunk
@@ -212,18 +262,7 @@ fn verify_chunk(
                 && r.record.validate().is_ok()
         })
         .collect();
-    let chunk_keys: Vec<Option<VerifyingKey>> = chunk
-        .iter()
-        .map(|r| {
-            *keys.entry(r.signer).or_insert_with(|| {
-                // Batch verification skips verify_strict's small-order key check, so weak keys
-                // never enter a batch.
-                VerifyingKey::from_bytes(&r.signer.0)
-                    .ok()
-                    .filter(|k| !k.is_weak())
-            })
-        })
-        .collect();
+    let chunk_keys: Vec<Option<VerifyingKey>> = chunk.iter().map(|r| keys.get(&r.signer)).collect();
     if canonical.iter().all(|c| *c) {
         if let Some(batch_keys) = chunk_keys.iter().copied().collect::<Option<Vec<_>>>() {
             // All messages of the chunk in one buffer.

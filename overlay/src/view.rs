@@ -240,7 +240,10 @@ pub fn dedup<C: Claim>(team: TeamId, claims: &[C]) -> Dedup {
 /// non-equivocated claim with the highest sequence number wins. Returns the winners' indices,
 /// retraction winners included.
 pub fn slot_winners<C: Claim>(claims: &[C], d: &Dedup, m: &Membership) -> Vec<usize> {
-    let mut slots: HashMap<(&PatchId, &PublicKey, SlotKind), usize> = HashMap::new();
+    // Sized for every live claim up front: at a million, growing the table by doubling was a
+    // twentieth of `attrib verify`, all of it on one core.
+    let mut slots: HashMap<(&PatchId, &PublicKey, SlotKind), usize> =
+        HashMap::with_capacity(d.live.len());
     for &i in &d.live {
         let c = &claims[i];
         let Some((patch, kind)) = c.slot() else {

@@ -641,11 +641,13 @@ fn sums_of(
         u8,
         String,
         u8,
+        String,
         Vec<String>,
         Vec<String>,
         store::StatCounts,
     )>,
     Vec<(Option<PublicKey>, u32, store::StatCounts)>,
+    Vec<store::DayGroup>,
 ) {
     let snap = store.snapshot().unwrap();
     let p = snap
@@ -662,6 +664,7 @@ fn sums_of(
                 g.kind,
                 name(g.spelling),
                 g.suggestion,
+                name(g.agent),
                 g.part_spellings.iter().map(|&i| name(i)).collect(),
                 g.part_agents.iter().map(|&i| name(i)).collect(),
                 g.counts,
@@ -683,7 +686,11 @@ fn sums_of(
         })
         .collect();
     authors.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-    (groups, authors)
+    let days = snap
+        .stat_day_groups()
+        .unwrap()
+        .expect("the store keeps its sums");
+    (groups, authors, days)
 }
 
 /// Record ids of the rows a store lists newest first, from the index by time after `skip`

@@ -36,7 +36,7 @@ pub use libp2p::{Multiaddr, PeerId};
 pub use names::MemberNames;
 pub use node::{
     device_key, peer_id_of, read_status, spawn, sync_once, sync_once_with, NodeConfig, NodeError,
-    NodeHandle, NodeStatus, PeerStatus, SyncSummary,
+    NodeHandle, NodeStatus, PeerStatus, SyncCodec, SyncSummary,
 };
 #[cfg(unix)]
 pub use run::shutdown_signals;

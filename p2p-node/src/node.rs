@@ -13,9 +13,10 @@
 //! `block_in_place` on a multi-thread runtime so that a commit waiting for the disk does not
 //! hold up other tasks. Gossip is validated first and written after: a valid record is
 //! forwarded at once, and a burst of them is written in one commit when the swarm has nothing
-//! more to deliver (see [`Engine::validate_gossip`]). Records that another process writes to
-//! the store (`attrib annotate` while the node runs) are found on the next tick by the
-//! record log's length, and published.
+//! more to deliver (see [`commit_due`]). Every event reaches the engine through its one entry
+//! point, [`Engine::handle`], in the order the simulator also follows. Records that another
+//! process writes to the store (`attrib annotate` while the node runs) are found on the next
+//! tick by the record log's length, and published.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -38,8 +39,11 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
 use crate::coalesce::Coalescing;
+use crate::protocol::gossip as mesh;
 use crate::protocol::wire::{MAX_GOSSIP_BYTES, MAX_MESSAGE_BYTES};
-use crate::protocol::{Action, Config, Counters, Engine, GossipVerdict, PeerInfo, RecordSet};
+use crate::protocol::{
+    commit_due, Action, Config, Counters, Engine, GossipVerdict, Input, Output, PeerInfo, RecordSet,
+};
 use crate::StoreSet;
 
 /// The request-response protocol name. Short: it crosses the wire twice (proposed and
@@ -249,9 +253,11 @@ struct Behaviour {
     mdns: Toggle<mdns::tokio::Behaviour>,
 }
 
-/// Length-prefixed byte messages; the engine decodes them.
+/// The sync protocol's framing on a substream: a little-endian u32 length, then the message
+/// (the engine decodes the bytes). Public for tests that speak the protocol from a swarm of
+/// their own.
 #[derive(Clone, Default)]
-struct SyncCodec;
+pub struct SyncCodec;
 
 async fn read_frame<T: futures::AsyncRead + Unpin + Send>(io: &mut T) -> std::io::Result<Vec<u8>> {
     let mut len = [0u8; 4];
@@ -360,9 +366,6 @@ struct Node {
     log_len: u64,
 }
 
-/// Most validated gossip records held back from the store at once (see [`Engine::commit`]).
-const MAX_STAGED: usize = 256;
-
 /// Runs `f`, which may wait for the disk, without stalling the other tasks of a multi-thread
 /// runtime (twenty nodes in one test process, or the connections of one node): their worker
 /// thread is handed over while this one waits.
@@ -377,12 +380,25 @@ fn blocking<R>(f: impl FnOnce() -> R) -> R {
 fn behaviour(
     key: &identity::Keypair,
     mdns_on: bool,
+    request_timeout: Duration,
 ) -> Result<Behaviour, Box<dyn std::error::Error + Send + Sync>> {
+    // The mesh's numbers come from `protocol::gossip`, which the simulator models too.
     let gossip_config = gossipsub::ConfigBuilder::default()
         .validate_messages()
         .validation_mode(gossipsub::ValidationMode::Anonymous)
         .max_transmit_size(MAX_GOSSIP_BYTES + 1024)
-        .heartbeat_interval(Duration::from_millis(500))
+        .heartbeat_interval(Duration::from_millis(mesh::HEARTBEAT_MS))
+        .mesh_n(mesh::MESH_N)
+        .mesh_n_low(mesh::MESH_N_LOW)
+        .mesh_n_high(mesh::MESH_N_HIGH)
+        .mesh_outbound_min(mesh::MESH_OUTBOUND_MIN)
+        .gossip_lazy(mesh::GOSSIP_LAZY)
+        .gossip_factor(mesh::GOSSIP_FACTOR)
+        .history_length(mesh::HISTORY_LENGTH)
+        .history_gossip(mesh::HISTORY_GOSSIP)
+        .idontwant_message_size_threshold(mesh::IDONTWANT_THRESHOLD_BYTES)
+        .prune_backoff(Duration::from_millis(mesh::PRUNE_BACKOFF_MS))
+        .flood_publish(mesh::FLOOD_PUBLISH)
         // Content-addressed ids: the same record published twice is one message.
         .message_id_fn(|m| gossipsub::MessageId::from(blake3::hash(&m.data).as_bytes().to_vec()))
         .build()
@@ -392,7 +408,9 @@ fn behaviour(
     let sync = request_response::Behaviour::with_codec(
         SyncCodec,
         [(StreamProtocol::new(SYNC_PROTOCOL), ProtocolSupport::Full)],
-        request_response::Config::default().with_request_timeout(Duration::from_secs(30)),
+        // The engine's own timeout: a request fails at the same moment on both sides of the
+        // driver, as the simulator models it.
+        request_response::Config::default().with_request_timeout(request_timeout),
     );
     let mdns = if mdns_on {
         Some(mdns::tokio::Behaviour::new(
@@ -432,14 +450,16 @@ fn build(config: &NodeConfig) -> Result<Node, NodeError> {
     let set = StoreSet::open(&config.store_dir)?;
     let keypair = identity::Keypair::ed25519_from_bytes(config.secret).map_err(net)?;
     let local_key = PublicKey(keypair.public().try_into_ed25519().map_err(net)?.to_bytes());
-    let mut engine = Engine::new(config.sync.clone(), local_key, &set)?;
     let state_file = config.store_dir.join(STATE_FILE);
-    if let Ok(bytes) = std::fs::read(&state_file) {
-        // A damaged state file costs one full exchange per peer, nothing more.
-        let _ = engine.load_memory(&bytes);
-    }
+    // The saved state spares reading every record for the heads and a full exchange per peer;
+    // a damaged or stale one costs exactly that, nothing more.
+    let engine = match std::fs::read(&state_file) {
+        Ok(bytes) => Engine::resume(config.sync.clone(), local_key, &set, &bytes)?,
+        Err(_) => Engine::new(config.sync.clone(), local_key, &set)?,
+    };
     let topic = topic_of(&set.team());
     let mdns_on = config.mdns;
+    let request_timeout = Duration::from_millis(config.sync.request_timeout_ms);
     let builder = libp2p::SwarmBuilder::with_existing_identity(keypair).with_tokio();
     let idle = |c: libp2p::swarm::Config| c.with_idle_connection_timeout(Duration::from_secs(120));
     let mut swarm = match config.swarm_key {
@@ -451,7 +471,7 @@ fn build(config: &NodeConfig) -> Result<Node, NodeError> {
             )
             .map_err(net)?
             .with_quic()
-            .with_behaviour(|key| behaviour(key, mdns_on))
+            .with_behaviour(|key| behaviour(key, mdns_on, request_timeout))
             .map_err(net)?
             .with_swarm_config(idle)
             .build(),
@@ -470,7 +490,7 @@ fn build(config: &NodeConfig) -> Result<Node, NodeError> {
                 },
             )
             .map_err(net)?
-            .with_behaviour(|key| behaviour(key, mdns_on))
+            .with_behaviour(|key| behaviour(key, mdns_on, request_timeout))
             .map_err(net)?
             .with_swarm_config(idle)
             .build(),
@@ -539,21 +559,22 @@ pub async fn spawn(config: NodeConfig) -> Result<NodeHandle, NodeError> {
                 biased;
                 event = node.swarm.select_next_some() => {
                     node.on_event(event);
-                    if node.engine.staged_len() >= MAX_STAGED {
+                    // More events may be waiting: commit only a full batch now.
+                    if commit_due(node.engine.staged_len(), false) {
                         node.commit();
                     }
                     let n = node.engine.counters().records_accepted;
                     accepted_tx.send_if_modified(|v| std::mem::replace(v, n) != n);
                 }
-                _ = std::future::ready(()), if node.engine.staged_len() > 0 => {
+                // Reached only when the swarm has nothing ready (`biased`): the input is idle.
+                _ = std::future::ready(()), if commit_due(node.engine.staged_len(), true) => {
                     node.commit();
                     let n = node.engine.counters().records_accepted;
                     accepted_tx.send_if_modified(|v| std::mem::replace(v, n) != n);
                 }
                 _ = ticker.tick() => {
                     node.reread_team();
-                    let actions = node.engine.tick(now_ms(), &node.set);
-                    node.perform(actions);
+                    node.drive(Input::Tick);
                     saves += 1;
                     if saves.is_multiple_of(4) {
                         node.save_status();
@@ -573,13 +594,11 @@ pub async fn spawn(config: NodeConfig) -> Result<NodeHandle, NodeError> {
                     }
                     Some(Command::Ingest(records, reply)) => {
                         let outcomes = blocking(|| node.set.ingest(&records, now_ms()));
-                        let actions = node.engine.local_writes(&node.set);
-                        node.perform(actions);
+                        node.drive(Input::LocalWrites);
                         let _ = reply.send(outcomes);
                     }
                     Some(Command::LocalWrite) => {
-                        let actions = node.engine.local_writes(&node.set);
-                        node.perform(actions);
+                        node.drive(Input::LocalWrites);
                     }
                     Some(Command::Shutdown(done)) => {
                         node.commit();
@@ -642,13 +661,19 @@ pub async fn sync_once_with(
     tokio::pin!(deadline);
     loop {
         tokio::select! {
+            // The same batching as a running node's: see `spawn`.
+            biased;
             event = node.swarm.select_next_some() => {
                 node.on_event(event);
+                if commit_due(node.engine.staged_len(), false) {
+                    node.commit();
+                }
+            }
+            _ = std::future::ready(()), if commit_due(node.engine.staged_len(), true) => {
                 node.commit();
             }
             _ = ticker.tick() => {
-                let actions = node.engine.tick(now_ms(), &node.set);
-                node.perform(actions);
+                node.drive(Input::Tick);
             }
             _ = &mut deadline => {
                 node.save_state();
@@ -694,11 +719,36 @@ pub async fn sync_once_with(
 }
 
 impl Node {
-    /// Writes the gossip records validated so far (see [`Engine::commit`]).
+    /// Writes the gossip records validated so far (see [`commit_due`]).
     fn commit(&mut self) {
         if self.engine.staged_len() > 0 {
-            let (engine, set) = (&mut self.engine, &mut self.set);
-            blocking(|| engine.commit(now_ms(), set));
+            self.drive(Input::Commit);
+        }
+    }
+
+    /// Hands one input to the engine at the current time and performs its actions; returns the
+    /// rest of its output (a response, a gossip verdict).
+    fn drive(&mut self, input: Input<'_, PeerId>) -> Output<PeerId> {
+        let mut out = self.judge(input);
+        self.perform(std::mem::take(&mut out.actions));
+        out
+    }
+
+    /// Hands one input to the engine at the current time, without performing its actions: for
+    /// a request or a gossip message, whose answer (the response, the verdict) goes out before
+    /// the actions (which may close the peer's connection).
+    fn judge(&mut self, input: Input<'_, PeerId>) -> Output<PeerId> {
+        let now = now_ms();
+        let (engine, set) = (&mut self.engine, &mut self.set);
+        // Inputs that can write to the store may wait for the disk.
+        let writes = matches!(
+            input,
+            Input::Response { .. } | Input::Gossip { .. } | Input::Commit
+        );
+        if writes {
+            blocking(|| engine.handle(input, now, set))
+        } else {
+            engine.handle(input, now, set)
         }
     }
 
@@ -791,7 +841,6 @@ impl Node {
     }
 
     fn on_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
-        let now = now_ms();
         match event {
             SwarmEvent::ConnectionEstablished {
                 peer_id,
@@ -805,22 +854,24 @@ impl Node {
                     dialer = endpoint.is_dialer(),
                     "connection established"
                 );
-                let actions = match device_key(&peer_id) {
+                match device_key(&peer_id) {
                     // The side that dialled pulls first; the other pulls back only if the
                     // dialler's heads show something it lacks.
-                    Some(key) if endpoint.is_dialer() => {
-                        self.engine.connected(peer_id, key, now, &self.set)
+                    Some(key) => {
+                        self.drive(Input::Connected {
+                            peer: peer_id,
+                            key,
+                            dialer: endpoint.is_dialer(),
+                        });
                     }
-                    Some(key) => self.engine.accepted(peer_id, key, now, &self.set),
                     None => {
                         warn!(peer = %peer_id, "peer id is not an ed25519 device key; refused");
-                        vec![Action::Disconnect {
+                        self.perform(vec![Action::Disconnect {
                             peer: peer_id,
                             offence: crate::protocol::Offence::NotMemberPeer,
-                        }]
+                        }]);
                     }
-                };
-                self.perform(actions);
+                }
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
@@ -832,7 +883,7 @@ impl Node {
                     Some(e) => info!(peer = %peer_id, cause = %e, "connection closed"),
                     None => info!(peer = %peer_id, "connection closed"),
                 }
-                self.engine.disconnected(&peer_id, now);
+                self.drive(Input::Disconnected { peer: peer_id });
             }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(request_response::Event::Message {
                 peer,
@@ -842,21 +893,24 @@ impl Node {
                 request_response::Message::Request {
                     request, channel, ..
                 } => {
-                    let (response, actions) =
-                        self.engine.handle_request(&peer, &request, now, &self.set);
-                    if let Some(r) = response {
+                    let out = self.judge(Input::Request {
+                        peer,
+                        bytes: &request,
+                    });
+                    if let Some(r) = out.response {
                         let _ = self.swarm.behaviour_mut().sync.send_response(channel, r);
                     }
-                    self.perform(actions);
+                    self.perform(out.actions);
                 }
                 request_response::Message::Response {
                     request_id,
                     response,
                 } => {
                     self.outbound.remove(&request_id);
-                    let (engine, set) = (&mut self.engine, &mut self.set);
-                    let actions = blocking(|| engine.handle_response(&peer, &response, now, set));
-                    self.perform(actions);
+                    self.drive(Input::Response {
+                        peer,
+                        bytes: &response,
+                    });
                 }
             },
             SwarmEvent::Behaviour(BehaviourEvent::Sync(
@@ -864,7 +918,7 @@ impl Node {
                     peer, request_id, ..
                 },
             )) if self.outbound.remove(&request_id).is_some() => {
-                self.engine.request_failed(&peer, now);
+                self.drive(Input::RequestFailed { peer });
             }
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source,
@@ -873,12 +927,12 @@ impl Node {
             })) => {
                 // Judged without writing: a valid record is forwarded now and written with the
                 // rest of its burst (`Node::commit`).
-                let (verdict, actions) = self.engine.validate_gossip(
-                    &propagation_source,
-                    &message.data,
-                    now,
-                    &mut self.set,
-                );
+                let out = self.judge(Input::Gossip {
+                    peer: propagation_source,
+                    bytes: &message.data,
+                });
+                // A Gossip input always carries a verdict; none would mean "not judged".
+                let verdict = out.verdict.unwrap_or(GossipVerdict::Ignore);
                 debug!(
                     source = %propagation_source,
                     id = %message_id,
@@ -895,7 +949,7 @@ impl Node {
                     .behaviour_mut()
                     .gossipsub
                     .report_message_validation_result(&message_id, &propagation_source, acceptance);
-                self.perform(actions);
+                self.perform(out.actions);
             }
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
                 for (peer, addr) in found {

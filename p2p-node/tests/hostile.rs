@@ -54,7 +54,7 @@ fn world(config: Config) -> World {
     };
     let key = w.mallory.public();
     let now = w.now;
-    let actions = w.engine.connected(MALLORY, key, now, &w.set);
+    let actions = connect_in(&mut w.engine, MALLORY, key, true, now, &mut w.set);
     assert!(
         actions.iter().all(|a| matches!(a, Action::Request { .. })),
         "a member connects and is pulled from: {actions:?}"
@@ -65,8 +65,7 @@ fn world(config: Config) -> World {
 impl World {
     fn gossip(&mut self, bytes: &[u8]) -> (GossipVerdict, Vec<Action<usize>>) {
         self.now += 1;
-        self.engine
-            .handle_gossip(&MALLORY, bytes, self.now, &mut self.set)
+        gossip_in(&mut self.engine, MALLORY, bytes, self.now, &mut self.set)
     }
 
     fn gossip_record(&mut self, r: &SignedRecord) -> (GossipVerdict, Vec<Action<usize>>) {
@@ -98,7 +97,7 @@ impl World {
         assert!(!self.connected());
         let key = self.mallory.public();
         let now = self.now;
-        let again = self.engine.connected(MALLORY, key, now, &self.set);
+        let again = connect_in(&mut self.engine, MALLORY, key, true, now, &mut self.set);
         assert!(matches!(
             again.as_slice(),
             [Action::Disconnect {
@@ -125,7 +124,7 @@ fn forged(r: &SignedRecord) -> SignedRecord {
 fn a_device_that_is_not_a_member_cannot_connect() {
     let mut w = world(Config::default());
     let key = w.stranger.public();
-    let actions = w.engine.connected(9, key, w.now, &w.set);
+    let actions = connect_in(&mut w.engine, 9, key, true, w.now, &mut w.set);
     assert_eq!(
         actions,
         vec![Action::Disconnect {
@@ -262,16 +261,14 @@ fn garbage_and_oversize_messages_are_charged() {
     assert_eq!(verdict, GossipVerdict::Reject);
     assert_eq!(w.offences(Offence::Undecodable), 1);
     let huge = vec![1u8; 9 << 20];
-    let (resp, actions) = w.engine.handle_request(&MALLORY, &huge, w.now, &w.set);
+    let (resp, actions) = request_in(&mut w.engine, MALLORY, &huge, w.now, &mut w.set);
     assert!(resp.is_none(), "an oversize request gets no answer");
     assert_eq!(w.offences(Offence::Oversize), 1);
     assert!(disconnected_for(&actions, Offence::Oversize));
     w.assert_banned();
 
     let mut w = world(Config::default());
-    let (resp, actions) = w
-        .engine
-        .handle_request(&MALLORY, &[0xff; 64], w.now, &w.set);
+    let (resp, actions) = request_in(&mut w.engine, MALLORY, &[0xff; 64], w.now, &mut w.set);
     assert!(resp.is_none(), "garbage gets no answer");
     assert!(actions.is_empty());
     assert_eq!(w.offences(Offence::Undecodable), 1);
@@ -317,9 +314,7 @@ fn a_request_for_another_team_drops_the_peer() {
         wants: vec![],
         probes: vec![],
     };
-    let (resp, actions) = w
-        .engine
-        .handle_request(&MALLORY, &encode(&req), w.now, &w.set);
+    let (resp, actions) = request_in(&mut w.engine, MALLORY, &encode(&req), w.now, &mut w.set);
     let resp: SyncResponse = wire::decode(&resp.unwrap(), usize::MAX).unwrap();
     assert_eq!(resp.status, wire::Status::WrongTeam);
     assert!(resp.records.is_empty());
@@ -352,8 +347,7 @@ fn a_responder_that_forges_or_replays_in_sync_is_charged_and_unsolicited_answers
         probe_answers: vec![],
     };
     let now = w.now;
-    w.engine
-        .handle_response(&MALLORY, &encode(&resp), now, &mut w.set);
+    response_in(&mut w.engine, MALLORY, &encode(&resp), now, &mut w.set);
     assert_eq!(w.offences(Offence::BadSignature), 1);
     assert_eq!(w.offences(Offence::Replay), 1);
     assert_eq!(w.held(), 3);
@@ -361,8 +355,7 @@ fn a_responder_that_forges_or_replays_in_sync_is_charged_and_unsolicited_answers
     let mut stray = resp.clone();
     stray.round = 999;
     stray.records.clear();
-    w.engine
-        .handle_response(&MALLORY, &encode(&stray), now, &mut w.set);
+    response_in(&mut w.engine, MALLORY, &encode(&stray), now, &mut w.set);
     assert_eq!(w.offences(Offence::Unsolicited), 1);
 }
 
@@ -371,7 +364,7 @@ fn honest_peers_converge_while_a_hostile_one_is_dropped() {
     let mut w = world(Config::default());
     let key = w.alice.public();
     let now = w.now;
-    w.engine.connected(ALICE, key, now, &w.set);
+    connect_in(&mut w.engine, ALICE, key, true, now, &mut w.set);
     // Mallory sends forgeries; alice gossips her real records.
     for s in 1..=3 {
         let r = attest(&w.alice, w.team, s, &format!("A{s}"));
@@ -380,7 +373,7 @@ fn honest_peers_converge_while_a_hostile_one_is_dropped() {
         let bytes = encode(&Gossip {
             record: WireRecord::from_signed(&r),
         });
-        let (verdict, _) = w.engine.handle_gossip(&ALICE, &bytes, w.now, &mut w.set);
+        let (verdict, _) = gossip_in(&mut w.engine, ALICE, &bytes, w.now, &mut w.set);
         assert_eq!(verdict, GossipVerdict::Accept);
     }
     assert!(!w.connected());
@@ -439,4 +432,46 @@ fn the_store_check_predicts_the_ingest_outcome() {
         let stored = set.ingest(std::slice::from_ref(&r), now).unwrap();
         assert_eq!(predicted, stored, "{what}");
     }
+}
+
+/// A revoke that arrives while the revoked member is connected drops it at once, through the
+/// same input that brought the revoke (the real store re-reads the membership on ingest).
+#[test]
+fn a_member_revoked_while_connected_is_dropped_when_the_revoke_arrives() {
+    let mut w = world(Config::default());
+    let key = w.alice.public();
+    let now = w.now;
+    connect_in(&mut w.engine, ALICE, key, true, now, &mut w.set);
+    assert!(w.connected());
+    let founder = identity(100);
+    let revoke = founder.sign(
+        w.team,
+        Record {
+            seq: 4,
+            timestamp_ms: T0 + 4,
+            origin: Origin::Person,
+            payload: Payload::Revoke {
+                member: w.mallory.public(),
+                after_seq: 0,
+            },
+        },
+    );
+    let bytes = encode(&Gossip {
+        record: WireRecord::from_signed(&revoke),
+    });
+    w.now += 1;
+    let (verdict, actions) = gossip_in(&mut w.engine, ALICE, &bytes, w.now, &mut w.set);
+    assert_eq!(verdict, GossipVerdict::Accept);
+    assert!(
+        actions.iter().any(|a| matches!(
+            a,
+            Action::Disconnect {
+                peer: MALLORY,
+                offence: Offence::NotMemberPeer
+            }
+        )),
+        "{actions:?}"
+    );
+    assert!(!w.connected());
+    assert!(w.engine.peer(&ALICE).is_some(), "alice stays");
 }

@@ -195,10 +195,10 @@ fn a_listener_pulls_by_itself_when_the_dialler_stays_silent() {
         net.nodes[1].key.public(),
     );
     let n = &mut net.nodes[1];
-    drop(n.engine.connected(0, k0, now, &n.set));
+    drop(connect_in(&mut n.engine, 0, k0, true, now, &mut n.set));
     let acts = {
         let n = &mut net.nodes[0];
-        n.engine.accepted(1, k1, now, &n.set)
+        connect_in(&mut n.engine, 1, k1, false, now, &mut n.set)
     };
     assert!(acts.iter().all(|a| !matches!(a, Action::Request { .. })));
     net.enqueue(0, acts);
@@ -376,4 +376,115 @@ proptest! {
         prop_assert_eq!(net.nodes[0].set.len() as u32, total);
         prop_assert!(net.traffic.disconnects.is_empty(), "{:?}", net.traffic.disconnects);
     }
+}
+
+/// The batching rule the node and the simulator share: nothing to write, nothing due; a full
+/// batch at once; otherwise as soon as no input is waiting.
+#[test]
+fn staged_gossip_is_committed_when_the_batch_is_full_or_the_input_idle() {
+    assert!(!commit_due(0, true));
+    assert!(!commit_due(1, false));
+    assert!(commit_due(1, true));
+    assert!(!commit_due(MAX_STAGED - 1, false));
+    assert!(commit_due(MAX_STAGED, false));
+}
+
+/// Far enough from the records' timestamps that none is in the future.
+const NOW: u64 = u64::MAX / 4;
+
+/// A set that counts the records `records_since` hands out (what start-up reads).
+struct Counting<'a> {
+    set: &'a MemorySet,
+    read: std::cell::Cell<usize>,
+}
+
+impl RecordSet for Counting<'_> {
+    fn team(&self) -> TeamId {
+        self.set.team()
+    }
+    fn is_member(&self, key: &PublicKey) -> bool {
+        self.set.is_member(key)
+    }
+    fn records_since(&self, cursor: u64, max: usize) -> Result<(Vec<SignedRecord>, u64), SetError> {
+        let out = self.set.records_since(cursor, max)?;
+        self.read.set(self.read.get() + out.0.len());
+        Ok(out)
+    }
+    fn records_in(
+        &self,
+        spans: &[wire::SeqSpan],
+        max_body_bytes: usize,
+    ) -> Result<(Vec<SignedRecord>, bool), SetError> {
+        self.set.records_in(spans, max_body_bytes)
+    }
+    fn ingest(&mut self, _: &[SignedRecord], _: u64) -> Result<Vec<Outcome>, SetError> {
+        Err(SetError("read only".into()))
+    }
+    fn check(&self, records: &[SignedRecord], now_ms: u64) -> Result<Vec<Outcome>, SetError> {
+        self.set.check(records, now_ms)
+    }
+}
+
+#[test]
+fn a_restart_reads_only_what_was_stored_since_the_saved_heads_and_never_trusts_foreign_ones() {
+    let members: Vec<PublicKey> = (0..20).map(|i| identity(i).public()).collect();
+    let mut set = MemorySet::new(TEAM, members.clone(), false);
+    let all = corpus(20, 12_000);
+    set.ingest(&all[..10_000], NOW).unwrap();
+    assert_eq!(set.records_since(0, usize::MAX).unwrap().0.len(), 10_000);
+    let me = identity(0).public();
+    let saved = Engine::<usize>::new(Config::default(), me, &set)
+        .unwrap()
+        .save_memory();
+    // Written while the node was down, by another process.
+    set.ingest(&all[10_000..], NOW).unwrap();
+
+    assert_eq!(set.records_since(0, usize::MAX).unwrap().0.len(), 12_000);
+    let counting = Counting {
+        set: &set,
+        read: 0.into(),
+    };
+    let resumed = Engine::<usize>::resume(Config::default(), me, &counting, &saved).unwrap();
+    let fresh = Engine::<usize>::new(Config::default(), me, &set).unwrap();
+    assert_eq!(
+        resumed.heads(),
+        fresh.heads(),
+        "the same heads as a full read"
+    );
+    // The last batch start-up had read (10,000 records in batches of 4,096) again, and the
+    // 2,000 new records: not the 12,000.
+    assert_eq!(counting.read.get(), (10_000 - 2 * 4_096) + 2_000);
+
+    // Another set of the same team (a store replaced by another copy): its own heads.
+    let mut other = MemorySet::new(TEAM, members.clone(), false);
+    other.ingest(&corpus(20, 10_500)[500..], NOW).unwrap();
+    let resumed = Engine::<usize>::resume(Config::default(), me, &other, &saved).unwrap();
+    let fresh = Engine::<usize>::new(Config::default(), me, &other).unwrap();
+    assert_eq!(
+        resumed.heads(),
+        fresh.heads(),
+        "foreign heads are not trusted"
+    );
+
+    // A store restored from an older, shorter copy: read again from the start.
+    let mut older = MemorySet::new(TEAM, members, false);
+    older.ingest(&all[..9_000], NOW).unwrap();
+    let resumed = Engine::<usize>::resume(Config::default(), me, &older, &saved).unwrap();
+    let fresh = Engine::<usize>::new(Config::default(), me, &older).unwrap();
+    assert_eq!(
+        resumed.heads(),
+        fresh.heads(),
+        "stale heads are not trusted"
+    );
+
+    // Damaged state: a full read, no error.
+    let resumed = Engine::<usize>::resume(Config::default(), me, &set, b"garbage").unwrap();
+    assert_eq!(resumed.heads(), &fresh_heads(&set, me));
+}
+
+fn fresh_heads(set: &MemorySet, me: PublicKey) -> Heads {
+    Engine::<usize>::new(Config::default(), me, set)
+        .unwrap()
+        .heads()
+        .clone()
 }

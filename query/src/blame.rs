@@ -15,7 +15,7 @@ use attrib_vcs_adapter::pijul::AddedLine;
 use attrib_vcs_adapter::{CreditEntry, Vcs, VcsError};
 use serde::Serialize;
 
-use crate::records::main_contribution;
+use crate::blame_index::{BlameIndex, ChannelView, Source};
 
 /// How a line was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -191,7 +191,7 @@ pub fn change_lines(a: Option<&Attestation>, file: &str, reviewed: bool) -> Chan
     let Some(ai) = &a.ai else {
         return ChangeLines::all(Attribution::plain(Kind::Human, reviewed));
     };
-    let main = main_contribution(a);
+    let main = a.main_contribution();
     let of_ai = |kind| Attribution {
         kind,
         provider: Some(ai.provider.clone()),
@@ -561,22 +561,22 @@ pub fn attribute_rows(
     Ok(out)
 }
 
-/// Blames `rel` (a path relative to the repository root) on the channel whose change order is
-/// `positions`, with attributions from the snapshot.
-pub fn blame(
-    snap: &Snapshot<'_>,
-    pijul: &dyn Vcs,
+/// The rows of `rel` (a path relative to the repository root) as the store credits them now,
+/// each line credited to its inserter by `positions` (each change's place in channel order);
+/// a file the store does not know is one clear error.
+pub fn credited_rows(
+    vcs: &dyn Vcs,
     positions: &HashMap<PatchId, usize>,
     rel: &Path,
-) -> Result<Blame> {
+) -> Result<Vec<Row>> {
     let shown = rel.display().to_string();
-    let entries = match pijul.credit(rel) {
+    let entries = match vcs.credit(rel) {
         Ok(e) => e,
         Err(VcsError::Failed { stderr, .. }) if stderr.contains("Path not found") => {
-            if pijul.repo().join(rel).exists() {
+            if vcs.repo().join(rel).exists() {
                 bail!(
                     "{shown} is not tracked in the current channel (`{} add {shown}` and record it first)",
-                    pijul.binary()
+                    vcs.binary()
                 )
             }
             bail!("{shown}: no such file in the repository or the current channel")
@@ -586,12 +586,50 @@ pub fn blame(
         }
         Err(e) => return Err(anyhow!(e)),
     };
-    let rows = rows(&entries, positions);
+    Ok(rows(&entries, positions))
+}
+
+/// Blames `rel` (a path relative to the repository root) on the channel whose change order is
+/// `positions`, with attributions from the snapshot: the store credits the file every time.
+pub fn blame(
+    snap: &Snapshot<'_>,
+    pijul: &dyn Vcs,
+    positions: &HashMap<PatchId, usize>,
+    rel: &Path,
+) -> Result<Blame> {
+    let rows = credited_rows(pijul, positions, rel)?;
     let file_key = rel.to_string_lossy().into_owned();
     let rows = attribute_rows(snap, rows, &file_key, |p| {
         pijul.added_lines(p).map_err(|e| anyhow!(e))
     })?;
-    Ok(Blame { file: shown, rows })
+    Ok(Blame {
+        file: rel.display().to_string(),
+        rows,
+    })
+}
+
+/// [`blame`] through the index ([`BlameIndex`]): the credited rows from the index when the
+/// store and the file did not move since they were kept (no process at all), and each
+/// change's added lines from the index too; the attributions are read from the snapshot every
+/// time (records arrive by sync while the channel stands still). Also says where the rows came
+/// from.
+pub fn blame_indexed(
+    snap: &Snapshot<'_>,
+    vcs: &dyn Vcs,
+    view: ChannelView<'_>,
+    rel: &Path,
+    index: &BlameIndex,
+) -> Result<(Blame, Source)> {
+    let (rows, source) = index.rows(vcs, view, rel)?;
+    let file_key = rel.to_string_lossy().into_owned();
+    let rows = attribute_rows(snap, rows, &file_key, |p| {
+        index.added_lines(vcs, p).map_err(|e| anyhow!(e))
+    })?;
+    let blamed = Blame {
+        file: rel.display().to_string(),
+        rows,
+    };
+    Ok((blamed, source))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 
 pub mod agent_trace;
 pub mod blame;
+pub mod blame_index;
 pub mod changes;
 pub mod csv;
 pub mod digest;

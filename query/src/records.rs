@@ -149,35 +149,11 @@ impl ContributionView {
     }
 }
 
-/// The contribution an attestation's `ai` names: of those by the same provider and model, the
-/// one that wrote the most lines (the first on a tie); `None` without contributions.
-pub fn main_contribution(a: &Attestation) -> Option<&Contribution> {
-    let ai = a.ai.as_ref();
-    most_lines(
-        a.contributions
-            .iter()
-            .filter(|c| ai.is_some_and(|ai| ai.provider == c.provider && ai.model == c.model)),
-    )
-    .or_else(|| most_lines(a.contributions.iter()))
-}
-
-/// The contribution that wrote the most lines, the first of equals.
-fn most_lines<'a>(list: impl Iterator<Item = &'a Contribution>) -> Option<&'a Contribution> {
-    let mut best: Option<(&Contribution, u64)> = None;
-    for c in list {
-        let n = span_lines(&c.line_spans);
-        if best.is_none_or(|(_, most)| n > most) {
-            best = Some((c, n));
-        }
-    }
-    best.map(|(c, _)| c)
-}
-
 /// What a listing adds after the main AI help of an attestation with contributions: the main
 /// contribution's agent and how many other models (or, all by one model, other sessions)
 /// helped, e.g. ` via claude-code +1 model`; empty without contributions.
 pub fn contributions_brief(a: &Attestation) -> String {
-    let Some(main) = main_contribution(a) else {
+    let Some(main) = a.main_contribution() else {
         return String::new();
     };
     let mut s = format!(" via {}", main.agent);
@@ -209,13 +185,7 @@ fn spans(list: &[attrib_overlay::LineSpan]) -> Vec<SpanView> {
         .collect()
 }
 
-/// How many lines spans cover.
-pub fn span_lines(list: &[attrib_overlay::LineSpan]) -> u64 {
-    // Stored spans are checked (start <= end); saturating keeps a bad one from panicking.
-    list.iter()
-        .map(|s| u64::from(s.end.saturating_sub(s.start)) + 1)
-        .sum()
-}
+pub use attrib_overlay::span_lines;
 
 /// A review, readable.
 #[derive(Clone, Debug, Serialize)]

@@ -23,8 +23,17 @@ fn twenty_nodes_converge_in_a_line_a_ring_and_a_star() {
         assert!(took.is_some(), "{topology:?} did not converge");
         assert_eq!(sim.held(7), 12);
         assert_eq!(sim.disconnects(), 0);
-        // Gossip carries new records: well before the 5 s periodic pull could.
-        assert!(took.unwrap() < 1_000, "{topology:?}: {took:?}");
+        let took = took.unwrap();
+        if topology == Topology::Star {
+            // The hub's gossip mesh holds only a few of its leaves (gossipsub's mesh_n_high):
+            // the rest get records by IHAVE/IWANT or, past the message cache, by the periodic
+            // pull.
+            let periodic = SimConfig::new(20, topology, 1).engine.periodic_sync_ms;
+            assert!(took < periodic + 1_000, "{topology:?}: {took} ms");
+        } else {
+            // Gossip carries new records: well before the 5 s periodic pull could.
+            assert!(took < 1_000, "{topology:?}: {took} ms");
+        }
     }
 }
 
@@ -53,7 +62,10 @@ fn a_thousand_peers_converge_after_a_partition_heals() {
     // Both sides keep writing while apart, and converge within their side.
     let writers: Vec<usize> = (0..40).map(|i| i * 25 + 3).collect();
     write_spread(&mut sim, &writers, 2);
-    sim.run_for(3_000);
+    // Gossip spreads the records within each side, except to a peer whose mesh the cut
+    // emptied and that grafted again after the writes: the periodic pull (5 s here) brings it
+    // what it missed.
+    sim.run_for(6_000);
     assert!(!sim.converged(), "a partition must keep the sides apart");
     assert_eq!(sim.held(0), 40);
     assert_eq!(sim.ids(0), sim.ids(499), "one side converged within itself");

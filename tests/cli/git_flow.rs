@@ -231,6 +231,62 @@ fn blame_follows_lines_after_an_insert_above() {
     assert!(text.contains("claude-sonnet-4"), "{text}");
 }
 
+/// `attrib blame` in git goes through the index too: kept rows answer while HEAD and the
+/// working file stand still, an uncommitted edit (git blames the working file) and a commit
+/// each give the answer `--no-index` gives, and a damaged entry is rebuilt.
+#[test]
+fn git_blame_through_the_index_follows_the_working_file_and_commits() {
+    let (sb, users) = git_team(&["ada"]);
+    let ada = &users[0];
+    write(&sb, ada, "f.rs", "fn a() {}\nfn b() {}\n");
+    let first = record(ada, Some("claude-sonnet-4"), "two functions");
+    let blame = |extra: &[&str]| -> Value {
+        let mut args = vec!["blame", "f.rs", "--json"];
+        args.extend_from_slice(extra);
+        ada.run(args).ok().json()
+    };
+    let same_as_git = |why: &str| {
+        let (indexed, direct) = (blame(&[]), blame(&["--no-index"]));
+        assert_eq!(indexed, direct, "{why}");
+        indexed
+    };
+    same_as_git("first blame");
+    let entries = ada.repo.join(".git/attrib/blame-index/files");
+    let entry = fs::read_dir(&entries)
+        .expect("the index has an entry")
+        .next()
+        .expect("one entry")
+        .unwrap()
+        .path();
+    let kept = fs::read(&entry).unwrap();
+    let rows = same_as_git("unchanged");
+    assert_eq!(
+        fs::read(&entry).unwrap(),
+        kept,
+        "an unchanged file keeps its entry"
+    );
+    assert_eq!(rows[1]["change"], first.as_str());
+
+    // An uncommitted line: git blames it on no commit, and the index must not hide it.
+    fs::write(ada.repo.join("f.rs"), "fn a() {}\nfn new() {}\nfn b() {}\n").unwrap();
+    let rows = same_as_git("uncommitted edit");
+    assert_eq!(rows[1]["text"], "fn new() {}");
+    assert_eq!(rows[1]["change"], Value::Null, "{rows:#?}");
+    // Committed: the line is the new commit's.
+    GIT.run(&sb, &ada.repo, ["commit", "-q", "-am", "new"]);
+    let rows = same_as_git("committed");
+    assert!(
+        rows[1]["change"].is_string() && rows[1]["change"] != first.as_str(),
+        "{rows:#?}"
+    );
+    assert_eq!(rows[2]["change"], first.as_str());
+
+    // A damaged entry is ignored and written again.
+    fs::write(&entry, b"not an entry").unwrap();
+    same_as_git("damaged entry");
+    assert_ne!(fs::read(&entry).unwrap(), b"not an entry");
+}
+
 #[test]
 fn two_clones_exchange_attestations_by_export() {
     let (sb, users) = git_team(&["ada", "bo"]);

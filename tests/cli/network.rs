@@ -1,7 +1,8 @@
 //! `attrib node`, `attrib sync` and `attrib peers` as real processes: nodes on loopback that
 //! converge, a node killed and restarted that catches up, offline writes that go out when a
-//! peer appears, a one-shot sync against a running node, swarm keys, the error contract, and a
-//! partition healed across network namespaces.
+//! peer appears, a one-shot sync against a running node, swarm keys, the error contract, a
+//! partition healed across network namespaces, and two nodes on one bridged LAN that find each
+//! other by mDNS.
 //!
 //! Every wait polls with a deadline; nothing sleeps for a fixed time and hopes.
 
@@ -713,21 +714,9 @@ impl Hosts {
 
     /// `attrib node` as `user` inside namespace `host`.
     fn node(&self, host: usize, user: &User, args: &[&str]) -> Node {
-        let base = user.cmd();
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", &self.names[host], BIN]);
-        c.args(["node", "--no-mdns"]).args(args);
-        for (k, v) in base.get_envs() {
-            match v {
-                Some(v) => c.env(k, v),
-                None => c.env_remove(k),
-            };
-        }
-        if let Some(d) = base.get_current_dir() {
-            c.current_dir(d);
-        }
-        c.stdin(Stdio::null());
-        Node::spawn(&user.name, c)
+        let mut all = vec!["--no-mdns"];
+        all.extend_from_slice(args);
+        node_in(&self.names[host], user, &all)
     }
 
     /// Takes the link between b and c down (`up = false`) or up again.
@@ -739,12 +728,90 @@ impl Hosts {
 
 impl Drop for Hosts {
     fn drop(&mut self) {
-        for n in &self.names {
-            let _ = Command::new("ip")
-                .args(["netns", "delete", n])
-                .stderr(Stdio::null())
-                .status();
+        delete_namespaces(&self.names);
+    }
+}
+
+/// `attrib node ARGS` as `user` inside network namespace `netns`.
+fn node_in(netns: &str, user: &User, args: &[&str]) -> Node {
+    let base = user.cmd();
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec", netns, BIN, "node"]).args(args);
+    for (k, v) in base.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    if let Some(d) = base.get_current_dir() {
+        c.current_dir(d);
+    }
+    c.stdin(Stdio::null());
+    Node::spawn(&user.name, c)
+}
+
+fn delete_namespaces(names: &[String]) {
+    for n in names {
+        let _ = Command::new("ip")
+            .args(["netns", "delete", n])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// Two hosts on one LAN: namespaces `a` and `b`, each with a veth pair to a bridge (the
+/// switch) in a third namespace, all on 10.78.0.0/24, so that multicast (mDNS) goes from one
+/// to the other. Deleted, with their links and the bridge, when dropped.
+struct Lan {
+    names: [String; 3],
+}
+
+impl Lan {
+    const ADDRS: [&str; 2] = ["10.78.0.1", "10.78.0.2"];
+
+    /// The reason, where namespaces cannot be made.
+    fn create() -> Result<Lan, String> {
+        let tag = format!("{}{}", std::process::id() % 100_000, rand_suffix());
+        let names = ["a", "b", "sw"].map(|h| format!("attrib-{tag}-{h}"));
+        // Made first, so that a failure half-way still deletes what was built.
+        let lan = Lan {
+            names: names.clone(),
+        };
+        for n in &names {
+            ip(&["netns", "add", n])?;
         }
+        let [a, b, sw] = &names;
+        ip(&["-n", sw, "link", "add", "br0", "type", "bridge"])?;
+        ip(&["-n", sw, "link", "set", "br0", "up"])?;
+        for ((host, port), addr) in [(a, "pa"), (b, "pb")].into_iter().zip(Lan::ADDRS) {
+            // Names are per namespace: parallel tests do not clash.
+            ip(&[
+                "link", "add", "eth0", "netns", host, "type", "veth", "peer", "name", port,
+                "netns", sw,
+            ])?;
+            ip(&["-n", sw, "link", "set", port, "master", "br0"])?;
+            ip(&["-n", sw, "link", "set", port, "up"])?;
+            let cidr = format!("{addr}/24");
+            ip(&["-n", host, "addr", "add", &cidr, "dev", "eth0"])?;
+            ip(&["-n", host, "link", "set", "eth0", "up"])?;
+            ip(&["-n", host, "link", "set", "lo", "up"])?;
+            // No default route in a bare namespace: multicast goes out on the LAN.
+            ip(&["-n", host, "route", "add", "224.0.0.0/4", "dev", "eth0"])?;
+        }
+        Ok(lan)
+    }
+
+    /// `attrib node` as `user` on host `host` (0 or 1), mDNS on, no peer given, listening on
+    /// its LAN address only.
+    fn node(&self, host: usize, user: &User) -> Node {
+        let listen = format!("/ip4/{}/tcp/0", Lan::ADDRS[host]);
+        node_in(&self.names[host], user, &["--listen", &listen])
+    }
+}
+
+impl Drop for Lan {
+    fn drop(&mut self) {
+        delete_namespaces(&self.names);
     }
 }
 
@@ -849,6 +916,48 @@ fn partition_and_heal_across_network_namespaces() {
     hosts.link_bc(true);
     annotate(carol, "C2");
     converge(&[alice, bob, carol], &["A0", "A1", "B1", "C1", "C2"]);
+}
+
+/// Two nodes on one LAN, given no peer, find each other by mDNS and sync: a record written on
+/// either side before they started, and one written while they run, reach the other.
+#[test]
+fn nodes_on_one_lan_find_each_other_by_mdns_and_sync() {
+    let lan = match Lan::create() {
+        Ok(l) => l,
+        Err(why) => {
+            REQUIRE_NETNS.unmet(
+                "nodes_on_one_lan_find_each_other_by_mdns_and_sync",
+                &format!("network namespaces are not available here ({why})"),
+            );
+            return;
+        }
+    };
+    let sb = Sandbox::new();
+    let users = sb.team(&["alice", "bob"]);
+    let (alice, bob) = (&users[0], &users[1]);
+    annotate(alice, "A1");
+    annotate(bob, "B1");
+    let mut a = lan.node(0, alice);
+    let mut b = lan.node(1, bob);
+    for n in [&a, &b] {
+        assert!(
+            n.addrs.iter().all(|x| x.starts_with("/ip4/10.78.0.")),
+            "{}: {:?}",
+            n.name,
+            n.addrs
+        );
+    }
+    // Found on the LAN, at the address the other advertised there.
+    let (a_id, b_id) = (a.peer_id.clone(), b.peer_id.clone());
+    a.wait_line("bob found by mDNS", CONVERGE, |l| {
+        l.starts_with(&format!("connected {b_id}")) && l.ends_with("(bob)")
+    });
+    b.wait_line("alice found by mDNS", CONVERGE, |l| {
+        l.starts_with(&format!("connected {a_id}")) && l.ends_with("(alice)")
+    });
+    converge(&[alice, bob], &["A1", "B1"]);
+    annotate(alice, "A2");
+    converge(&[alice, bob], &["A1", "A2", "B1"]);
 }
 
 fn port_of(addr: &str) -> &str {

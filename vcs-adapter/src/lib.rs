@@ -35,7 +35,7 @@ pub use atomic::{AtomicAttribution, AtomicChange, AtomicClaim};
 pub use error::VcsError;
 pub use git::Git;
 pub use pijul::{
-    AddedLine, Amend, ChangeInfo, ChannelLog, CreditEntry, Pijul, DEFAULT_BINARY,
+    AddedLine, Amend, ChangeInfo, ChangeSummary, ChannelLog, CreditEntry, Pijul, DEFAULT_BINARY,
     SUPPORTED_VERSIONS,
 };
 pub use reconcile::{is_root, Event, Hint, Observation, ObservedChange, Seen};

@@ -162,7 +162,7 @@ impl ChannelLog {
 }
 
 /// A line a change added, where it was when the change was recorded.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddedLine {
     /// The file's path in the repository, as Pijul prints it.
     pub file: String,
@@ -217,6 +217,112 @@ pub fn parse_added_lines(text: &str) -> Vec<AddedLine> {
         }
     }
     out
+}
+
+/// What one change did, read from one `pijul change HASH`: the lines it added and the files it
+/// touched. A change never changes once recorded (its hash is its content), so a caller may
+/// keep this forever (`attrib blame`'s index does).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeSummary {
+    /// The paths (as recorded) whose content or name a hunk of the change edits, adds or
+    /// deletes; `None` when a hunk does not say which file in a way read here (a move, a name
+    /// conflict's resolution, a root hunk, or a kind this reader does not know): the change
+    /// must then be taken to touch every file.
+    pub touched: Option<Vec<String>>,
+    /// The lines it added ([`parse_added_lines`]).
+    pub added: Vec<AddedLine>,
+}
+
+/// Reads a [`ChangeSummary`] from `pijul change`'s text: the added lines as
+/// [`parse_added_lines`] does, and each hunk header's file.
+pub fn parse_change_summary(text: &str) -> ChangeSummary {
+    let mut touched = Some(Vec::new());
+    let mut in_hunks = false;
+    for raw in text.lines() {
+        if raw.starts_with("# ") {
+            in_hunks = raw.starts_with("# Hunks");
+            continue;
+        }
+        if !in_hunks {
+            continue;
+        }
+        let Some(rest) = raw
+            .split_once(". ")
+            .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .map(|(_, rest)| rest)
+        else {
+            continue;
+        };
+        match (hunk_file(rest), touched.as_mut()) {
+            (Some(file), Some(list)) => {
+                if !list.contains(&file) {
+                    list.push(file);
+                }
+            }
+            // One hunk that names no file this reader can be sure of: every file, then.
+            (None, _) => touched = None,
+            (Some(_), None) => {}
+        }
+    }
+    ChangeSummary {
+        touched,
+        added: parse_added_lines(text),
+    }
+}
+
+/// The file a hunk header edits, for the hunk kinds whose first quoted string is the file's
+/// whole path (`Edit in "F":…`, `File deletion: "F" …`) or that add one (`File addition:
+/// "NAME" in "DIR"`). A move names a path and a new *name*, and a name conflict's resolution
+/// several names: those, and any kind not listed, give `None`.
+fn hunk_file(header: &str) -> Option<String> {
+    const PATH_FIRST: [&str; 8] = [
+        "Edit in ",
+        "Replacement in ",
+        "File deletion: ",
+        "File un-deletion: ",
+        "Solving an order conflict in ",
+        "Un-solving an order conflict in ",
+        "Resurrecting zombie lines in ",
+        "File addition: ",
+    ];
+    let kind = PATH_FIRST.iter().find(|k| header.starts_with(*k))?;
+    let rest = &header[kind.len()..];
+    let (first, after) = quoted_escaped(rest)?;
+    if *kind != "File addition: " {
+        return Some(first);
+    }
+    let (dir, _) = quoted_escaped(after.trim_start().strip_prefix("in ")?)?;
+    Some(if dir.is_empty() {
+        first
+    } else {
+        format!("{dir}/{first}")
+    })
+}
+
+/// A string as Pijul quotes it (`"a\"b"`: backslash escapes `\n \r \t \b \f \\ \"`) at the
+/// start of `s`, and what follows it; `None` when `s` does not start with a complete one.
+fn quoted_escaped(s: &str) -> Option<(String, &str)> {
+    let s = s.strip_prefix('"')?;
+    let mut out = String::new();
+    let mut chars = s.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((out, &s[i + 1..])),
+            '\\' => {
+                let (_, e) = chars.next()?;
+                out.push(match e {
+                    'n' => '\n',
+                    'r' => '\r',
+                    't' => '\t',
+                    'b' => '\u{08}',
+                    'f' => '\u{0C}',
+                    other => other,
+                });
+            }
+            c => out.push(c),
+        }
+    }
+    None
 }
 
 /// The file and first line number of a hunk header that adds lines.
@@ -682,6 +788,17 @@ impl Pijul {
         Ok(parse_added_lines(&text))
     }
 
+    /// The lines `hash` added and the files it touched, from one `pijul change HASH`.
+    pub fn change_summary(&self, hash: &PatchId) -> Result<ChangeSummary, VcsError> {
+        let text = match self.stdout(&["change", hash.as_str()]) {
+            Err(VcsError::Failed { stderr, .. }) if looks_unknown(&stderr) => {
+                return Err(VcsError::UnknownChange(hash.to_string()))
+            }
+            other => other?,
+        };
+        Ok(parse_change_summary(&text))
+    }
+
     /// The tracked files of the working copy (`pijul list`, directories left out), relative to
     /// the repository.
     pub fn tracked_files(&self) -> Result<Vec<PathBuf>, VcsError> {
@@ -841,6 +958,22 @@ impl Vcs for Pijul {
     }
     fn dependencies(&self, hash: &PatchId) -> Result<Vec<PatchId>, VcsError> {
         Pijul::dependencies(self, hash)
+    }
+    fn change_summary(&self, hash: &PatchId) -> Result<ChangeSummary, VcsError> {
+        Pijul::change_summary(self, hash)
+    }
+    fn working_stamp(&self, file: &Path) -> Option<[u8; 32]> {
+        if self.kind != VcsKind::Pijul {
+            // Atomic's `credit` is another program's: whether it reads the working file is
+            // not checked here, so its answer is taken to depend on the file's bytes too.
+            return crate::vcs::file_digest(&self.repo.join(file));
+        }
+        // `pijul credit` prints the channel's file, not the working copy's (an unrecorded
+        // edit does not show), but fails when the working file is gone: only that is read.
+        self.repo
+            .join(file)
+            .is_file()
+            .then(|| *blake3::hash(b"attrib/pijul-credit-input/v1: a file").as_bytes())
     }
     fn tracked_files(&self) -> Result<Vec<PathBuf>, VcsError> {
         Pijul::tracked_files(self)
@@ -1146,6 +1279,58 @@ mod tests {
             ]
         );
         assert!(parse_added_lines("no hunks here\n+ x\n").is_empty());
+    }
+
+    #[test]
+    fn change_summaries_name_every_file_a_hunk_touches() {
+        let text = r#"message = "x"
+
+# Dependencies
+[2] MNYNGT2VGEQZX4QA43FWBDVYQY7CGXN4J2CGE5FDFIHOWQFKFIJQC # one
+
+# Hunks
+
+1. Edit in "src/f.txt":2 3.18 "UTF-8"
+B:BD 3.21 -> 3.21:23/3
+- b
+
+2. Replacement in "src/f.txt":5 3.1 "UTF-8"
+- old
++ NEW
+
+3. File addition: "k.txt" in "" "UTF-8"
+  up 2.1, new 5:34
++ y
+
+4. File addition: "g \"q\".rs" in "src" "UTF-8"
+  up 2.1, new 35:40
+
+5. File deletion: "old.txt" 4.1 "UTF-8"
+- y
+"#;
+        let s = parse_change_summary(text);
+        assert_eq!(
+            s.touched.as_deref(),
+            Some(
+                &[
+                    "src/f.txt".to_string(),
+                    "k.txt".to_string(),
+                    "src/g \"q\".rs".to_string(),
+                    "old.txt".to_string()
+                ][..]
+            )
+        );
+        assert_eq!(s.added, parse_added_lines(text));
+        // A move (a path and a new name) or a kind not read here: every file, then.
+        let moved = format!("{text}\n6. Moved: \"g.txt\" \"h.txt\"  2.1\nup 2.1, down 3.59\n");
+        assert_eq!(parse_change_summary(&moved).touched, None);
+        let unknown = format!("{text}\n6. Solving a name conflict in \"a\" 2.1: x\n");
+        assert_eq!(parse_change_summary(&unknown).touched, None);
+        // No hunks: nothing touched.
+        assert_eq!(
+            parse_change_summary("message = \"m\"\n").touched,
+            Some(Vec::new())
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use attrib_overlay::PatchId;
 
 use crate::error::VcsError;
-use crate::pijul::{AddedLine, Amend, ChangeInfo, ChannelLog, CreditEntry};
+use crate::pijul::{AddedLine, Amend, ChangeInfo, ChangeSummary, ChannelLog, CreditEntry};
 
 /// Which patch store a repository is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -234,6 +234,16 @@ pub trait Vcs: Send + Sync + fmt::Debug {
     /// The lines `hash` added, with their line numbers in the file as it was recorded.
     fn added_lines(&self, hash: &PatchId) -> Result<Vec<AddedLine>, VcsError>;
 
+    /// The lines `hash` added and the files it touched. The default reads the added lines
+    /// and names no files (`touched: None`: take it to touch every file); the Pijul driver
+    /// reads both from one `pijul change`.
+    fn change_summary(&self, hash: &PatchId) -> Result<ChangeSummary, VcsError> {
+        Ok(ChangeSummary {
+            touched: None,
+            added: self.added_lines(hash)?,
+        })
+    }
+
     /// The changes `hash` depends on.
     fn dependencies(&self, hash: &PatchId) -> Result<Vec<PatchId>, VcsError>;
 
@@ -243,6 +253,15 @@ pub trait Vcs: Send + Sync + fmt::Debug {
     /// Per-line owners of `file` (relative to the repository), as runs of lines naming the
     /// changes that touched them; [`CreditEntry::inserter`] picks the one that inserted them.
     fn credit(&self, file: &Path) -> Result<Vec<CreditEntry>, VcsError>;
+
+    /// What [`Vcs::credit`] of `file` reads of the working copy, as a digest taken without a
+    /// process: with [`Vcs::fingerprint`], everything a credit's answer depends on, so equal
+    /// pairs mean an equal answer (`attrib blame`'s index relies on that). The default is the
+    /// working file's bytes (git blames the working file: uncommitted lines show); `None` when
+    /// the file cannot be read, and then nothing may be assumed.
+    fn working_stamp(&self, file: &Path) -> Option<[u8; 32]> {
+        file_digest(&self.repo().join(file))
+    }
 
     /// The changes on another channel of the repository (Pijul/Atomic: `log --channel NAME
     /// --hash-only`). A store without named channels says so.
@@ -279,6 +298,12 @@ pub trait Vcs: Send + Sync + fmt::Debug {
             .map(|(i, c)| (c.hash.clone(), i))
             .collect()
     }
+}
+
+/// The blake3 digest of a file's bytes, `None` when it cannot be read (or is no file).
+pub fn file_digest(path: &Path) -> Option<[u8; 32]> {
+    let bytes = std::fs::read(path).ok()?;
+    Some(*blake3::hash(&bytes).as_bytes())
 }
 
 /// Arguments as the trait takes them, from anything a caller has.

@@ -1,11 +1,13 @@
 //! `attrib blame FILE`: for every line, the change that inserted it and how that change was
-//! written ([`attrib_query::blame`]).
+//! written ([`attrib_query::blame`]), the credited lines read through the blame index
+//! ([`attrib_query::blame_index`]) unless `--no-index`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Result};
-use attrib_query::blame::{blame, Row};
+use attrib_query::blame::{blame, blame_indexed, Row};
+use attrib_query::blame_index::{BlameIndex, ChannelView};
 use attrib_workspace::Workspace;
 
 use attrib_cli::args::BlameArgs;
@@ -26,7 +28,18 @@ pub fn run(ws: &Workspace, out: &mut dyn Write, args: BlameArgs) -> Result<()> {
         )
     })?;
     let snap = ws.store()?.snapshot()?;
-    let blamed = blame(&snap, channel.vcs.as_ref(), &channel.positions(), &rel)?;
+    let blamed = if args.no_index {
+        blame(&snap, channel.vcs.as_ref(), &channel.positions(), &rel)?
+    } else {
+        // The index lives in the store directory (reconciliation found the channel, so the
+        // store is inside the repository).
+        let index = BlameIndex::at(ws.store_dir()?);
+        let view = ChannelView {
+            record: channel.current().map(|(_, record)| record),
+            read_at: channel.tracker.fingerprint(),
+        };
+        blame_indexed(&snap, channel.vcs.as_ref(), view, &rel, &index)?.0
+    };
     if args.json {
         return super::print_json(out, &blamed.json());
     }

@@ -12,16 +12,21 @@
 //! the sets of models and agent tools of its contributions, its reviews, and its attesting
 //! authors. The `stats` table holds two families of sums:
 //!
-//! - `P`: `(month, kind, spelling, suggestion, contribution spellings, contribution agents)`:
-//!   every dimension but the author, and everything the totals and breakdowns need;
-//! - `A`: `(author, month)`: a patch counts once for each of its attesting authors.
+//! - `P`: `(month, kind, spelling, suggestion, main agent, contribution spellings, contribution
+//!   agents)`: every dimension but the author, and everything the totals and breakdowns need
+//!   (the main agent is the agent tool of [`crate::Attestation::main_contribution`], what
+//!   `--by agent` groups by);
+//! - `A`: `(author, month)`: a patch counts once for each of its attesting authors;
+//! - `D`: `(day)`: every patch of a day (UTC), what `--by day` and `--by week` add up.
 //!
 //! The view is a pure function of the set of records, so the sums are kept by delta: before an
 //! ingest first changes an index key of the view, the summaries of its patches are taken out of
 //! the sums; once the ingest placed everything, the new summaries go back in. Names (spellings
 //! and agents) are interned in the same table.
 //!
-//! **Freshness.** The table records the log length it was last brought up to date at. A store
+//! **Freshness.** The table records the log length it was last brought up to date at, and the
+//! format of its families ([`FORMAT`]: a store kept by a version without the `D` family counts
+//! as stale). A store
 //! written by a version that did not keep these tables (or that kept them and was then written
 //! by an older one) shows another length: the tables are rebuilt from the view by the next
 //! writer (on open, or at the next ingest), and until then readers fall back to their scans.
@@ -46,6 +51,11 @@ const META: u8 = 0;
 const NAME: u8 = 1;
 const PATCH_GROUP: u8 = 2;
 const AUTHOR_GROUP: u8 = 3;
+const DAY_GROUP: u8 = 4;
+
+/// The families the table keeps; a table marked with another format is rebuilt by the next
+/// writer (and until then, readers scan).
+const FORMAT: u8 = 2;
 
 /// A group key or a name longer than this marks the sums incomplete (sanakirja entries must
 /// fit a quarter page).
@@ -153,6 +163,9 @@ pub struct PatchGroup {
     pub spelling: u32,
     /// Index into [`SuggestionType::ALL`] of the AI claim's suggestion type (0 without AI).
     pub suggestion: u8,
+    /// The agent tool of the speaking claim's main contribution (a name), [`NONE`] when it has
+    /// no contributions.
+    pub agent: u32,
     /// The distinct provider/models of the speaking claim's contributions (names), sorted;
     /// empty when it has none.
     pub part_spellings: Vec<u32>,
@@ -170,6 +183,15 @@ pub struct AuthorGroup {
     pub author: u32,
     /// Months since January 1970 (UTC).
     pub month: u32,
+    /// The group's sums.
+    pub counts: StatCounts,
+}
+
+/// One `D` group: the patches of one day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DayGroup {
+    /// Days since 1970-01-01 (UTC) of the patches' time.
+    pub day: u32,
     /// The group's sums.
     pub counts: StatCounts,
 }
@@ -232,6 +254,7 @@ pub(crate) struct Summary {
     self_review: Option<u32>,
     parts: Vec<String>,
     agents: Vec<String>,
+    main_agent: Option<String>,
     reviews: u32,
     reviewer_seconds: u64,
     authors: Vec<u32>,
@@ -251,6 +274,7 @@ impl Summary {
             self_review: None,
             parts: Vec::new(),
             agents: Vec::new(),
+            main_agent: None,
             reviews: 0,
             reviewer_seconds: 0,
             authors: Vec::new(),
@@ -367,12 +391,14 @@ fn summaries_of(
             s.self_review = ai.review_seconds;
             s.parts.clear();
             s.agents.clear();
+            s.main_agent = None;
             if p.contributions {
                 let (_, body, _) = log.canonical_at(e.offset())?;
                 let record = Record::from_trusted(&body).map_err(|err| {
                     StoreError::Corrupt(format!("log entry at {}: {err}", e.offset()))
                 })?;
                 if let Payload::Attest(a) = record.payload {
+                    s.main_agent = a.main_contribution().map(|c| c.agent.clone());
                     for c in &a.contributions {
                         s.parts.push(spelling_name(&c.provider, &c.model));
                         s.agents.push(c.agent.clone());
@@ -464,7 +490,7 @@ fn freshness<T: LoadPage<Error = sanakirja::Error>>(
     log_len: u64,
 ) -> Result<Option<bool>, StoreError> {
     Ok(match btree::get(txn, db, &[META][..], None)? {
-        Some((k, v)) if k == [META] && v.len() == 9 => {
+        Some((k, v)) if k == [META] && v.len() == 10 && v[9] == FORMAT => {
             let mut w = [0u8; 8];
             w.copy_from_slice(&v[..8]);
             (u64::from_le_bytes(w) == log_len).then_some(v[8] == 1)
@@ -519,6 +545,7 @@ impl Derived {
             let kind = r.u8().ok_or_else(bad)?;
             let spelling = r.u32().ok_or_else(bad)?;
             let suggestion = r.u8().ok_or_else(bad)?;
+            let agent = r.u32().ok_or_else(bad)?;
             let part_spellings = r.list().ok_or_else(bad)?;
             let part_agents = r.list().ok_or_else(bad)?;
             groups.push(PatchGroup {
@@ -526,6 +553,7 @@ impl Derived {
                 kind,
                 spelling,
                 suggestion,
+                agent,
                 part_spellings,
                 part_agents,
                 counts: StatCounts::decode(v)?,
@@ -556,6 +584,34 @@ impl Derived {
             out.push(AuthorGroup {
                 author,
                 month,
+                counts: StatCounts::decode(v)?,
+            });
+        }
+        Ok(Some(out))
+    }
+}
+
+impl Derived {
+    /// The `D` groups, in day order, when the sums are up to date and complete.
+    pub fn day_groups<T: LoadPage<Error = sanakirja::Error>>(
+        &self,
+        txn: &T,
+        log_len: u64,
+    ) -> Result<Option<Vec<DayGroup>>, StoreError> {
+        if freshness(txn, &self.stats, log_len)? != Some(true) {
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        for entry in btree::iter(txn, &self.stats, Some((&[DAY_GROUP][..], None)))? {
+            let (k, v) = entry?;
+            if k.first() != Some(&DAY_GROUP) {
+                break;
+            }
+            let Some(day) = KeyReader(&k[1..]).u32() else {
+                return Err(StoreError::Corrupt("malformed stats key".into()));
+            };
+            out.push(DayGroup {
+                day,
                 counts: StatCounts::decode(v)?,
             });
         }
@@ -743,11 +799,19 @@ impl Sums {
         ) else {
             return Ok(false);
         };
+        let main_agent = match &s.main_agent {
+            Some(n) if ai => match names.intern(txn, db, n)? {
+                Some(id) => id,
+                None => return Ok(false),
+            },
+            _ => NONE,
+        };
         let mut key = vec![PATCH_GROUP];
         key.extend_from_slice(&month.to_be_bytes());
         key.push(s.kind);
         key.extend_from_slice(&spelling.to_be_bytes());
         key.push(if ai { s.suggestion } else { 0 });
+        key.extend_from_slice(&main_agent.to_be_bytes());
         for list in [&parts, &agents] {
             if list.len() > usize::from(u16::MAX) {
                 return Ok(false);
@@ -773,6 +837,10 @@ impl Sums {
             key.extend_from_slice(&month.to_be_bytes());
             self.bump(key, &counts, sign);
         }
+        let day = (s.time_ms / 86_400_000).min(u64::from(u32::MAX)) as u32;
+        let mut key = vec![DAY_GROUP];
+        key.extend_from_slice(&day.to_be_bytes());
+        self.bump(key, &counts, sign);
         Ok(true)
     }
 
@@ -827,6 +895,7 @@ fn mark<T: AllocPage + LoadPage<Error = sanakirja::Error>>(
 ) -> Result<(), StoreError> {
     let mut v = log_len.to_le_bytes().to_vec();
     v.push(u8::from(complete));
+    v.push(FORMAT);
     btree::del(txn, db, &[META][..], None)?;
     btree::put(txn, db, &[META][..], &v[..])?;
     Ok(())

@@ -31,8 +31,8 @@ use crate::team::Membership;
 use crate::view::{supersedes, PatchView, SlotKind};
 use derived::Upkeep;
 pub use derived::{
-    civil, month_of, month_start_ms, AuthorGroup, PatchGroup, StatCounts, StatGroups, KIND_AI,
-    KIND_HUMAN, KIND_UNATTESTED, NONE,
+    civil, month_of, month_start_ms, AuthorGroup, DayGroup, PatchGroup, StatCounts, StatGroups,
+    KIND_AI, KIND_HUMAN, KIND_UNATTESTED, NONE,
 };
 use log::{LogReader, LogWriter};
 use tables::{
@@ -1384,6 +1384,14 @@ impl<'s> Snapshot<'s> {
     pub fn stat_author_groups(&self) -> Result<Option<Vec<AuthorGroup>>, StoreError> {
         match &self.tables.derived {
             Some(d) => d.author_groups(&self.txn, self.log.len),
+            None => Ok(None),
+        }
+    }
+
+    /// The sums by day (UTC); `None` as for [`Snapshot::stat_groups`].
+    pub fn stat_day_groups(&self) -> Result<Option<Vec<DayGroup>>, StoreError> {
+        match &self.tables.derived {
+            Some(d) => d.day_groups(&self.txn, self.log.len),
             None => Ok(None),
         }
     }

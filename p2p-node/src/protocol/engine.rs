@@ -1,11 +1,14 @@
 //! The sans-I/O sync state machine: messages and time in, messages and decisions out.
 //!
-//! One [`Engine`] per node. Its driver (the libp2p node, the simulator, a test pipe) tells it
-//! when a peer connects or leaves, hands it every request, response and gossip message as bytes
-//! together with the current time, and calls [`Engine::tick`] now and then. The engine answers
-//! with [`Action`]s (requests to send, records to publish, peers to drop), gossip verdicts and
-//! responses. It never blocks on the network and never reads a clock, so the simulator drives
-//! exactly this code with virtual time.
+//! One [`Engine`] per node, and one way in: [`Engine::handle`] takes an [`Input`] (a peer
+//! connected or left, a request, a response or a failed request, a gossip message, a tick, local
+//! writes, the moment to commit staged gossip) with the current time, and returns an [`Output`]:
+//! [`Action`]s (requests to send, records to publish, peers to drop), the response to a request
+//! and the verdict on a gossip message. Its driver (the libp2p node, the simulator, a test pipe)
+//! turns network events into inputs and outputs into network calls. The engine never blocks on
+//! the network and never reads a clock, so the simulator drives exactly this code, through
+//! exactly this entry point, with virtual time. When to commit is decided by [`commit_due`],
+//! which the node and the simulator share.
 //!
 //! **Protocol.** Anti-entropy is *pull only*: a node sends a peer its heads (per author: the
 //! sequence numbers it holds and a digest, see [`super::heads`]); the peer answers with every
@@ -121,11 +124,103 @@ impl Default for Config {
     }
 }
 
+/// Most validated gossip records held back from the store at once: past it the driver commits
+/// even while messages keep arriving (see [`commit_due`]).
+pub const MAX_STAGED: usize = 256;
+
+/// The batching rule for gossip writes, shared by every driver: commit the staged records once
+/// there are [`MAX_STAGED`] of them, or as soon as the driver has no input waiting
+/// (`input_idle`), so that a burst of messages is forwarded message by message and written in
+/// one durable commit, and a lone message is written at once.
+pub fn commit_due(staged: usize, input_idle: bool) -> bool {
+    staged > 0 && (input_idle || staged >= MAX_STAGED)
+}
+
+/// Something that happened to the node, for [`Engine::handle`]. Byte payloads are borrowed:
+/// the engine decodes them and keeps nothing of them.
+#[derive(Clone, Debug)]
+pub enum Input<'a, P> {
+    /// A connection to `peer`, whose device key is `key`, is up. `dialer`: this node opened
+    /// it, and pulls at once; otherwise it waits up to [`Config::listener_grace_ms`] for the
+    /// peer's pull, whose heads may show that no pull back is needed.
+    Connected {
+        /// The driver's name for the peer.
+        peer: P,
+        /// Its device key (the gate checks membership and bans).
+        key: PublicKey,
+        /// This node dialled.
+        dialer: bool,
+    },
+    /// The connection to `peer` is gone (closed by either side, or after a Disconnect).
+    Disconnected {
+        /// The peer.
+        peer: P,
+    },
+    /// A sync request from `peer`; the answer is [`Output::response`] (none for garbage: the
+    /// stream is just closed).
+    Request {
+        /// The peer asking.
+        peer: P,
+        /// The request as received.
+        bytes: &'a [u8],
+    },
+    /// The response to this node's request to `peer`.
+    Response {
+        /// The peer answering.
+        peer: P,
+        /// The response as received.
+        bytes: &'a [u8],
+    },
+    /// The request to `peer` failed (the transport's timeout, a closed stream).
+    RequestFailed {
+        /// The peer asked.
+        peer: P,
+    },
+    /// A gossip message that `peer` delivered (the propagation source). Judged without
+    /// writing: the verdict is [`Output::verdict`], and a valid record is staged until
+    /// [`Input::Commit`].
+    Gossip {
+        /// The peer that delivered it.
+        peer: P,
+        /// The message's data.
+        bytes: &'a [u8],
+    },
+    /// Time passes: starts due sessions, times out requests, publishes records other processes
+    /// wrote, drops peers the membership no longer admits. Every few hundred milliseconds.
+    Tick,
+    /// Records were written locally (by this process or another `attrib` command): publish
+    /// them, or keep them in the outbox while no peer is connected.
+    LocalWrites,
+    /// Write the staged gossip records in one batch; see [`commit_due`] for when.
+    Commit,
+}
+
+/// What the driver must do after an input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Output<P> {
+    /// Requests to send, messages to publish, peers to drop, in order.
+    pub actions: Vec<Action<P>>,
+    /// For [`Input::Request`]: the response to send back, if any.
+    pub response: Option<Vec<u8>>,
+    /// For [`Input::Gossip`]: what the gossip layer should do with the message.
+    pub verdict: Option<GossipVerdict>,
+}
+
+impl<P> Output<P> {
+    fn actions(actions: Vec<Action<P>>) -> Output<P> {
+        Output {
+            actions,
+            response: None,
+            verdict: None,
+        }
+    }
+}
+
 /// What the driver must do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action<P> {
-    /// Send a sync request to `peer`; hand its response to [`Engine::handle_response`] or its
-    /// failure to [`Engine::request_failed`].
+    /// Send a sync request to `peer`; hand its response back as [`Input::Response`] or its
+    /// failure as [`Input::RequestFailed`].
     Request {
         /// The peer to ask.
         peer: P,
@@ -206,6 +301,30 @@ struct SavedPeer {
 struct SavedMemory {
     team: TeamId,
     peers: Vec<SavedPeer>,
+    /// The local heads and how far into the set they reach, so that a restart reads only what
+    /// was stored since instead of every record (at a million records, seconds and every page
+    /// of the store).
+    heads: Option<SavedHeads>,
+}
+
+/// The heads as of `cursor`, with an anchor that ties them to the set they were read from.
+#[derive(Serialize, Deserialize)]
+struct SavedHeads {
+    heads: Heads,
+    cursor: u64,
+    anchor: Option<Anchor>,
+}
+
+/// The last batch read into the heads: where it started, how many records it had and the id
+/// of its first. A set that returns that batch again, starting with that record and ending
+/// at the saved cursor, is the same append-only set (or a longer copy of it), so the saved
+/// heads are its heads up to the cursor. Anything else (another store, one restored from an
+/// older copy) and the heads are read again from the start.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+struct Anchor {
+    cursor: u64,
+    len: u32,
+    first: RecordId,
 }
 
 impl Validate for SavedMemory {
@@ -269,18 +388,23 @@ pub struct Engine<P> {
     heads: Arc<Heads>,
     fingerprint: [u8; 16],
     cursor: u64,
+    /// The start of the last non-empty batch `records_since` returned, saved with the heads.
+    anchor: Option<Anchor>,
     peers: HashMap<P, Peer>,
     memory: HashMap<PublicKey, Memory>,
     banned: HashMap<PublicKey, u64>,
     /// Local records written while no peer was connected, published when one connects.
     outbox: Vec<SignedRecord>,
-    /// Gossip records validated (and forwarded) but not yet written: see [`Engine::commit`].
+    /// Gossip records validated (and forwarded) but not yet written: see [`Input::Commit`].
     staged: Vec<SignedRecord>,
     counters: Counters,
     next_round: u32,
     /// Start-up has read the set: from now on, records that did not come from a peer are local
     /// writes to publish.
     started: bool,
+    /// A membership record reached the set: connected peers are gated again before the input
+    /// returns (a revoked member is dropped at once, not at its next connection).
+    membership_changed: bool,
 }
 
 /// What one ingest did.
@@ -299,13 +423,23 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         local_key: PublicKey,
         set: &S,
     ) -> Result<Engine<P>, SetError> {
-        let mut e = Engine {
+        let mut e = Engine::new_empty(config, local_key, set);
+        // Everything already stored is old news: anti-entropy carries it, gossip does not.
+        e.absorb(set, None)?;
+        e.started = true;
+        Ok(e)
+    }
+
+    /// An engine that has read nothing of `set` yet.
+    fn new_empty<S: RecordSet>(config: Config, local_key: PublicKey, set: &S) -> Engine<P> {
+        Engine {
             config,
             team: set.team(),
             local_key,
             heads: Arc::new(Heads::new()),
             fingerprint: fingerprint(&Heads::new()),
             cursor: 0,
+            anchor: None,
             peers: HashMap::new(),
             memory: HashMap::new(),
             banned: HashMap::new(),
@@ -314,10 +448,38 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
             counters: Counters::default(),
             next_round: 1,
             started: false,
+            membership_changed: false,
+        }
+    }
+
+    /// An engine for `set` that starts from state [`Engine::save_memory`] wrote: the peers'
+    /// sync memory, and the local heads when they still describe `set` (then only the records
+    /// stored since the save are read). Damaged or foreign state costs what [`Engine::new`]
+    /// costs, never a wrong answer.
+    pub fn resume<S: RecordSet>(
+        config: Config,
+        local_key: PublicKey,
+        set: &S,
+        saved: &[u8],
+    ) -> Result<Engine<P>, SetError> {
+        let Ok(saved) = decode::<SavedMemory>(saved, usize::MAX) else {
+            return Engine::new(config, local_key, set);
         };
-        // Everything already stored is old news: anti-entropy carries it, gossip does not.
+        if saved.team != set.team() {
+            return Engine::new(config, local_key, set);
+        }
+        let mut e = Engine::new_empty(config, local_key, set);
+        if let Some(h) = saved.heads {
+            if e.anchored(set, &h)? {
+                e.fingerprint = fingerprint(&h.heads);
+                e.heads = Arc::new(h.heads);
+                e.cursor = h.cursor;
+                e.anchor = h.anchor;
+            }
+        }
         e.absorb(set, None)?;
         e.started = true;
+        e.restore_peers(saved.peers);
         Ok(e)
     }
 
@@ -367,6 +529,91 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         out
     }
 
+    /// The one entry point: what happened (`input`) at `now`, against the local replica `set`.
+    /// Returns what the driver must do. Every driver (the libp2p node, the simulator, the
+    /// tests' pipes) goes through here, so they all run the same sequence of decisions.
+    pub fn handle<S: RecordSet>(
+        &mut self,
+        input: Input<'_, P>,
+        now: u64,
+        set: &mut S,
+    ) -> Output<P> {
+        let mut out = match input {
+            Input::Connected { peer, key, dialer } => {
+                let actions = if dialer {
+                    self.connected(peer, key, now, set)
+                } else {
+                    self.accepted(peer, key, now, set)
+                };
+                Output::actions(actions)
+            }
+            Input::Disconnected { peer } => {
+                self.disconnected(&peer, now);
+                Output::actions(Vec::new())
+            }
+            Input::Request { peer, bytes } => {
+                let (response, actions) = self.handle_request(&peer, bytes, now, set);
+                Output {
+                    actions,
+                    response,
+                    verdict: None,
+                }
+            }
+            Input::Response { peer, bytes } => {
+                Output::actions(self.handle_response(&peer, bytes, now, set))
+            }
+            Input::RequestFailed { peer } => {
+                self.request_failed(&peer, now);
+                Output::actions(Vec::new())
+            }
+            Input::Gossip { peer, bytes } => {
+                let (verdict, actions) = self.validate_gossip(&peer, bytes, now, set);
+                Output {
+                    actions,
+                    response: None,
+                    verdict: Some(verdict),
+                }
+            }
+            Input::Tick => {
+                // Another process may have changed the membership: gate again on every tick.
+                self.membership_changed = true;
+                Output::actions(self.tick(now, set))
+            }
+            Input::LocalWrites => Output::actions(self.local_writes(set)),
+            Input::Commit => {
+                self.commit(now, set);
+                Output::actions(Vec::new())
+            }
+        };
+        if std::mem::take(&mut self.membership_changed) {
+            out.actions.extend(self.regate(set, now));
+        }
+        out
+    }
+
+    /// Drops connected peers whose key the membership no longer admits (revoked).
+    fn regate<S: RecordSet>(&mut self, set: &S, now: u64) -> Vec<Action<P>> {
+        let mut gone: Vec<P> = self
+            .peers
+            .iter()
+            .filter(|(_, p)| !set.is_member(&p.key))
+            .map(|(name, _)| name.clone())
+            .collect();
+        gone.sort_unstable();
+        gone.into_iter()
+            .filter_map(|peer| {
+                let p = self.peers.remove(&peer)?;
+                warn!(?peer, key = %p.key, "peer no longer a member; disconnected");
+                self.remember(p.key, now);
+                self.counters.gated += 1;
+                Some(Action::Disconnect {
+                    peer,
+                    offence: Offence::NotMemberPeer,
+                })
+            })
+            .collect()
+    }
+
     /// Is `key` banned at `now`?
     pub fn is_banned(&self, key: &PublicKey, now: u64) -> bool {
         self.banned.get(key).is_some_and(|until| *until > now)
@@ -375,7 +622,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
     /// A connection to `peer`, whose device key is `key`, is up and this node opened it (or
     /// cannot tell). Refuses non-members, banned keys and this node's own key; otherwise starts
     /// a sync session and flushes the outbox.
-    pub fn connected<S: RecordSet>(
+    fn connected<S: RecordSet>(
         &mut self,
         peer: P,
         key: PublicKey,
@@ -390,11 +637,11 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         actions
     }
 
-    /// A connection `peer` opened to this node is up. The same gate as [`Engine::connected`],
+    /// A connection `peer` opened to this node is up. The same gate as a dialled connection,
     /// but this side's pull waits for the peer's: when the heads in its first request show
     /// nothing this node lacks, no pull is needed at all (a reconnect then costs one exchange).
     /// If no request comes within [`Config::listener_grace_ms`], this side pulls anyway.
-    pub fn accepted<S: RecordSet>(
+    fn accepted<S: RecordSet>(
         &mut self,
         peer: P,
         key: PublicKey,
@@ -464,7 +711,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
     }
 
     /// The connection to `peer` is gone (closed by either side, or after a Disconnect).
-    pub fn disconnected(&mut self, peer: &P, now: u64) {
+    fn disconnected(&mut self, peer: &P, now: u64) {
         if let Some(p) = self.peers.remove(peer) {
             self.remember(p.key, now);
         }
@@ -472,7 +719,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
 
     /// Time passes: starts due sessions, times out requests, and publishes records that other
     /// processes wrote to the local set. Call it every few hundred milliseconds.
-    pub fn tick<S: RecordSet>(&mut self, now: u64, set: &S) -> Vec<Action<P>> {
+    fn tick<S: RecordSet>(&mut self, now: u64, set: &S) -> Vec<Action<P>> {
         let mut actions = self.local_writes(set);
         let mut due: Vec<P> = self
             .peers
@@ -499,7 +746,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
     /// Records written locally (by this process through the set, or by another `attrib`
     /// command) since the engine last looked: published on gossip, or kept in the outbox while
     /// no peer is connected.
-    pub fn local_writes<S: RecordSet>(&mut self, set: &S) -> Vec<Action<P>> {
+    fn local_writes<S: RecordSet>(&mut self, set: &S) -> Vec<Action<P>> {
         match self.absorb(set, None) {
             Ok(fresh) => self.queue(fresh),
             Err(_) => self.counters.store_errors += 1,
@@ -531,26 +778,29 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
 
     /// A request to `peer` failed (timeout, closed stream). The next session starts after
     /// [`Config::retry_ms`], sending full heads since the peer may not have seen the delta.
-    pub fn request_failed(&mut self, peer: &P, now: u64) {
+    fn request_failed(&mut self, peer: &P, now: u64) {
+        // A failure reported for a request the engine already gave up on (its own timeout in
+        // `tick` and the transport's can both fire) changes nothing.
+        let Some(p) = self.peers.get_mut(peer).filter(|p| p.in_flight.is_some()) else {
+            return;
+        };
         self.counters.request_failures += 1;
-        if let Some(p) = self.peers.get_mut(peer) {
-            debug!(
-                ?peer,
-                retry_ms = self.config.retry_ms,
-                "sync request failed; session abandoned"
-            );
-            p.in_flight = None;
-            p.session = None;
-            p.next_sync_at = now + self.config.retry_ms;
-            if let Some(m) = self.memory.get_mut(&p.key) {
-                m.req_told = None;
-            }
+        debug!(
+            ?peer,
+            retry_ms = self.config.retry_ms,
+            "sync request failed; session abandoned"
+        );
+        p.in_flight = None;
+        p.session = None;
+        p.next_sync_at = now + self.config.retry_ms;
+        if let Some(m) = self.memory.get_mut(&p.key) {
+            m.req_told = None;
         }
     }
 
     /// A sync request from `peer`. Returns the response to send back (none when the request
     /// was garbage: the stream is just closed) and any actions.
-    pub fn handle_request<S: RecordSet>(
+    fn handle_request<S: RecordSet>(
         &mut self,
         peer: &P,
         bytes: &[u8],
@@ -700,7 +950,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
 
     /// The response to this node's request to `peer`. Ingests the records, updates what it
     /// knows of the peer, and starts the next round at once when something is left to ask for.
-    pub fn handle_response<S: RecordSet>(
+    fn handle_response<S: RecordSet>(
         &mut self,
         peer: &P,
         bytes: &[u8],
@@ -901,28 +1151,13 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         actions
     }
 
-    /// A gossip message from `peer` (the source that delivered it): validated and written at
-    /// once. Returns the verdict for the gossip layer. ([`Engine::validate_gossip`] followed
-    /// by [`Engine::commit`].)
-    pub fn handle_gossip<S: RecordSet>(
-        &mut self,
-        peer: &P,
-        bytes: &[u8],
-        now: u64,
-        set: &mut S,
-    ) -> (GossipVerdict, Vec<Action<P>>) {
-        let (verdict, actions) = self.validate_gossip(peer, bytes, now, set);
-        self.commit(now, set);
-        (verdict, actions)
-    }
-
     /// A gossip message from `peer` (the source that delivered it), judged without writing:
     /// the verdict comes from [`RecordSet::check`] against the set and the records already
     /// staged, so the gossip layer can forward a valid record before it is durable here. A
     /// record the store would keep (new, or kept as evidence) is staged until
-    /// [`Engine::commit`]; a membership change is committed at once, so that the next check
+    /// [`Input::Commit`]; a membership change is committed at once, so that the next check
     /// sees the membership it makes.
-    pub fn validate_gossip<S: RecordSet>(
+    fn validate_gossip<S: RecordSet>(
         &mut self,
         peer: &P,
         bytes: &[u8],
@@ -1028,7 +1263,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         (verdict, actions)
     }
 
-    /// How many validated gossip records wait for [`Engine::commit`].
+    /// How many validated gossip records wait for [`Input::Commit`] (see [`commit_due`]).
     pub fn staged_len(&self) -> usize {
         self.staged.len()
     }
@@ -1037,7 +1272,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
     /// burst of messages). The driver calls it once no message is waiting, so that forwarding
     /// is never held up by the disk. A record that reached the set meanwhile by another path
     /// is just a duplicate.
-    pub fn commit<S: RecordSet>(&mut self, now: u64, set: &mut S) {
+    fn commit<S: RecordSet>(&mut self, now: u64, set: &mut S) {
         if self.staged.is_empty() {
             return;
         }
@@ -1095,16 +1330,27 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         encode(&SavedMemory {
             team: self.team,
             peers,
+            heads: Some(SavedHeads {
+                heads: (*self.heads).clone(),
+                cursor: self.cursor,
+                anchor: self.anchor,
+            }),
         })
     }
 
-    /// Restores state saved by [`Engine::save_memory`]. State of another team is ignored.
+    /// Restores the peers' sync memory saved by [`Engine::save_memory`] (not the heads: see
+    /// [`Engine::resume`]). State of another team is ignored.
     pub fn load_memory(&mut self, bytes: &[u8]) -> Result<(), WireError> {
         let saved: SavedMemory = decode(bytes, usize::MAX)?;
         if saved.team != self.team {
             return Ok(());
         }
-        for s in saved.peers {
+        self.restore_peers(saved.peers);
+        Ok(())
+    }
+
+    fn restore_peers(&mut self, peers: Vec<SavedPeer>) {
+        for s in peers {
             self.memory.insert(
                 s.key,
                 Memory {
@@ -1116,7 +1362,18 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
                 },
             );
         }
-        Ok(())
+    }
+
+    /// Whether saved heads describe `set`: the anchor's record is still where it was.
+    fn anchored<S: RecordSet>(&self, set: &S, h: &SavedHeads) -> Result<bool, SetError> {
+        Ok(match h.anchor {
+            None => h.cursor == 0,
+            Some(a) if a.cursor < h.cursor => {
+                let (batch, next) = set.records_since(a.cursor, a.len as usize)?;
+                next == h.cursor && batch.first().is_some_and(|r| r.id() == a.first)
+            }
+            Some(_) => false,
+        })
     }
 
     // ----- internals -----
@@ -1272,6 +1529,7 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
                     done.accepted += 1;
                     done.accepted_at.push(i);
                     self.counters.records_accepted += 1;
+                    self.membership_changed |= r.record.payload.is_membership();
                 }
                 Outcome::Duplicate => {
                     duplicates += 1;
@@ -1321,9 +1579,14 @@ impl<P: Clone + Eq + Ord + Hash + std::fmt::Debug> Engine<P> {
         let mut changed = false;
         loop {
             let (records, next) = set.records_since(self.cursor, 4096)?;
-            if records.is_empty() {
+            let Some(first) = records.first() else {
                 break;
-            }
+            };
+            self.anchor = Some(Anchor {
+                cursor: self.cursor,
+                len: records.len() as u32,
+                first: first.id(),
+            });
             let heads = Arc::make_mut(&mut self.heads);
             for r in records {
                 let id = r.id();

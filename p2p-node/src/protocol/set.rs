@@ -5,10 +5,13 @@
 //! given spans, and ingest. [`crate::StoreSet`] implements them over the real sanakirja store;
 //! [`MemorySet`] implements them in memory for tests and the simulator.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use attrib_overlay::ingest::precheck;
-use attrib_overlay::{verify_batch, Outcome, PublicKey, RecordId, Refusal, SignedRecord, TeamId};
+use attrib_overlay::{
+    verify_batch, Outcome, Payload, PublicKey, RecordId, Refusal, SignedRecord, TeamId,
+};
 
 use super::wire::SeqSpan;
 
@@ -48,15 +51,25 @@ pub trait RecordSet {
     fn check(&self, records: &[SignedRecord], now_ms: u64) -> Result<Vec<Outcome>, SetError>;
 }
 
-/// An in-memory record set with a fixed membership.
+/// An in-memory record set with a given starting membership.
 ///
 /// It applies the store's record checks (limits, team, clock, authorship; signatures when
-/// `verify` is on) and keeps equivocating pairs as evidence, but evaluates no grants or
-/// revokes: the members are given. Non-members' records are refused without being kept. That
-/// is enough to exercise the sync protocol, which treats the set as a black box.
+/// `verify` is on) and keeps equivocating pairs as evidence. Membership starts as given; grants
+/// and revokes signed by one of the set's admins ([`MemorySet::with_admins`]) then change it in
+/// arrival order, as records like any other that sync carries (a simplification of the
+/// store's order-independent evaluation, enough for the protocol, which treats the set as a
+/// black box). Non-members' and revoked keys' later records are refused without being kept.
 pub struct MemorySet {
     team: TeamId,
-    members: HashSet<PublicKey>,
+    /// The starting membership, shareable: a simulator of 10,000 nodes would otherwise hold
+    /// 10,000 copies of 10,000 keys.
+    members: Arc<HashSet<PublicKey>>,
+    /// Keys admitted since (grants, [`MemorySet::add_member`]).
+    granted: HashSet<PublicKey>,
+    /// Keys whose grants and revokes the set applies.
+    admins: HashSet<PublicKey>,
+    /// Revoked keys and the last sequence number of theirs that stays valid.
+    revoked: HashMap<PublicKey, u32>,
     verify: bool,
     log: Vec<SignedRecord>,
     /// (signer, seq) → positions in `log`: two entries = equivocation.
@@ -68,9 +81,21 @@ impl MemorySet {
     /// An empty replica of `team` whose members are `members`; `verify` checks signatures on
     /// ingest (off in large simulations, where records are generated honest).
     pub fn new(team: TeamId, members: impl IntoIterator<Item = PublicKey>, verify: bool) -> Self {
+        Self::with_shared_members(team, Arc::new(members.into_iter().collect()), verify)
+    }
+
+    /// [`MemorySet::new`] with a starting membership shared with other sets.
+    pub fn with_shared_members(
+        team: TeamId,
+        members: Arc<HashSet<PublicKey>>,
+        verify: bool,
+    ) -> Self {
         MemorySet {
             team,
-            members: members.into_iter().collect(),
+            members,
+            granted: HashSet::new(),
+            admins: HashSet::new(),
+            revoked: HashMap::new(),
             verify,
             log: Vec::new(),
             by_seq: BTreeMap::new(),
@@ -98,9 +123,55 @@ impl MemorySet {
         &self.log
     }
 
-    /// Admits `key` (stands in for a grant record, which a memory set does not evaluate).
+    /// Admits `key` directly (a grant known from the start, without its record).
     pub fn add_member(&mut self, key: PublicKey) {
-        self.members.insert(key);
+        self.granted.insert(key);
+    }
+
+    /// A member now: admitted, and not revoked.
+    fn admits(&self, key: &PublicKey) -> bool {
+        !self.revoked.contains_key(key)
+            && (self.members.contains(key) || self.granted.contains(key))
+    }
+
+    /// Makes `admins` (members) the keys whose grant and revoke records change the membership.
+    pub fn with_admins(mut self, admins: impl IntoIterator<Item = PublicKey>) -> Self {
+        self.admins = admins.into_iter().collect();
+        self
+    }
+
+    /// The refusal `r` meets on membership grounds now, if any.
+    fn membership_refusal(&self, r: &SignedRecord) -> Option<Refusal> {
+        if let Some(&after_seq) = self.revoked.get(&r.signer) {
+            if r.record.seq > after_seq {
+                return Some(Refusal::Revoked { after_seq });
+            }
+        } else if !self.admits(&r.signer) {
+            return Some(Refusal::NonMember);
+        }
+        if r.record.payload.is_membership() && !self.admins.contains(&r.signer) {
+            return Some(Refusal::NotAdmin);
+        }
+        None
+    }
+
+    /// Applies an admitted grant or revoke.
+    fn apply_membership(&mut self, r: &SignedRecord) {
+        match &r.record.payload {
+            // A revoked key stays revoked: a later grant does not bring it back.
+            Payload::Grant { member, admin, .. } if !self.revoked.contains_key(member) => {
+                self.granted.insert(*member);
+                if *admin {
+                    self.admins.insert(*member);
+                }
+            }
+            Payload::Revoke { member, after_seq } => {
+                self.granted.remove(member);
+                self.admins.remove(member);
+                self.revoked.insert(*member, *after_seq);
+            }
+            _ => {}
+        }
     }
 }
 
@@ -110,7 +181,7 @@ impl RecordSet for MemorySet {
     }
 
     fn is_member(&self, key: &PublicKey) -> bool {
-        self.members.contains(key)
+        self.admits(key)
     }
 
     fn records_since(&self, cursor: u64, max: usize) -> Result<(Vec<SignedRecord>, u64), SetError> {
@@ -153,8 +224,8 @@ impl RecordSet for MemorySet {
                 Outcome::Refused(why)
             } else if !signature_ok {
                 Outcome::Refused(Refusal::BadSignature)
-            } else if !self.members.contains(&r.signer) {
-                Outcome::Refused(Refusal::NonMember)
+            } else if let Some(why) = self.membership_refusal(r) {
+                Outcome::Refused(why)
             } else {
                 let id = r.id();
                 if !self.ids.insert(id) {
@@ -166,6 +237,7 @@ impl RecordSet for MemorySet {
                     if slot.len() > 1 {
                         Outcome::Refused(Refusal::Equivocation { seq: r.record.seq })
                     } else {
+                        self.apply_membership(r);
                         Outcome::Accepted
                     }
                 }
@@ -189,8 +261,8 @@ impl RecordSet for MemorySet {
                     Outcome::Refused(why)
                 } else if !signature_ok {
                     Outcome::Refused(Refusal::BadSignature)
-                } else if !self.members.contains(&r.signer) {
-                    Outcome::Refused(Refusal::NonMember)
+                } else if let Some(why) = self.membership_refusal(r) {
+                    Outcome::Refused(why)
                 } else if self.ids.contains(&r.id()) {
                     Outcome::Duplicate
                 } else if self.by_seq.contains_key(&(r.signer, r.record.seq)) {

@@ -11,6 +11,63 @@ use attrib_p2p_node::protocol::*;
 
 pub const T0: u64 = 1_790_000_000_000;
 
+/// A connection to `peer` (key `key`) is up at `engine`'s node; `dialer`: this node opened it.
+pub fn connect_in<S: RecordSet>(
+    engine: &mut Engine<usize>,
+    peer: usize,
+    key: PublicKey,
+    dialer: bool,
+    now: u64,
+    set: &mut S,
+) -> Vec<Action<usize>> {
+    engine
+        .handle(Input::Connected { peer, key, dialer }, now, set)
+        .actions
+}
+
+/// A sync request from `peer`: the response and the actions.
+pub fn request_in<S: RecordSet>(
+    engine: &mut Engine<usize>,
+    peer: usize,
+    bytes: &[u8],
+    now: u64,
+    set: &mut S,
+) -> (Option<Vec<u8>>, Vec<Action<usize>>) {
+    let out = engine.handle(Input::Request { peer, bytes }, now, set);
+    (out.response, out.actions)
+}
+
+/// A sync response from `peer`.
+pub fn response_in<S: RecordSet>(
+    engine: &mut Engine<usize>,
+    peer: usize,
+    bytes: &[u8],
+    now: u64,
+    set: &mut S,
+) -> Vec<Action<usize>> {
+    engine
+        .handle(Input::Response { peer, bytes }, now, set)
+        .actions
+}
+
+/// A gossip message from `peer`, validated, then committed at once (the pipe delivers one
+/// message at a time, so its input is idle after each: `commit_due(_, true)`).
+pub fn gossip_in<S: RecordSet>(
+    engine: &mut Engine<usize>,
+    peer: usize,
+    bytes: &[u8],
+    now: u64,
+    set: &mut S,
+) -> (GossipVerdict, Vec<Action<usize>>) {
+    let out = engine.handle(Input::Gossip { peer, bytes }, now, set);
+    let mut actions = out.actions;
+    if commit_due(engine.staged_len(), true) {
+        actions.extend(engine.handle(Input::Commit, now, set).actions);
+    }
+    let verdict = out.verdict.expect("a gossip input has a verdict");
+    (verdict, actions)
+}
+
 pub fn identity(n: u32) -> Identity {
     let mut seed = [0u8; 32];
     seed[..4].copy_from_slice(&n.to_le_bytes());
@@ -173,16 +230,12 @@ impl<S: RecordSet> Net<S> {
         let now = self.now;
         let acts = {
             let n = &mut self.nodes[a];
-            n.engine.connected(b, kb, now, &n.set)
+            connect_in(&mut n.engine, b, kb, true, now, &mut n.set)
         };
         self.enqueue(a, acts);
         let acts = {
             let n = &mut self.nodes[b];
-            if b_accepts {
-                n.engine.accepted(a, ka, now, &n.set)
-            } else {
-                n.engine.connected(a, ka, now, &n.set)
-            }
+            connect_in(&mut n.engine, a, ka, !b_accepts, now, &mut n.set)
         };
         self.enqueue(b, acts);
     }
@@ -190,8 +243,11 @@ impl<S: RecordSet> Net<S> {
     pub fn disconnect(&mut self, a: usize, b: usize) {
         self.links.remove(&(a.min(b), a.max(b)));
         let now = self.now;
-        self.nodes[a].engine.disconnected(&b, now);
-        self.nodes[b].engine.disconnected(&a, now);
+        for (x, y) in [(a, b), (b, a)] {
+            let n = &mut self.nodes[x];
+            n.engine
+                .handle(Input::Disconnected { peer: y }, now, &mut n.set);
+        }
         self.queue.retain(|m| {
             let (f, t) = match m {
                 Msg::Request { from, to, .. }
@@ -278,7 +334,7 @@ impl<S: RecordSet> Net<S> {
                 }
                 let (resp, acts) = {
                     let n = &mut self.nodes[to];
-                    n.engine.handle_request(&from, &bytes, now, &n.set)
+                    request_in(&mut n.engine, from, &bytes, now, &mut n.set)
                 };
                 if let Some(resp) = resp {
                     self.traffic.responses += 1;
@@ -297,7 +353,7 @@ impl<S: RecordSet> Net<S> {
                 }
                 let acts = {
                     let n = &mut self.nodes[to];
-                    n.engine.handle_response(&from, &bytes, now, &mut n.set)
+                    response_in(&mut n.engine, from, &bytes, now, &mut n.set)
                 };
                 self.enqueue(to, acts);
             }
@@ -311,7 +367,7 @@ impl<S: RecordSet> Net<S> {
                 }
                 let (verdict, acts) = {
                     let n = &mut self.nodes[to];
-                    n.engine.handle_gossip(&from, &bytes, now, &mut n.set)
+                    gossip_in(&mut n.engine, from, &bytes, now, &mut n.set)
                 };
                 if verdict == GossipVerdict::Accept {
                     for next in self.neighbours(to) {
@@ -343,7 +399,7 @@ impl<S: RecordSet> Net<S> {
             let now = self.now;
             let acts = {
                 let n = &mut self.nodes[i];
-                n.engine.tick(now, &n.set)
+                n.engine.handle(Input::Tick, now, &mut n.set).actions
             };
             self.enqueue(i, acts);
         }
@@ -362,7 +418,7 @@ impl<S: RecordSet> Net<S> {
                 )),
                 "{out:?}"
             );
-            n.engine.local_writes(&n.set)
+            n.engine.handle(Input::LocalWrites, now, &mut n.set).actions
         };
         self.enqueue(i, acts);
     }

@@ -10,7 +10,6 @@ use super::aggregate::{Agg, Kind, Names, Part, Unit, NO_AGENT};
 use super::lines::LineCredit;
 use super::{AgentLines, ChangeStats, ModelLines};
 use crate::changes::{self, ChangeEntry};
-use crate::records::main_contribution;
 use crate::time::rfc3339;
 
 /// How many of a change's lines in each file AI wrote, by what its attestation says.
@@ -170,7 +169,7 @@ fn classify(entry: &ChangeEntry, names: &mut Names) -> (Unit, Budget) {
         }
         return (u, Budget::Spans(spans));
     }
-    if let Some(main) = main_contribution(a) {
+    if let Some(main) = a.main_contribution() {
         u.agent = names.agent(&main.agent);
     }
     let mut per_file: HashMap<String, Vec<(usize, u64)>> = HashMap::new();

@@ -11,7 +11,6 @@ use std::collections::HashMap;
 
 use super::aggregate::{Agg, Kind, Names, Part, Unit, NO_AGENT, UNATTESTED};
 use super::{Counts, StatsBy};
-use crate::records::main_contribution;
 use crate::reviews::PatchKey;
 
 /// A patch being put together from its view entries.
@@ -73,7 +72,7 @@ impl Building {
         u.agent = NO_AGENT;
         u.parts.clear();
         if let Some(a) = full {
-            if let Some(main) = main_contribution(a) {
+            if let Some(main) = a.main_contribution() {
                 u.agent = names.agent(&main.agent);
             }
             for c in &a.contributions {
@@ -106,17 +105,24 @@ impl Building {
 /// ([`Snapshot::stat_groups`]): O(groups), whatever the size of the store. False (nothing
 /// added) when they cannot answer and the caller must scan: the store has no up-to-date sums
 /// (written by an older version, opened read-only), the dimensions mix the author with
-/// anything but the month or ask for the agent, week or day, or the time range cuts a month
-/// (the sums are kept per month).
+/// anything but the month or the week or day with anything but time, or the time range cuts
+/// a month (the sums are kept per month, and per day for `--by day`
+/// and `--by week`).
 pub(super) fn overlay_sums(snap: &Snapshot<'_>, agg: &mut Agg<'_>) -> Result<bool> {
     use attrib_overlay::store::{month_start_ms, KIND_AI, KIND_HUMAN, NONE};
     use attrib_overlay::SuggestionType;
     let by_author = agg.dims.contains(&StatsBy::Author);
+    let is_time = |d: &StatsBy| matches!(d, StatsBy::Month | StatsBy::Week | StatsBy::Day);
+    // Weeks and days come from the `D` sums, which split patches by nothing but their day.
+    let by_day = agg
+        .dims
+        .iter()
+        .any(|d| matches!(d, StatsBy::Week | StatsBy::Day));
     let supported = agg.dims.iter().all(|d| match d {
         StatsBy::Month => true,
+        StatsBy::Week | StatsBy::Day => agg.dims.iter().all(is_time),
         StatsBy::Author => by_author,
-        StatsBy::Provider | StatsBy::Model | StatsBy::SuggestionType => !by_author,
-        StatsBy::Agent | StatsBy::Week | StatsBy::Day => false,
+        StatsBy::Provider | StatsBy::Model | StatsBy::SuggestionType | StatsBy::Agent => !by_author,
     });
     if !supported {
         return Ok(false);
@@ -127,6 +133,14 @@ pub(super) fn overlay_sums(snap: &Snapshot<'_>, agg: &mut Agg<'_>) -> Result<boo
     let authors = if by_author {
         match snap.stat_author_groups()? {
             Some(a) => a,
+            None => return Ok(false),
+        }
+    } else {
+        Vec::new()
+    };
+    let days = if by_day {
+        match snap.stat_day_groups()? {
+            Some(d) => d,
             None => return Ok(false),
         }
     } else {
@@ -179,6 +193,11 @@ pub(super) fn overlay_sums(snap: &Snapshot<'_>, agg: &mut Agg<'_>) -> Result<boo
             (u.model, u.spelling) = spelling(g.spelling, &mut agg.names);
             u.suggestion = SuggestionType::ALL.get(g.suggestion as usize).copied();
         }
+        if kind == Kind::Ai && g.agent != NONE {
+            u.agent = *agents
+                .entry(g.agent)
+                .or_insert_with(|| agg.names.agent(name(g.agent)));
+        }
         let parts: Vec<(u32, u32)> = g
             .part_spellings
             .iter()
@@ -198,8 +217,16 @@ pub(super) fn overlay_sums(snap: &Snapshot<'_>, agg: &mut Agg<'_>) -> Result<boo
             &Counts::of_sums(&g.counts),
             &parts,
             &part_agents,
-            !by_author,
+            !by_author && !by_day,
         );
+    }
+    for d in &days {
+        let start = u64::from(d.day) * 86_400_000;
+        if month_in(attrib_overlay::store::month_of(start)) != Some(true) {
+            continue;
+        }
+        // Only time splits these groups: the kind is not part of their key.
+        agg.add_group_sums(&Unit::new(start, Kind::Human), &Counts::of_sums(&d.counts));
     }
     for a in &authors {
         if month_in(a.month) != Some(true) {

@@ -340,10 +340,16 @@ fn the_stores_sums_answer_as_the_scan_does() {
         &[StatsBy::Month, StatsBy::Author],
         &[StatsBy::Provider, StatsBy::Month, StatsBy::SuggestionType],
         &[StatsBy::Model, StatsBy::Model],
-        // Not from the sums: the scan answers both ways.
-        &[StatsBy::Agent],
-        &[StatsBy::Author, StatsBy::Model],
         &[StatsBy::Day],
+        &[StatsBy::Week],
+        &[StatsBy::Month, StatsBy::Day],
+        &[StatsBy::Week, StatsBy::Month],
+        &[StatsBy::Agent],
+        &[StatsBy::Agent, StatsBy::Month, StatsBy::Model],
+        // Not from the sums: the scan answers both ways.
+        &[StatsBy::Author, StatsBy::Model],
+        &[StatsBy::Author, StatsBy::Agent],
+        &[StatsBy::Day, StatsBy::Model],
     ];
     let month = attrib_overlay::store::month_of(T0);
     let ranges = [
@@ -367,6 +373,13 @@ fn the_stores_sums_answer_as_the_scan_does() {
         assert!(
             snap.stat_groups().unwrap().is_some(),
             "the fixture keeps sums"
+        );
+        let days = snap.stat_day_groups().unwrap().expect("and sums by day");
+        let total = super::count_with(&snap, None, &query(&[], false), false).unwrap();
+        assert_eq!(
+            days.iter().map(|d| d.counts.patches).sum::<u64>(),
+            total.total.patches,
+            "every patch counts in one day"
         );
         for by in dims {
             for range in ranges {

@@ -201,6 +201,14 @@ impl Tracker {
         self.rebuilt || self.channels.undecodable()
     }
 
+    /// The store's fingerprint ([`Vcs::fingerprint`]) taken before the current channel's
+    /// record was last brought up to date; `None` when unknown (a record noted by a wrapped
+    /// command and not confirmed since). Equal to the fingerprint now, it says the record
+    /// still describes the channel: nothing was committed since it was read.
+    pub fn fingerprint(&self) -> Option<[u8; 32]> {
+        self.fingerprint
+    }
+
     /// The current channel's name and record, as of the last scan.
     pub fn current(&self) -> Option<(&str, &ChannelRecord)> {
         let name = self.current.as_deref()?;

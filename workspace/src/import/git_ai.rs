@@ -26,7 +26,9 @@ use std::fmt::Write as _;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use attrib_overlay::model::{MAX_LIST, MAX_TEXT};
-use attrib_overlay::{AiAssistance, Attestation, Contribution, LineSpan, PatchId, SuggestionType};
+use attrib_overlay::{
+    span_lines, AiAssistance, Attestation, Contribution, LineSpan, PatchId, SuggestionType,
+};
 use attrib_vcs_adapter::git_notes::{
     AgentId, AuthorshipLog, GitNotes, HumanRecord, LineRange, Lookup, PromptRecord, RepoNotes,
     SessionRecord, Target, NOTES_REF,
@@ -239,13 +241,6 @@ fn spans(lines: &[(String, LineRange)]) -> Vec<LineSpan> {
         }));
     }
     out
-}
-
-fn span_lines(spans: &[LineSpan]) -> u64 {
-    spans
-        .iter()
-        .map(|s| u64::from(s.end.saturating_sub(s.start)) + 1)
-        .sum()
 }
 
 fn clip_text(mut s: String, max: usize) -> String {
