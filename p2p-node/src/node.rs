@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use attrib_overlay::{now_ms, PublicKey};
 use futures::{AsyncReadExt, AsyncWriteExt, StreamExt};
@@ -364,7 +364,14 @@ struct Node {
     state_file: PathBuf,
     /// The record log's length when the membership was last read (see [`Node::reread_team`]).
     log_len: u64,
+    /// Members mDNS found, with their addresses and when to dial them again while they are
+    /// not connected: mDNS reports a peer once per record lifetime (minutes), so a first
+    /// dial that fails (the peer still starting, a busy moment) would otherwise not be retried.
+    found: HashMap<PeerId, (Vec<Multiaddr>, Instant)>,
 }
+
+/// The pause before dialling a member mDNS found again, while it is not connected.
+const MDNS_REDIAL: Duration = Duration::from_secs(3);
 
 /// Runs `f`, which may wait for the disk, without stalling the other tasks of a multi-thread
 /// runtime (twenty nodes in one test process, or the connections of one node): their worker
@@ -531,6 +538,7 @@ fn build(config: &NodeConfig) -> Result<Node, NodeError> {
         outbound: HashMap::new(),
         state_file,
         log_len: 0,
+        found: HashMap::new(),
     })
 }
 
@@ -574,6 +582,7 @@ pub async fn spawn(config: NodeConfig) -> Result<NodeHandle, NodeError> {
                 }
                 _ = ticker.tick() => {
                     node.reread_team();
+                    node.redial_found();
                     node.drive(Input::Tick);
                     saves += 1;
                     if saves.is_multiple_of(4) {
@@ -755,6 +764,23 @@ impl Node {
     /// Another process on the same store (`attrib team add` or `revoke` while the node runs)
     /// may have changed the team: re-reads the membership whenever the record log has grown.
     /// (The engine's tick picks up the new records themselves and publishes them.)
+    /// Dials again the members mDNS found that are not connected, every [`MDNS_REDIAL`].
+    fn redial_found(&mut self) {
+        let now = Instant::now();
+        for (peer, (addrs, next)) in &mut self.found {
+            let banned = device_key(peer).is_some_and(|k| self.engine.is_banned(&k, now_ms()));
+            if *next > now || banned || self.swarm.is_connected(peer) {
+                continue;
+            }
+            *next = now + MDNS_REDIAL;
+            debug!(%peer, "member found by mDNS not connected; dialling again");
+            let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(*peer)
+                .addresses(addrs.clone())
+                .build();
+            let _ = self.swarm.dial(opts);
+        }
+    }
+
     fn reread_team(&mut self) {
         let Ok(len) = self.set.store().snapshot().map(|s| s.log_len()) else {
             return;
@@ -953,11 +979,29 @@ impl Node {
             }
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
                 for (peer, addr) in found {
-                    if !self.swarm.is_connected(&peer)
-                        && device_key(&peer).is_some_and(|k| self.set.is_member(&k))
-                    {
+                    if !device_key(&peer).is_some_and(|k| self.set.is_member(&k)) {
+                        continue;
+                    }
+                    let entry = self
+                        .found
+                        .entry(peer)
+                        .or_insert_with(|| (Vec::new(), Instant::now() + MDNS_REDIAL));
+                    if !entry.0.contains(&addr) {
+                        entry.0.push(addr.clone());
+                    }
+                    if !self.swarm.is_connected(&peer) {
                         debug!(%peer, %addr, "member found by mDNS; dialling");
                         let _ = self.swarm.dial(addr);
+                    }
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Expired(gone))) => {
+                for (peer, addr) in gone {
+                    if let Some((addrs, _)) = self.found.get_mut(&peer) {
+                        addrs.retain(|a| *a != addr);
+                        if addrs.is_empty() {
+                            self.found.remove(&peer);
+                        }
                     }
                 }
             }

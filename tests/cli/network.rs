@@ -734,6 +734,11 @@ impl Drop for Hosts {
 
 /// `attrib node ARGS` as `user` inside network namespace `netns`.
 fn node_in(netns: &str, user: &User, args: &[&str]) -> Node {
+    node_in_with(netns, user, args, &[])
+}
+
+/// [`node_in`] with more environment variables.
+fn node_in_with(netns: &str, user: &User, args: &[&str], env: &[(&str, &str)]) -> Node {
     let base = user.cmd();
     let mut c = Command::new("ip");
     c.args(["netns", "exec", netns, BIN, "node"]).args(args);
@@ -743,6 +748,7 @@ fn node_in(netns: &str, user: &User, args: &[&str]) -> Node {
             None => c.env_remove(k),
         };
     }
+    c.envs(env.iter().copied());
     if let Some(d) = base.get_current_dir() {
         c.current_dir(d);
     }
@@ -781,7 +787,19 @@ impl Lan {
             ip(&["netns", "add", n])?;
         }
         let [a, b, sw] = &names;
-        ip(&["-n", sw, "link", "add", "br0", "type", "bridge"])?;
+        // A plain switch: no multicast snooping (mDNS's group is link-local and flooded
+        // anyway; this leaves nothing to a querier the LAN does not have).
+        ip(&[
+            "-n",
+            sw,
+            "link",
+            "add",
+            "br0",
+            "type",
+            "bridge",
+            "mcast_snooping",
+            "0",
+        ])?;
         ip(&["-n", sw, "link", "set", "br0", "up"])?;
         for ((host, port), addr) in [(a, "pa"), (b, "pb")].into_iter().zip(Lan::ADDRS) {
             // Names are per namespace: parallel tests do not clash.
@@ -805,7 +823,9 @@ impl Lan {
     /// its LAN address only.
     fn node(&self, host: usize, user: &User) -> Node {
         let listen = format!("/ip4/{}/tcp/0", Lan::ADDRS[host]);
-        node_in(&self.names[host], user, &["--listen", &listen])
+        // Discovery's own log on stderr: a failure then says what mDNS saw and dialled.
+        let log = ("ATTRIB_LOG", "attrib_p2p_node=debug,libp2p_mdns=debug");
+        node_in_with(&self.names[host], user, &["--listen", &listen], &[log])
     }
 }
 
