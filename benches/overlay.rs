@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 
 use attrib_overlay::*;
 
-use common::{env_usize, header, median, ms, patch_id, row, workload_by, Workload, AUTHORS};
+use common::{
+    env_usize, header, ingest_all, median, ms, patch_id, row, workload_by, Workload, AUTHORS,
+};
 use common_cli::{RawBatch, VerifyRuns};
 
 const RUNS: usize = 11;
@@ -78,12 +80,9 @@ pub fn main() {
     let probe = patch_id(n as u64 / 2);
     let sign_time = start.elapsed();
     let store = Store::open(&repo.join(".attrib")).expect("open store");
-    store.ingest(&setup, u64::MAX / 2).expect("setup");
+    ingest_all(&store, &setup);
     let start = Instant::now();
-    for chunk in records.chunks(10_000) {
-        let out = store.ingest(chunk, u64::MAX / 2).expect("ingest");
-        assert!(out.iter().all(|o| *o == Outcome::Accepted));
-    }
+    ingest_all(&store, &records);
     let ingest_time = start.elapsed();
     let size = store.size().expect("size");
     drop(store);
@@ -234,11 +233,9 @@ fn baseline(records: &[SignedRecord], setup: &[SignedRecord], keys: &[Identity])
 
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(&dir.path().join(".attrib")).expect("open store");
-    store.ingest(setup, u64::MAX / 2).expect("setup");
+    ingest_all(&store, setup);
     let start = Instant::now();
-    for chunk in records.chunks(10_000) {
-        store.ingest(chunk, u64::MAX / 2).expect("ingest");
-    }
+    ingest_all(&store, records);
     let merge = start.elapsed();
     let size = store.size().expect("size");
     let per = (size.allocated_bytes - size.free_bytes) as f64 / n as f64;
@@ -297,10 +294,8 @@ fn first_sync_bytes(setup: &[SignedRecord], records: &[SignedRecord], keys: &[Id
     );
     let fill = |dir: &Path, records: &[SignedRecord]| {
         let store = Store::open(dir).expect("open store");
-        store.ingest(setup, u64::MAX / 2).expect("setup");
-        for chunk in records.chunks(10_000) {
-            store.ingest(chunk, u64::MAX / 2).expect("ingest");
-        }
+        ingest_all(&store, setup);
+        ingest_all(&store, records);
     };
     fill(full.path(), records);
     fill(empty.path(), &[]);

@@ -719,11 +719,8 @@ pub fn main() {
     let team = setup[0].team_id();
     {
         let store = Store::open(&store_dir).expect("open store");
-        store.ingest(&setup, u64::MAX / 2).expect("setup");
-        for chunk in records.chunks(10_000) {
-            let out = store.ingest(chunk, u64::MAX / 2).expect("ingest");
-            assert!(out.iter().all(|o| *o == Outcome::Accepted));
-        }
+        common::ingest_all(&store, &setup);
+        common::ingest_all(&store, &records);
     }
     drop(records);
     eprintln!("built and stored in {}", ms(start.elapsed()));

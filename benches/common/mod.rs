@@ -15,6 +15,19 @@ use attrib_overlay::{
     Record, SignedRecord, Store, SuggestionType,
 };
 
+/// Stores `records` in `store`, ten thousand to a transaction, each of which must be accepted.
+/// The clock is far past every synthetic timestamp (ten years of the workload reach past
+/// today).
+pub fn ingest_all(store: &Store, records: &[SignedRecord]) {
+    for chunk in records.chunks(10_000) {
+        let out = store.ingest(chunk, u64::MAX / 2).expect("ingest");
+        assert!(
+            out.iter().all(|o| *o == attrib_overlay::Outcome::Accepted),
+            "workload refused"
+        );
+    }
+}
+
 /// splitmix64: a tiny deterministic generator, so every run builds the same workload.
 pub struct Rng(pub u64);
 

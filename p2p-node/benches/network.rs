@@ -112,14 +112,7 @@ fn signed_size(records: &[SignedRecord]) -> u64 {
 }
 
 fn ingest_all(dir: &Path, records: &[SignedRecord]) {
-    let store = Store::open(dir).expect("open store");
-    for chunk in records.chunks(10_000) {
-        let out = store.ingest(chunk, now_ms()).expect("ingest");
-        assert!(
-            out.iter().all(|o| *o == Outcome::Accepted),
-            "workload refused"
-        );
-    }
+    common::ingest_all(&Store::open(dir).expect("open store"), records);
 }
 
 fn copy_store(from: &Path, to: &Path) {
@@ -453,22 +446,18 @@ async fn session(
     Session { took, wire, status }
 }
 
-/// A node holding nothing but the team's setup connects to the child and pulls all `expect`
-/// records.
-async fn full_sync(a: &ChildNode, dir: &Path, who: &Identity, expect: u64) -> CatchUp {
-    let s = session(a, dir, who, expect, 120, "the first full sync").await;
-    CatchUp {
-        took: s.took,
-        wire: s.wire,
-        signed: 0,
-        sync_bytes: s.sync_bytes(),
-        records: s.status.counters.records_accepted,
-    }
-}
-
-/// A node holding all but the last `k` records connects to the child, which holds them all.
-async fn catch_up(a: &ChildNode, dir: &Path, who: &Identity, expect: u64) -> CatchUp {
-    let s = session(a, dir, who, expect, 60, "the catch-up").await;
+/// A node holding fewer records than the child (all but the last `k`, or only the team's
+/// setup: the first full sync) connects to it and pulls the `expect` it lacks; `limit` bounds
+/// a stall, in seconds.
+async fn catch_up(
+    a: &ChildNode,
+    dir: &Path,
+    who: &Identity,
+    expect: u64,
+    limit: u64,
+    what: &'static str,
+) -> CatchUp {
+    let s = session(a, dir, who, expect, limit, what).await;
     CatchUp {
         took: s.took,
         wire: s.wire,
@@ -670,8 +659,8 @@ pub fn main() {
         .build()
         .expect("runtime");
     let (mut c, mut f, r, latencies) = rt.block_on(async {
-        let c = catch_up(&a, &b_catch, &keys[1], k as u64).await;
-        let f = full_sync(&a, &b_full, &keys[4], n as u64).await;
+        let c = catch_up(&a, &b_catch, &keys[1], k as u64, 60, "the catch-up").await;
+        let f = catch_up(&a, &b_full, &keys[4], n as u64, 120, "the first full sync").await;
         let r = reconnect(&a, &b_again, &keys[2], &new).await;
         let l = gossip(rounds).await;
         (c, f, r, l)
